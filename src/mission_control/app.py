@@ -1,0 +1,58 @@
+"""build_app(settings): one ASGI app that mounts GraphQL, the board and Slack, and owns startup."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from mission_control.api import BodySizeLimit, GraphQLEndpoint
+from mission_control.runtime import Runtime
+from mission_control.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_app(settings: Settings) -> FastAPI:
+    """The whole server. FastAPI (a Starlette app) because NiceGUI mounts onto one."""
+    runtime = Runtime(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="Mission Control", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.runtime = runtime
+
+    graphql = GraphQLEndpoint(runtime)
+
+    # Explicit HTTP and WebSocket routes: a mount at /graphql would be shadowed by NiceGUI's
+    # catch-all page route once the board is added.
+    limited = BodySizeLimit(graphql, settings.max_body_bytes)
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "lastEventId": runtime.hub.cursor})
+
+    app.router.routes.extend(
+        [
+            Route(
+                "/graphql", BodySizeLimit(graphql, settings.max_body_bytes), methods=["GET", "POST"]
+            ),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", health, methods=["GET"]),
+        ]
+    )
+
+    # Slack routes (/slack/*) and the NiceGUI board (/) are added here by their packages.
+    return app

@@ -1,0 +1,154 @@
+"""Fan-out of committed Events to local subscribers, with replay and bounded queues."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from mission_control.bus.base import Bus, EventStore
+from mission_control.domain.events import EventFilter, EventRecord
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class _Overflow:
+    """Put in place of a slow subscriber's backlog: it resumes by replaying from the store."""
+
+
+class _Closed:
+    """The hub stopped: the subscription ends."""
+
+
+OVERFLOW, CLOSED = _Overflow(), _Closed()
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    filter: EventFilter
+    queue: asyncio.Queue[EventRecord | _Overflow | _Closed] = field(init=False)
+    size: int = 1000
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.size + 1)
+
+    def offer(self, event: EventRecord) -> bool:
+        """Queue the event; False when the subscriber is too far behind and was cut loose."""
+        if self.queue.qsize() >= self.size:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(OVERFLOW)
+            return False
+        self.queue.put_nowait(event)
+        return True
+
+
+class EventHub:
+    """Reads new Events from the store in id order and hands each to the subscribers that want it.
+
+    The hub's cursor is the last id fanned out. A subscriber registered at cursor c is given
+    every Event after c live, and replays (since, c] from the store: no gap, no duplicate.
+    """
+
+    def __init__(self, store: EventStore, bus: Bus, queue_size: int = 1000) -> None:
+        self._store = store
+        self._bus = bus
+        self._queue_size = queue_size
+        self._subscribers: set[_Subscriber] = set()
+        self._wake = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
+        self.cursor = 0
+
+    async def start(self) -> None:
+        self.cursor = await self._store.last_id()
+        await self._bus.start(self.wake)
+        self._pump = asyncio.create_task(self._run(), name="event-hub")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def published(self, event_id: int) -> None:
+        await self._bus.published(event_id)
+
+    async def stop(self) -> None:
+        await self._bus.stop()
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+        for subscriber in self._subscribers:
+            subscriber.queue.put_nowait(CLOSED)
+        self._subscribers.clear()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._catch_up()
+            except Exception:
+                log.exception("reading new events failed; retrying on the next wake-up")
+                await asyncio.sleep(0.5)
+                self._wake.set()
+
+    async def _catch_up(self) -> None:
+        while batch := await self._store.after(self.cursor, BATCH):
+            self.cursor = batch[-1].id
+            for subscriber in list(self._subscribers):
+                for event in batch:
+                    if subscriber.filter.matches(event) and not subscriber.offer(event):
+                        self._subscribers.discard(subscriber)
+                        break
+            if len(batch) < BATCH:
+                return
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def subscribe(
+        self, since: int | None = None, event_filter: EventFilter | None = None
+    ) -> AsyncIterator[EventRecord]:
+        """Events after `since` (or from now on when None), then live ones, in id order."""
+        wanted = event_filter or EventFilter()
+        last = since
+        while True:
+            subscriber = _Subscriber(wanted, size=self._queue_size)
+            start = self.cursor
+            self._subscribers.add(subscriber)
+            try:
+                if last is not None:
+                    async for event in self._replay(last, start, wanted):
+                        yield event
+                last = start
+                while True:
+                    item = await subscriber.queue.get()
+                    if isinstance(item, _Closed):
+                        return
+                    if isinstance(item, _Overflow):
+                        log.warning(
+                            "a subscriber fell %s events behind; replaying", self._queue_size
+                        )
+                        break
+                    last = item.id
+                    yield item
+            finally:
+                self._subscribers.discard(subscriber)
+
+    async def _replay(
+        self, after: int, until: int, wanted: EventFilter
+    ) -> AsyncIterator[EventRecord]:
+        while after < until:
+            batch = await self._store.after(after, BATCH)
+            if not batch:
+                return
+            for event in batch:
+                if event.id > until:
+                    return
+                if wanted.matches(event):
+                    yield event
+            after = batch[-1].id

@@ -1,0 +1,97 @@
+"""Top-level commands and the sub-command groups."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from mission_control.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    name="mission-control",
+    help="Mission Control: a Kanban backend for autonomous agents and their operator.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """Load the settings, or print what is wrong with them and exit 2."""
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on (MC_HOST)."),
+    port: int | None = typer.Option(None, help="Port to listen on (MC_PORT)."),
+) -> None:
+    """Apply pending migrations and run the server until Ctrl-C."""
+    import uvicorn
+
+    from mission_control.app import build_app
+
+    settings = settings_or_exit(host=host, port=port)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    application = build_app(settings)
+    config = uvicorn.Config(
+        application, host=settings.host, port=settings.port, log_level=settings.log_level
+    )
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        started = asyncio.create_task(server.serve())
+        while not server.started and not started.done():
+            await asyncio.sleep(0.05)
+        if server.started:
+            runtime = application.state.runtime
+            console.print(f"Mission Control is up: [bold]{settings.base_url}/[/bold]")
+            console.print(f"GraphQL: {settings.base_url}/graphql")
+            if runtime.new_operator_token:
+                console.print(
+                    "Operator token (shown once, keep it): "
+                    f"[bold]{runtime.new_operator_token}[/bold]\n"
+                    f"Log in: {settings.base_url}/login?token={runtime.new_operator_token}"
+                )
+        await started
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    console.print("Mission Control stopped.")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations and exit."""
+    from mission_control.database import migrate as apply
+
+    settings = settings_or_exit()
+    applied = asyncio.run(apply(settings))
+    console.print(f"Applied {len(applied)} migration(s)." if applied else "Up to date.")
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Path = typer.Option(Path("codegen/schema.graphql"), help="Where to write the SDL."),
+) -> None:
+    """Write the GraphQL schema (SDL) that codegen and clients use."""
+    from mission_control.schema.schema import build_schema
+
+    sdl = build_schema(settings_or_exit()).as_str() + "\n"
+    output.write_text(sdl)
+    console.print(f"Wrote {output} ({len(sdl.splitlines())} lines).")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,58 @@
+"""Opening the database and applying the aerich migrations kept in `migrations/`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from aerich import Command
+from tortoise import Tortoise
+
+from mission_control.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The Tortoise configuration aerich and the app share."""
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": ["mission_control.models", "aerich.models"],
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(settings: Settings) -> list[str]:
+    """Apply pending migrations; returns the names of those applied."""
+    command = Command(
+        tortoise_config(settings.database_url), app="models", location=str(MIGRATIONS)
+    )
+    try:
+        await command.init()
+        applied = await command.upgrade(run_in_transaction=True)
+    finally:
+        await command.aclose()
+    for name in applied:
+        log.info("applied migration %s", name)
+    return list(applied)
+
+
+async def open_database(settings: Settings) -> None:
+    """Apply pending migrations, then connect the models."""
+    await migrate(settings)
+    # The global fallback makes the models usable from every request task, not only from the
+    # task that ran start-up (Tortoise 1.x keeps its state in a context variable).
+    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()

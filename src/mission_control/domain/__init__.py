@@ -1,0 +1,1 @@
+"""The rules of the board in plain Python: no framework is imported below this package."""

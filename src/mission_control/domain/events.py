@@ -1,0 +1,77 @@
+"""The audit log's vocabulary: what kinds of Event there are and what one carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from mission_control.domain.workflow import Move, TaskStatus
+
+
+class EventKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    ASSIGNED = "assigned"
+    PROGRESS = "progress"
+    TRIAGED = Move.TRIAGE.value
+    CLAIMED = Move.CLAIM.value
+    SUBMITTED = Move.SUBMIT.value
+    APPROVED = Move.APPROVE.value
+    REJECTED = Move.REJECT.value
+    BLOCKED = Move.BLOCK.value
+    UNBLOCKED = Move.UNBLOCK.value
+    RELEASED = Move.RELEASE.value
+    CANCELLED = Move.CANCEL.value
+    LEASE_EXPIRED = "lease_expired"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_GRANTED = "approval_granted"
+    APPROVAL_DECLINED = "approval_declined"
+    APPROVAL_EXPIRED = "approval_expired"
+    HEARTBEAT = "heartbeat"
+    AGENT_REGISTERED = "agent_registered"
+    AGENT_UPDATED = "agent_updated"
+    AUTONOMY_CHANGED = "autonomy_changed"
+    DEPENDENCY_ADDED = "dependency_added"
+    DECOMPOSED = "decomposed"
+
+
+def kind_of(move: Move) -> EventKind:
+    """The Event kind recorded for a status move."""
+    return EventKind(move.value)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One committed Event, as subscribers see it."""
+
+    id: int
+    kind: EventKind
+    actor: str
+    created_at: datetime
+    task_id: int | None = None
+    agent_name: str | None = None
+    from_status: TaskStatus | None = None
+    to_status: TaskStatus | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which Events a subscriber wants; empty parts match everything."""
+
+    task_id: int | None = None
+    statuses: frozenset[TaskStatus] = frozenset()
+    kinds: frozenset[EventKind] = frozenset()
+    agent_name: str | None = None
+
+    def matches(self, event: EventRecord) -> bool:
+        """True when the event passes every part of the filter that is set."""
+        if self.task_id is not None and event.task_id != self.task_id:
+            return False
+        if self.kinds and event.kind not in self.kinds:
+            return False
+        if self.agent_name is not None and event.agent_name != self.agent_name:
+            return False
+        return not self.statuses or bool({event.from_status, event.to_status} & self.statuses)

@@ -1,0 +1,118 @@
+"""The task state machine of the seed: statuses, the moves between them and their guards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mission_control.domain.actors import Actor, Role
+from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
+
+
+class TaskStatus(StrEnum):
+    INTAKE = "intake"
+    READY = "ready"
+    IN_PROGRESS = "in_progress"
+    REVIEW = "review"
+    BLOCKED = "blocked"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = frozenset(
+    {TaskStatus.INTAKE, TaskStatus.READY, TaskStatus.IN_PROGRESS, TaskStatus.REVIEW}
+)
+TERMINAL_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.CANCELLED})
+BOARD_ORDER = (
+    TaskStatus.INTAKE,
+    TaskStatus.READY,
+    TaskStatus.IN_PROGRESS,
+    TaskStatus.REVIEW,
+    TaskStatus.BLOCKED,
+    TaskStatus.DONE,
+    TaskStatus.CANCELLED,
+)
+
+
+class Move(StrEnum):
+    """A named way of changing a task's status; each one is also the kind of its Event."""
+
+    TRIAGE = "triaged"
+    CLAIM = "claimed"
+    SUBMIT = "submitted"
+    APPROVE = "approved"
+    REJECT = "rejected"
+    BLOCK = "blocked"
+    UNBLOCK = "unblocked"
+    RELEASE = "released"
+    CANCEL = "cancelled"
+
+
+_S = TaskStatus
+TRANSITIONS: dict[tuple[TaskStatus, TaskStatus], Move] = {
+    (_S.INTAKE, _S.READY): Move.TRIAGE,
+    (_S.READY, _S.IN_PROGRESS): Move.CLAIM,
+    (_S.IN_PROGRESS, _S.REVIEW): Move.SUBMIT,
+    (_S.IN_PROGRESS, _S.READY): Move.RELEASE,
+    (_S.REVIEW, _S.DONE): Move.APPROVE,
+    (_S.REVIEW, _S.IN_PROGRESS): Move.REJECT,
+    (_S.BLOCKED, _S.READY): Move.UNBLOCK,
+    **{(status, _S.BLOCKED): Move.BLOCK for status in OPEN_STATUSES},
+    **{(status, _S.CANCELLED): Move.CANCEL for status in OPEN_STATUSES | {_S.BLOCKED}},
+}
+
+# Moves an agent may make, and only on a task it holds (claim is the way to come to hold one).
+AGENT_MOVES = frozenset({Move.CLAIM, Move.SUBMIT, Move.BLOCK, Move.RELEASE})
+HOLDER_STATUSES = frozenset({TaskStatus.IN_PROGRESS})
+
+
+def allowed_targets(status: TaskStatus) -> list[TaskStatus]:
+    """The statuses a task in `status` can move to, in board order."""
+    return [to for to in BOARD_ORDER if (status, to) in TRANSITIONS]
+
+
+def move_for(current: TaskStatus, target: TaskStatus) -> Move:
+    """The move that takes a task from `current` to `target`, or a clear refusal."""
+    move = TRANSITIONS.get((current, target))
+    if move is None:
+        allowed = ", ".join(allowed_targets(current)) or "nothing (it is closed)"
+        raise InvalidTransition(
+            f"A task cannot move from {current} to {target}; from {current} it can move to "
+            f"{allowed}.",
+            current=str(current),
+            target=str(target),
+        )
+    return move
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFacts:
+    """What the guards need to know about a task."""
+
+    status: TaskStatus
+    assignee: str | None
+
+
+def check_move(move: Move, task: TaskFacts, actor: Actor, *, reason: str | None = None) -> None:
+    """Refuse a move that the actor may not make or that lacks what it needs."""
+    if actor.role is Role.VIEWER:
+        raise Forbidden("A viewer can look at the board but not change it.")
+    if move is Move.BLOCK and not (reason and reason.strip()):
+        raise ValidationFailed("Blocking a task needs a reason: say what it is waiting for.")
+    if actor.role is not Role.AGENT:
+        return
+    if move not in AGENT_MOVES:
+        raise Forbidden(f"Only the operator can make the move '{move}'.", move=str(move))
+    if move is Move.CLAIM:
+        return
+    if task.status not in HOLDER_STATUSES or task.assignee != actor.name:
+        raise Forbidden(
+            f"Agent {actor.name} does not hold this task; only its holder or the operator "
+            f"can move it.",
+            holder=task.assignee,
+        )
+
+
+def is_complete_for_pickup(title: str, description: str, priority: int | None) -> bool:
+    """The automation rule intake → ready: title, description and priority are all set."""
+    return bool(title.strip()) and bool(description.strip()) and priority is not None

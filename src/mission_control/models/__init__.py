@@ -1,0 +1,8 @@
+"""Tortoise models: the tables behind the board. Only services/ writes them."""
+
+from mission_control.models.agents import Agent, Approval, Credential
+from mission_control.models.control import Control
+from mission_control.models.events import Event
+from mission_control.models.tasks import Task, TaskDependency
+
+__all__ = ["Agent", "Approval", "Control", "Credential", "Event", "Task", "TaskDependency"]

@@ -1,0 +1,61 @@
+"""The per-request GraphQL context: the services' Context, the hub, and who is calling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from mission_control.bus import EventHub
+from mission_control.domain.actors import Actor, Role
+from mission_control.domain.errors import Forbidden
+from mission_control.services.auth import authenticate
+from mission_control.services.context import Context
+
+
+@dataclass
+class GraphQLContext:
+    services: Context
+    hub: EventHub
+    request: Request | WebSocket
+    response: Any = None
+    connection_params: dict[str, Any] = field(default_factory=dict)
+    _actor: Actor | None = None
+
+    def bearer_token(self) -> str | None:
+        """The token from `Authorization: Bearer …`, or from the WebSocket connection_init."""
+        params = self.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if not header and isinstance(self.request, Request):
+            header = self.request.headers.get("authorization")
+        if not header:
+            token = params.get("token")
+            return str(token) if token else None
+        scheme, _, token = str(header).partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else str(header).strip()
+
+    async def actor(self) -> Actor:
+        """Who is calling; UNAUTHENTICATED without a valid token."""
+        if self._actor is None:
+            self._actor = await authenticate(self.services, self.bearer_token())
+        return self._actor
+
+    async def operator(self) -> Actor:
+        actor = await self.actor()
+        if not actor.is_operator:
+            raise Forbidden("Only the operator can do this.", role=str(actor.role))
+        return actor
+
+
+Info = StrawberryInfo[GraphQLContext, None]
+
+
+async def caller(info: Info) -> Actor:
+    return await info.context.actor()
+
+
+def is_reader(actor: Actor) -> bool:
+    return actor.role in (Role.OPERATOR, Role.SYSTEM, Role.AGENT, Role.VIEWER)

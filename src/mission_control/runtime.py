@@ -1,0 +1,76 @@
+"""Everything one server process runs besides HTTP: database, event hub, periodic work."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from mission_control.bus import EventHub
+from mission_control.bus.base import Bus, InMemoryBus
+from mission_control.database import close_database, open_database
+from mission_control.services.auth import ensure_operator_token
+from mission_control.services.claims import expire_leases
+from mission_control.services.context import Context
+from mission_control.services.journal import DatabaseEventStore
+from mission_control.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PeriodicJob = Callable[[Context], Awaitable[object]]
+
+
+def make_bus(settings: Settings) -> Bus:
+    """LISTEN/NOTIFY on PostgreSQL, so several processes share one stream; in-process otherwise."""
+    if settings.is_postgres:
+        from mission_control.bus.postgres import PostgresBus
+
+        return PostgresBus(settings.database_url)
+    return InMemoryBus()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    jobs: list[tuple[str, PeriodicJob]] = field(default_factory=list)
+    hub: EventHub = field(init=False)
+    ctx: Context = field(init=False)
+    new_operator_token: str | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.hub = EventHub(
+            DatabaseEventStore(), make_bus(self.settings), self.settings.subscriber_queue_size
+        )
+        self.ctx = Context(self.settings, publisher=self.hub)
+        self.jobs.append(("expire leases", expire_leases))
+
+    async def start(self) -> None:
+        await open_database(self.settings)
+        await self.hub.start()
+        self.new_operator_token = await ensure_operator_token(self.ctx)
+        self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.hub.stop()
+        await close_database()
+
+    async def run_jobs_once(self) -> None:
+        """Run every periodic job one time; a failing job is logged and the others still run."""
+        for name, job in self.jobs:
+            try:
+                await job(self.ctx)
+            except Exception:
+                log.exception("periodic job %r failed; it runs again next round", name)
+
+    async def _periodic(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.sweep_interval_seconds)
+            await self.run_jobs_once()

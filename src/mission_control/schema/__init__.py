@@ -1,0 +1,1 @@
+"""The GraphQL schema: Strawberry types that read like the SDL they produce."""

@@ -1,0 +1,68 @@
+"""The assembled schema: root types wired to the resolvers, plus the protective extensions."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+from mission_control.resolvers import mutations, queries, subscriptions
+from mission_control.schema.errors import ErrorCodes, MissionControlSchema
+from mission_control.settings import Settings
+
+
+@strawberry.type
+class Query:
+    task = strawberry.field(resolver=queries.task)
+    tasks = strawberry.field(resolver=queries.tasks, description="Tasks newest first, paged.")
+    board = strawberry.field(resolver=queries.board)
+    task_history = strawberry.field(resolver=queries.task_history)
+    events = strawberry.field(resolver=queries.events, description="The audit log after an id.")
+    me = strawberry.field(resolver=queries.me, description="Who the token belongs to.")
+
+
+@strawberry.type
+class Mutation:
+    create_task = strawberry.mutation(resolver=mutations.create_task)
+    update_task = strawberry.mutation(resolver=mutations.update_task)
+    transition_task = strawberry.mutation(
+        resolver=mutations.transition_task,
+        description="Move a task to a status by whichever move the workflow allows.",
+    )
+    block_task = strawberry.mutation(resolver=mutations.block_task)
+    unblock_task = strawberry.mutation(resolver=mutations.unblock_task)
+    claim_task = strawberry.mutation(resolver=mutations.claim_task)
+    claim_next_task = strawberry.mutation(
+        resolver=mutations.claim_next_task,
+        description="Claim the most urgent, oldest ready task for the calling agent.",
+    )
+    report_progress = strawberry.mutation(resolver=mutations.report_progress)
+    submit_for_review = strawberry.mutation(resolver=mutations.submit_for_review)
+    approve_task = strawberry.mutation(resolver=mutations.approve_task)
+    reject_task = strawberry.mutation(resolver=mutations.reject_task)
+    cancel_task = strawberry.mutation(resolver=mutations.cancel_task)
+    release_task = strawberry.mutation(resolver=mutations.release_task)
+    assign_task = strawberry.mutation(resolver=mutations.assign_task)
+    register_agent = strawberry.mutation(resolver=mutations.register_agent)
+
+
+@strawberry.type
+class Subscription:
+    events = strawberry.subscription(
+        resolver=subscriptions.events,
+        description="Events after `since` (replayed), then live ones, in id order.",
+    )
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with query depth, alias and size limits from the settings."""
+    return MissionControlSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            ErrorCodes,
+            QueryDepthLimiter(max_depth=settings.max_query_depth),
+            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            MaxTokensLimiter(max_token_count=settings.max_tokens),
+        ],
+    )

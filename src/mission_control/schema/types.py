@@ -1,0 +1,176 @@
+"""Output types: what clients read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import strawberry
+from strawberry.scalars import JSON
+
+from mission_control.domain.agents import AgentStatus as DomainAgentStatus
+from mission_control.domain.events import EventKind as DomainEventKind
+from mission_control.domain.events import EventRecord
+from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
+from mission_control.models import Agent as AgentRow
+from mission_control.models import Task as TaskRow
+from mission_control.services.queries import subtasks
+
+if TYPE_CHECKING:
+    from mission_control.services.queries import Column as ColumnData
+    from mission_control.services.queries import TaskPage
+
+TaskStatus = strawberry.enum(DomainTaskStatus, name="TaskStatus")
+EventKind = strawberry.enum(DomainEventKind, name="EventKind")
+AgentStatus = strawberry.enum(DomainAgentStatus, name="AgentStatus")
+
+
+@strawberry.type(description="A unit of work on the board.")
+class Task:
+    id: int
+    title: str
+    description: str
+    priority: int | None = strawberry.field(description="1 (most urgent) to 5; null until set.")
+    tags: list[str]
+    status: TaskStatus
+    assignee: str | None = strawberry.field(description="The agent assigned or holding it.")
+    progress: int
+    parent_id: int | None
+    version: int = strawberry.field(description="Bumped by every change; pass as expectedVersion.")
+    block_reason: str | None
+    result: str | None
+    feedback: str | None
+    created_at: datetime
+    updated_at: datetime
+    status_changed_at: datetime
+    claimed_at: datetime | None
+    lease_expires_at: datetime | None
+
+    @strawberry.field(description="The tasks whose parent this is.")
+    async def subtasks(self) -> list[Task]:
+        return [Task.from_row(row) for row in await subtasks(self.id)]
+
+    @classmethod
+    def from_row(cls, row: TaskRow) -> Task:
+        agent = row.assignee
+        return cls(
+            id=row.id,
+            title=row.title,
+            description=row.description,
+            priority=row.priority,
+            tags=row.tags,
+            status=row.status,
+            assignee=agent.name if isinstance(agent, AgentRow) else None,
+            progress=row.progress,
+            parent_id=row.parent_id,
+            version=row.version,
+            block_reason=row.block_reason,
+            result=row.result,
+            feedback=row.feedback,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            status_changed_at=row.status_changed_at,
+            claimed_at=row.claimed_at,
+            lease_expires_at=row.lease_expires_at,
+        )
+
+
+@strawberry.type(description="One entry of the audit log; ids increase.")
+class Event:
+    id: int
+    kind: EventKind
+    actor: str
+    created_at: datetime
+    task_id: int | None
+    agent_name: str | None
+    from_status: TaskStatus | None
+    to_status: TaskStatus | None
+    payload: JSON
+
+    @classmethod
+    def from_record(cls, record: EventRecord) -> Event:
+        return cls(
+            id=record.id,
+            kind=record.kind,
+            actor=record.actor,
+            created_at=record.created_at,
+            task_id=record.task_id,
+            agent_name=record.agent_name,
+            from_status=record.from_status,
+            to_status=record.to_status,
+            payload=record.payload,
+        )
+
+
+@strawberry.type
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class TaskConnection:
+    nodes: list[Task]
+    total_count: int
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: TaskPage) -> TaskConnection:
+        return cls(
+            nodes=[Task.from_row(row) for row in page.tasks],
+            total_count=page.total,
+            page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next),
+        )
+
+
+@strawberry.type(description="A board column: its status, how many tasks, the first cards.")
+class Column:
+    status: TaskStatus
+    count: int
+    tasks: list[Task]
+
+    @classmethod
+    def from_data(cls, column: ColumnData) -> Column:
+        return cls(
+            status=column.status,
+            count=column.count,
+            tasks=[Task.from_row(row) for row in column.tasks],
+        )
+
+
+@strawberry.type
+class Board:
+    columns: list[Column]
+
+
+@strawberry.type
+class Agent:
+    id: int
+    name: str
+    skills: list[str]
+    status: AgentStatus
+    wip_limit: int
+    paused: bool
+    current_load: int
+    token_budget: int | None
+    last_heartbeat_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: AgentRow) -> Agent:
+        return cls(
+            id=row.id,
+            name=row.name,
+            skills=list(row.skills),
+            status=row.status,
+            wip_limit=row.wip_limit,
+            paused=row.paused,
+            current_load=row.current_load,
+            token_budget=row.token_budget,
+            last_heartbeat_at=row.last_heartbeat_at,
+        )
+
+
+@strawberry.type(description="A new agent and its token; the token is shown only this once.")
+class AgentRegistration:
+    agent: Agent
+    token: str

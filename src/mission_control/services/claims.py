@@ -1,0 +1,167 @@
+"""Claims: an agent takes a ready task (first wins), holds it under a lease, reports progress."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.functions import Coalesce
+
+from mission_control.domain import tasks as rules
+from mission_control.domain.actors import LEASE_KEEPER, Actor, Role
+from mission_control.domain.agents import AgentStatus
+from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
+from mission_control.domain.events import EventKind
+from mission_control.domain.workflow import Move, TaskStatus
+from mission_control.models import Agent, Task
+from mission_control.services.context import Context
+from mission_control.services.journal import change
+from mission_control.services.moves import apply_move
+from mission_control.services.rows import (
+    assignee_name,
+    check_version,
+    load_agent,
+    load_task,
+    write_task,
+)
+
+CANDIDATE_PAGE = 50
+CLAIM_ATTEMPTS = 8
+
+
+def require_agent(actor: Actor) -> None:
+    if actor.role is not Role.AGENT:
+        raise Forbidden("Only an agent can claim tasks; sign in with an agent token.")
+
+
+async def claim_task(
+    ctx: Context, actor: Actor, task_id: int, expected_version: int | None = None
+) -> Task:
+    """Take one named ready task; of agents claiming at once exactly one wins."""
+    require_agent(actor)
+    async with change(ctx) as ch:
+        task = await load_task(task_id, ch.conn)
+        check_version(task, expected_version)
+        if task.status is TaskStatus.IN_PROGRESS:
+            raise Conflict(
+                f"Task #{task.id} is already claimed by {assignee_name(task)}.",
+                task_id=task.id,
+                holder=assignee_name(task),
+            )
+        await apply_move(ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM)
+    return task
+
+
+async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncIterator[Task]:
+    """Ready tasks for this agent, its own assignments first, each most urgent then oldest.
+
+    Rows locked by another claim in flight are skipped on PostgreSQL (SKIP LOCKED), so
+    concurrent agents do not queue behind each other.
+    """
+    for assigned in (agent.id, None):
+        offset = 0
+        while True:
+            page = (
+                await Task.filter(status=TaskStatus.READY, assignee_id=assigned)
+                .annotate(rank=Coalesce("priority", rules.PRIORITY_MAX + 1))
+                .order_by("rank", "created_at", "id")
+                .offset(offset)
+                .limit(CANDIDATE_PAGE)
+                .select_for_update(skip_locked=True)
+                .using_db(conn)
+            )
+            for task in page:
+                yield task
+            if len(page) < CANDIDATE_PAGE:
+                break
+            offset += CANDIDATE_PAGE
+
+
+async def claim_next(ctx: Context, actor: Actor) -> Task | None:
+    """Claim the most urgent, oldest ready task this agent may take; None when there is none."""
+    require_agent(actor)
+    for _attempt in range(CLAIM_ATTEMPTS):
+        try:
+            async with change(ctx) as ch:
+                agent = await load_agent(actor.name, ch.conn)
+                async for task in _ready_candidates(agent, ch.conn):
+                    task.assignee = agent if task.assignee_id == agent.id else None
+                    await apply_move(
+                        ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM
+                    )
+                    return task
+                return None
+        except Conflict:
+            continue  # another agent won that task between our read and our write: look again
+    raise Conflict("Too many agents are claiming at once; try again in a moment.")
+
+
+async def report_progress(
+    ctx: Context, actor: Actor, task_id: int, progress: int, note: str | None = None
+) -> Task:
+    """The holder says how far it is (0 to 100); this also renews its lease."""
+    value = rules.clean_progress(progress)
+    note = rules.clean_reason(note, "note")
+    async with change(ctx) as ch:
+        task = await load_task(task_id, ch.conn)
+        holder = assignee_name(task)
+        if task.status is not TaskStatus.IN_PROGRESS:
+            raise InvalidTransition(
+                f"Progress is reported on a task in progress; task #{task.id} is {task.status}.",
+                current=str(task.status),
+            )
+        if actor.role is Role.VIEWER or (actor.role is Role.AGENT and holder != actor.name):
+            raise Forbidden(
+                f"Only the holder of task #{task.id} ({holder}) or the operator can report "
+                f"its progress."
+            )
+        lease = ch.now + timedelta(seconds=ctx.settings.lease_seconds)
+        await write_task(ch, task, progress=value, lease_expires_at=lease)
+        ch.record(
+            EventKind.PROGRESS,
+            actor.label,
+            task_id=task.id,
+            agent_name=holder,
+            progress=value,
+            note=note,
+        )
+    return task
+
+
+async def expire_leases(ctx: Context) -> list[int]:
+    """Put tasks whose holder stopped renewing back to ready; returns their ids."""
+    now = ctx.clock()
+    expired = await Task.filter(
+        status=TaskStatus.IN_PROGRESS, lease_expires_at__lt=now
+    ).values_list("id", flat=True)
+    requeued: list[int] = []
+    for task_id in expired:
+        try:
+            async with change(ctx) as ch:
+                task = await load_task(int(task_id), ch.conn)
+                if task.status is not TaskStatus.IN_PROGRESS or not (
+                    task.lease_expires_at and task.lease_expires_at < ch.now
+                ):
+                    continue
+                holder = task.assignee
+                await apply_move(
+                    ch,
+                    ctx,
+                    LEASE_KEEPER,
+                    task,
+                    TaskStatus.READY,
+                    text=f"lease expired: {assignee_name(task)} stopped renewing its claim",
+                    expect=Move.RELEASE,
+                    kind=EventKind.LEASE_EXPIRED,
+                )
+                if isinstance(holder, Agent):
+                    await (
+                        Agent.filter(id=holder.id)
+                        .using_db(ch.conn)
+                        .update(status=AgentStatus.OFFLINE)
+                    )
+            requeued.append(int(task_id))
+        except Conflict:
+            continue  # renewed or moved meanwhile
+    return requeued

@@ -1,0 +1,30 @@
+"""What every service call needs: settings, the bus to announce on, and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from mission_control.settings import Settings
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Publisher(Protocol):
+    async def published(self, event_id: int) -> None: ...
+
+
+class _Silent:
+    async def published(self, event_id: int) -> None:
+        return None
+
+
+@dataclass
+class Context:
+    settings: Settings
+    publisher: Publisher = field(default_factory=_Silent)
+    clock: Callable[[], datetime] = utcnow

@@ -1,0 +1,220 @@
+"""Status moves: one path through the state machine's guards for every way a task moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from mission_control.domain import tasks as rules
+from mission_control.domain.actors import Actor, Role
+from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
+from mission_control.domain.events import EventKind, kind_of
+from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
+from mission_control.models import Task
+from mission_control.services.context import Context
+from mission_control.services.journal import Change, change
+from mission_control.services.rows import (
+    assignee_name,
+    check_version,
+    load_agent,
+    load_task,
+    write_task,
+)
+
+
+def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str, Any]:
+    """The fields a move sets besides the status."""
+    lease = ch.now + timedelta(seconds=ctx.settings.lease_seconds)
+    if move is Move.CLAIM:
+        return {"claimed_at": ch.now, "lease_expires_at": lease, "feedback": None}
+    if move is Move.REJECT:
+        return {"lease_expires_at": lease, "feedback": text}
+    if move is Move.SUBMIT:
+        return {"lease_expires_at": None, "result": text}
+    if move is Move.BLOCK:
+        return {"lease_expires_at": None, "block_reason": text}
+    if move is Move.UNBLOCK:
+        return {"block_reason": None}
+    if move is Move.RELEASE:
+        return {"lease_expires_at": None, "claimed_at": None, "assignee": None}
+    return {"lease_expires_at": None}
+
+
+async def apply_move(
+    ch: Change,
+    ctx: Context,
+    actor: Actor,
+    task: Task,
+    target: TaskStatus,
+    *,
+    text: str | None = None,
+    expect: Move | None = None,
+    kind: EventKind | None = None,
+    **payload: Any,
+) -> Task:
+    """Move a loaded task inside an open change: guards, row write, Event."""
+    move = move_for(task.status, target)
+    if expect is not None and move is not expect:
+        raise InvalidTransition(
+            f"Task #{task.id} is {task.status}; '{expect}' does not apply to it "
+            f"(moving it to {target} would be '{move}').",
+            current=str(task.status),
+        )
+    before_status, before_holder = task.status, assignee_name(task)
+    check_move(move, TaskFacts(task.status, before_holder), actor, reason=text)
+    changes = {"status": target, **_effects(ch, ctx, move, text)}
+    if move is Move.CLAIM:
+        if actor.role is not Role.AGENT:
+            raise Forbidden("Only an agent can claim a task; assign it to an agent instead.")
+        changes["assignee"] = await load_agent(actor.name, ch.conn)
+    await write_task(ch, task, **changes)
+    if "assignee" in changes:
+        task.assignee = changes["assignee"]
+    ch.record(
+        kind or kind_of(move),
+        actor.label,
+        task_id=task.id,
+        agent_name=assignee_name(task) or before_holder,
+        from_status=before_status,
+        to_status=target,
+        reason=text if move in (Move.BLOCK, Move.RELEASE, Move.CANCEL, Move.REJECT) else None,
+        **payload,
+    )
+    return task
+
+
+async def move_task(
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    target: TaskStatus,
+    *,
+    text: str | None = None,
+    expected_version: int | None = None,
+    expect: Move | None = None,
+) -> Task:
+    """Move a task to `target` by whichever move the state machine allows for it."""
+    async with change(ctx) as ch:
+        task = await load_task(task_id, ch.conn)
+        check_version(task, expected_version)
+        await apply_move(ch, ctx, actor, task, target, text=text, expect=expect)
+    return task
+
+
+async def block_task(
+    ctx: Context, actor: Actor, task_id: int, reason: str, expected_version: int | None = None
+) -> Task:
+    """Put an open task on hold; the reason says what it waits for."""
+    text = rules.clean_reason(reason)
+    return await move_task(
+        ctx,
+        actor,
+        task_id,
+        TaskStatus.BLOCKED,
+        text=text,
+        expected_version=expected_version,
+        expect=Move.BLOCK,
+    )
+
+
+async def unblock_task(
+    ctx: Context, actor: Actor, task_id: int, expected_version: int | None = None
+) -> Task:
+    """The blocker is resolved: the task is ready for pickup again."""
+    return await move_task(
+        ctx,
+        actor,
+        task_id,
+        TaskStatus.READY,
+        expected_version=expected_version,
+        expect=Move.UNBLOCK,
+    )
+
+
+async def submit_for_review(
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    result: str | None = None,
+    expected_version: int | None = None,
+) -> Task:
+    """The holder hands its finished work to the operator, with what it produced."""
+    text = rules.clean_text(result, "result") if result else None
+    return await move_task(
+        ctx,
+        actor,
+        task_id,
+        TaskStatus.REVIEW,
+        text=text,
+        expected_version=expected_version,
+        expect=Move.SUBMIT,
+    )
+
+
+async def approve_task(
+    ctx: Context, actor: Actor, task_id: int, expected_version: int | None = None
+) -> Task:
+    """The operator accepts the work under review: the task is done."""
+    return await move_task(
+        ctx, actor, task_id, TaskStatus.DONE, expected_version=expected_version, expect=Move.APPROVE
+    )
+
+
+async def reject_task(
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    feedback: str,
+    expected_version: int | None = None,
+) -> Task:
+    """The operator sends the work back to its agent with what to change."""
+    text = rules.clean_reason(feedback, "feedback")
+    if text is None:
+        raise ValidationFailed("Rejecting work needs feedback: tell the agent what to change.")
+    return await move_task(
+        ctx,
+        actor,
+        task_id,
+        TaskStatus.IN_PROGRESS,
+        text=text,
+        expected_version=expected_version,
+        expect=Move.REJECT,
+    )
+
+
+async def cancel_task(
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Task:
+    """Close a task for good; an agent working on it learns it from the Event."""
+    return await move_task(
+        ctx,
+        actor,
+        task_id,
+        TaskStatus.CANCELLED,
+        text=rules.clean_reason(reason),
+        expected_version=expected_version,
+        expect=Move.CANCEL,
+    )
+
+
+async def release_task(
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Task:
+    """Give an in-progress task back to the pool (the holder, or the operator for it)."""
+    return await move_task(
+        ctx,
+        actor,
+        task_id,
+        TaskStatus.READY,
+        text=rules.clean_reason(reason),
+        expected_version=expected_version,
+        expect=Move.RELEASE,
+    )

@@ -1,0 +1,149 @@
+"""Reading the board: task lists with filters and cursors, the columns, a task's history."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from tortoise.expressions import Q
+from tortoise.functions import Coalesce, Count
+
+from mission_control.domain import tasks as rules
+from mission_control.domain.errors import ValidationFailed
+from mission_control.domain.events import EventRecord
+from mission_control.domain.workflow import BOARD_ORDER, TaskStatus
+from mission_control.models import Event, Task
+from mission_control.services.journal import to_record
+from mission_control.services.rows import load_task
+
+PAGE_MAX = 500
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    statuses: Sequence[TaskStatus] = ()
+    assignee: str | None = None
+    tag: str | None = None
+    text: str | None = None
+    priority: int | None = None
+    parent_id: int | None = None
+
+
+@dataclass
+class TaskPage:
+    tasks: list[Task]
+    total: int
+    end_cursor: str | None
+    has_next: bool
+
+
+@dataclass
+class Column:
+    status: TaskStatus
+    count: int
+    tasks: list[Task] = field(default_factory=list)
+
+
+def encode_cursor(task_id: int) -> str:
+    return base64.urlsafe_b64encode(f"task:{task_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """The task id a cursor points after, or VALIDATION for a cursor not made here."""
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "task":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationFailed(
+            "This cursor is not valid; pass the endCursor of a previous page."
+        ) from error
+
+
+def _filtered(query: TaskQuery) -> Q:
+    condition = Q()
+    if query.statuses:
+        condition &= Q(status__in=list(query.statuses))
+    if query.assignee:
+        condition &= Q(assignee__name=query.assignee.strip().lower())
+    if query.tag:
+        (tag,) = rules.clean_tags([query.tag])
+        condition &= Q(tag_text__contains=f" {tag} ")
+    if query.text and query.text.strip():
+        words = query.text.strip()
+        condition &= Q(title__icontains=words) | Q(description__icontains=words)
+    if query.priority is not None:
+        condition &= Q(priority=rules.clean_priority(query.priority))
+    if query.parent_id is not None:
+        condition &= Q(parent_id=query.parent_id)
+    return condition
+
+
+async def list_tasks(query: TaskQuery, first: int = 50, after: str | None = None) -> TaskPage:
+    """A page of tasks, newest first; `after` is the endCursor of the page before."""
+    if not 1 <= first <= PAGE_MAX:
+        raise ValidationFailed(f"Ask for 1 to {PAGE_MAX} tasks at a time.", field="first")
+    condition = _filtered(query)
+    base = Task.filter(condition)
+    total = await base.count()
+    page_query = base
+    if after:
+        page_query = page_query.filter(id__lt=decode_cursor(after))
+    rows = await page_query.order_by("-id").limit(first + 1).prefetch_related("assignee")
+    has_next = len(rows) > first
+    rows = rows[:first]
+    return TaskPage(
+        tasks=list(rows),
+        total=total,
+        end_cursor=encode_cursor(rows[-1].id) if rows else None,
+        has_next=has_next,
+    )
+
+
+async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Column]:
+    """Every status column in board order with its count and its first cards by urgency."""
+    condition = _filtered(query or TaskQuery())
+    counts = dict(
+        await Task.filter(condition)
+        .annotate(n=Count("id"))
+        .group_by("status")
+        .values_list("status", "n")
+    )
+    columns = []
+    for status in BOARD_ORDER:
+        count = int(counts.get(status, counts.get(str(status), 0)))
+        cards: list[Task] = []
+        if count and per_column:
+            cards = list(
+                await Task.filter(condition, status=status)
+                .annotate(rank=Coalesce("priority", rules.PRIORITY_MAX + 1))
+                .order_by("rank", "created_at", "id")
+                .limit(per_column)
+                .prefetch_related("assignee")
+            )
+        columns.append(Column(status=status, count=count, tasks=cards))
+    return columns
+
+
+async def get_task(task_id: int) -> Task:
+    """One task, or NOT_FOUND."""
+    return await load_task(task_id)
+
+
+async def task_history(task_id: int, limit: int = 200) -> list[EventRecord]:
+    """A task's Events, oldest first."""
+    await load_task(task_id)
+    rows = await Event.filter(task_id=task_id).order_by("id").limit(limit)
+    return [to_record(row) for row in rows]
+
+
+async def events_after(after: int, limit: int = 200) -> list[EventRecord]:
+    """The audit log from an id on (for catching up without a subscription)."""
+    rows = await Event.filter(id__gt=after).order_by("id").limit(min(limit, 1000))
+    return [to_record(row) for row in rows]
+
+
+async def subtasks(task_id: int) -> list[Task]:
+    return list(await Task.filter(parent_id=task_id).order_by("id").prefetch_related("assignee"))

@@ -1,0 +1,176 @@
+"""Creating and editing tasks, and the operator's assignment of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mission_control.domain import tasks as rules
+from mission_control.domain.actors import AUTOMATION, Actor, Role
+from mission_control.domain.errors import Forbidden
+from mission_control.domain.events import EventKind, kind_of
+from mission_control.domain.workflow import (
+    Move,
+    TaskStatus,
+    is_complete_for_pickup,
+)
+from mission_control.models import Task
+from mission_control.services.context import Context
+from mission_control.services.journal import Change, change
+from mission_control.services.rows import (
+    assignee_name,
+    check_version,
+    load_agent,
+    load_task,
+    write_task,
+)
+
+TRIAGE_RULE = "intake → ready: title, description and priority are set"
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    title: str
+    description: str = ""
+    priority: int | None = None
+    tags: Sequence[str] = ()
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskEdit:
+    """Fields to change; None leaves a field as it is."""
+
+    title: str | None = None
+    description: str | None = None
+    priority: int | None = None
+    tags: Sequence[str] | None = None
+
+
+def require_operator(actor: Actor, doing: str) -> None:
+    """Refuse anyone but the operator (or the system acting for it)."""
+    if not actor.is_operator:
+        raise Forbidden(f"Only the operator can {doing}.", role=str(actor.role))
+
+
+def require_writer(actor: Actor) -> None:
+    """Refuse read-only viewers."""
+    if actor.role is Role.VIEWER:
+        raise Forbidden("A viewer can look at the board but not change it.")
+
+
+async def triage_if_complete(ch: Change, task: Task) -> None:
+    """The automation rule: a complete intake task moves to ready at once."""
+    if task.status is TaskStatus.INTAKE and is_complete_for_pickup(
+        task.title, task.description, task.priority
+    ):
+        await write_task(ch, task, status=TaskStatus.READY)
+        ch.record(
+            kind_of(Move.TRIAGE),
+            AUTOMATION.label,
+            task_id=task.id,
+            from_status=TaskStatus.INTAKE,
+            to_status=TaskStatus.READY,
+            reason=TRIAGE_RULE,
+        )
+
+
+async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> Task:
+    """Add a task to intake; it is ready at once when it is complete."""
+    require_writer(actor)
+    title = rules.clean_title(draft.title)
+    description = rules.clean_text(draft.description, "description", rules.DESCRIPTION_MAX)
+    priority = rules.clean_priority(draft.priority)
+    tags = rules.clean_tags(draft.tags)
+    async with change(ctx) as ch:
+        if draft.parent_id is not None:
+            await load_task(draft.parent_id, ch.conn)
+        task = await Task.create(
+            title=title,
+            description=description,
+            priority=priority,
+            tag_text=Task.tag_text_of(tags),
+            parent_id=draft.parent_id,
+            created_at=ch.now,
+            updated_at=ch.now,
+            status_changed_at=ch.now,
+            using_db=ch.conn,
+        )
+        task.assignee = None
+        ch.record(
+            EventKind.CREATED,
+            actor.label,
+            task_id=task.id,
+            to_status=TaskStatus.INTAKE,
+            title=title,
+            priority=priority,
+            tags=tags,
+            parent_id=draft.parent_id,
+        )
+        await triage_if_complete(ch, task)
+    return task
+
+
+async def update_task(
+    ctx: Context, actor: Actor, task_id: int, edit: TaskEdit, expected_version: int | None = None
+) -> Task:
+    """Change a task's title, description, priority or tags."""
+    require_operator(actor, "edit a task")
+    async with change(ctx) as ch:
+        task = await load_task(task_id, ch.conn)
+        check_version(task, expected_version)
+        changes: dict[str, object] = {}
+        if edit.title is not None:
+            changes["title"] = rules.clean_title(edit.title)
+        if edit.description is not None:
+            changes["description"] = rules.clean_text(
+                edit.description, "description", rules.DESCRIPTION_MAX
+            )
+        if edit.priority is not None:
+            changes["priority"] = rules.clean_priority(edit.priority)
+        if edit.tags is not None:
+            changes["tag_text"] = Task.tag_text_of(rules.clean_tags(edit.tags))
+        changed = {k: v for k, v in changes.items() if getattr(task, k) != v}
+        if not changed:
+            return task
+        await write_task(ch, task, **changed)
+        shown = {("tags" if k == "tag_text" else k): v for k, v in changed.items()}
+        if "tags" in shown:
+            shown["tags"] = task.tags
+        ch.record(EventKind.UPDATED, actor.label, task_id=task.id, changes=shown)
+        await triage_if_complete(ch, task)
+    return task
+
+
+async def assign_task(
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    agent_name: str | None,
+    expected_version: int | None = None,
+    reason: str | None = None,
+) -> Task:
+    """Set (or clear) who should pick a task up; a suggestion, never a lock."""
+    require_operator(actor, "assign tasks")
+    async with change(ctx) as ch:
+        task = await load_task(task_id, ch.conn)
+        check_version(task, expected_version)
+        if task.status is TaskStatus.IN_PROGRESS:
+            raise Forbidden(
+                f"Task #{task.id} is being worked on by {assignee_name(task)}; release or "
+                f"cancel that claim before reassigning it.",
+                task_id=task.id,
+            )
+        agent = await load_agent(agent_name, ch.conn) if agent_name else None
+        previous = assignee_name(task)
+        await write_task(ch, task, assignee=agent)
+        task.assignee = agent
+        ch.record(
+            EventKind.ASSIGNED,
+            actor.label,
+            task_id=task.id,
+            agent_name=agent_name,
+            previous=previous,
+            reason=reason,
+        )
+    return task

@@ -1,0 +1,111 @@
+"""Every setting, read once from MC_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AutonomyMode(StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
+class NotifyLevel(StrEnum):
+    ALL = "all"
+    TRANSITIONS = "transitions"
+    CRITICAL = "critical"
+
+
+def _csv(value: object) -> object:
+    """Let list settings be written as `a,b,c` in the environment."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MC_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite://mission-control.db"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 3333
+    public_url: str | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    operator_token: str | None = None
+    state_dir: str = "."
+
+    lease_seconds: Annotated[int, Field(ge=5)] = 3600
+    offline_after_seconds: Annotated[int, Field(ge=5)] = 5400
+    sweep_interval_seconds: Annotated[float, Field(gt=0)] = 15.0
+    approval_timeout_seconds: Annotated[int, Field(ge=5)] = 900
+    autonomy: AutonomyMode = AutonomyMode.AUTO
+    auto_tags: Annotated[list[str], Field(default_factory=lambda: ["trivial"])]
+    token_budget_floor: Annotated[int, Field(ge=0)] = 0
+    max_agent_load: Annotated[int, Field(ge=0, le=100)] = 80
+    skill_keywords: Annotated[dict[str, str], Field(default_factory=dict)]
+
+    max_query_depth: Annotated[int, Field(ge=2)] = 10
+    max_aliases: Annotated[int, Field(ge=1)] = 20
+    max_tokens: Annotated[int, Field(ge=100)] = 5000
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 262_144
+    subscriber_queue_size: Annotated[int, Field(ge=1)] = 1000
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_channel: str | None = None
+    slack_notify_level: NotifyLevel = NotifyLevel.TRANSITIONS
+    slack_operators: Annotated[list[str], Field(default_factory=list)]
+    slack_api_url: str = "https://slack.com/api/"
+
+    auto_approve_tags: Annotated[list[str], Field(default_factory=lambda: ["trivial"])]
+    auto_approve_delay_seconds: Annotated[int, Field(ge=0)] = 86_400
+    decomposer: Literal["outline", "llm"] = "outline"
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
+    llm_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+
+    _split_lists = field_validator(
+        "auto_tags", "slack_operators", "auto_approve_tags", mode="before"
+    )(_csv)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value.startswith("postgresql://"):
+            value = "postgres://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite://", "postgres://")):
+            raise ValueError("must start with sqlite:// or postgres://")
+        return value
+
+    @cached_property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgres://")
+
+    @property
+    def base_url(self) -> str:
+        """The address people and agents use to reach this server."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class SettingsError(Exception):
+    """A bad MC_* value, described one line per field for a person to fix."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once, turning pydantic's report into readable lines."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            lines.append(f"MC_{field.upper()}: {problem['msg']} (got {problem.get('input')!r})")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None
