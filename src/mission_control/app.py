@@ -46,9 +46,7 @@ def build_app(settings: Settings) -> FastAPI:
 
     app.router.routes.extend(
         [
-            Route(
-                "/graphql", BodySizeLimit(graphql, settings.max_body_bytes), methods=["GET", "POST"]
-            ),
+            Route("/graphql", limited, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health, methods=["GET"]),
         ]

@@ -18,3 +18,11 @@ class ApprovalStatus(StrEnum):
     GRANTED = "granted"
     DECLINED = "declined"
     EXPIRED = "expired"
+
+
+class ClaimOutcome(StrEnum):
+    """What asking for the next task gave an agent."""
+
+    CLAIMED = "claimed"
+    AWAITING_APPROVAL = "awaiting_approval"
+    NOTHING = "nothing"

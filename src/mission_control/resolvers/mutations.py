@@ -70,9 +70,14 @@ async def claim_task(info: Info, id: int, expected_version: int | None = None) -
     return _task(await claims.claim_task(ctx, await caller(info), id, expected_version))
 
 
-async def claim_next_task(info: Info) -> types.Task | None:
-    task = await claims.claim_next(info.context.services, await caller(info))
-    return _task(task) if task else None
+async def claim_next_task(info: Info) -> types.Claim:
+    claim = await claims.claim_next(info.context.services, await caller(info))
+    return types.Claim(
+        outcome=claim.outcome,
+        task=_task(claim.task) if claim.task else None,
+        approval_id=claim.approval.id if claim.approval else None,
+        reason=claim.reason,
+    )
 
 
 async def report_progress(

@@ -15,10 +15,14 @@ async def events(
     task_id: int | None = None,
     status: list[types.TaskStatus] | None = None,
     kinds: list[types.EventKind] | None = None,
+    agent: str | None = None,
 ) -> AsyncGenerator[types.Event, None]:
     await caller(info)
     wanted = EventFilter(
-        task_id=task_id, statuses=frozenset(status or ()), kinds=frozenset(kinds or ())
+        task_id=task_id,
+        statuses=frozenset(status or ()),
+        kinds=frozenset(kinds or ()),
+        agent_name=agent,
     )
     async for record in info.context.hub.subscribe(since, wanted):
         yield types.Event.from_record(record)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from mission_control.domain.agents import AgentStatus as DomainAgentStatus
+from mission_control.domain.agents import ClaimOutcome as DomainClaimOutcome
 from mission_control.domain.events import EventKind as DomainEventKind
 from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 TaskStatus = strawberry.enum(DomainTaskStatus, name="TaskStatus")
 EventKind = strawberry.enum(DomainEventKind, name="EventKind")
 AgentStatus = strawberry.enum(DomainAgentStatus, name="AgentStatus")
+ClaimOutcome = strawberry.enum(DomainClaimOutcome, name="ClaimOutcome")
 
 
 @strawberry.type(description="A unit of work on the board.")
@@ -174,3 +176,11 @@ class Agent:
 class AgentRegistration:
     agent: Agent
     token: str
+
+
+@strawberry.type(description="What asking for the next task gave: a claim, a wait, or nothing.")
+class Claim:
+    outcome: ClaimOutcome
+    task: Task | None
+    approval_id: int | None
+    reason: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -10,12 +11,13 @@ from tortoise.functions import Coalesce
 
 from mission_control.domain import tasks as rules
 from mission_control.domain.actors import LEASE_KEEPER, Actor, Role
-from mission_control.domain.agents import AgentStatus
+from mission_control.domain.agents import AgentStatus, ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import Move, TaskStatus
-from mission_control.models import Agent, Task
+from mission_control.models import Agent, Approval, Task
 from mission_control.services.context import Context
+from mission_control.services.eligibility import claimable
 from mission_control.services.journal import change
 from mission_control.services.moves import apply_move
 from mission_control.services.rows import (
@@ -78,20 +80,35 @@ async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncItera
             offset += CANDIDATE_PAGE
 
 
-async def claim_next(ctx: Context, actor: Actor) -> Task | None:
-    """Claim the most urgent, oldest ready task this agent may take; None when there is none."""
+@dataclass(frozen=True)
+class NextClaim:
+    """The answer to "next task for me": a claim, a pending approval, or nothing and why."""
+
+    outcome: ClaimOutcome
+    task: Task | None = None
+    approval: Approval | None = None
+    reason: str | None = None
+
+
+NOTHING_READY = "No ready task fits this agent right now."
+
+
+async def claim_next(ctx: Context, actor: Actor) -> NextClaim:
+    """Claim the most urgent, oldest ready task this agent may take."""
     require_agent(actor)
     for _attempt in range(CLAIM_ATTEMPTS):
         try:
             async with change(ctx) as ch:
                 agent = await load_agent(actor.name, ch.conn)
                 async for task in _ready_candidates(agent, ch.conn):
+                    if not await claimable(task, agent, ch.conn):
+                        continue
                     task.assignee = agent if task.assignee_id == agent.id else None
                     await apply_move(
                         ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM
                     )
-                    return task
-                return None
+                    return NextClaim(ClaimOutcome.CLAIMED, task=task)
+                return NextClaim(ClaimOutcome.NOTHING, reason=NOTHING_READY)
         except Conflict:
             continue  # another agent won that task between our read and our write: look again
     raise Conflict("Too many agents are claiming at once; try again in a moment.")
@@ -132,14 +149,17 @@ async def report_progress(
 async def expire_leases(ctx: Context) -> list[int]:
     """Put tasks whose holder stopped renewing back to ready; returns their ids."""
     now = ctx.clock()
-    expired = await Task.filter(
-        status=TaskStatus.IN_PROGRESS, lease_expires_at__lt=now
-    ).values_list("id", flat=True)
+    expired: list[int] = [
+        task.id
+        for task in await Task.filter(status=TaskStatus.IN_PROGRESS, lease_expires_at__lt=now).only(
+            "id"
+        )
+    ]
     requeued: list[int] = []
     for task_id in expired:
         try:
             async with change(ctx) as ch:
-                task = await load_task(int(task_id), ch.conn)
+                task = await load_task(task_id, ch.conn)
                 if task.status is not TaskStatus.IN_PROGRESS or not (
                     task.lease_expires_at and task.lease_expires_at < ch.now
                 ):
@@ -161,7 +181,7 @@ async def expire_leases(ctx: Context) -> list[int]:
                         .using_db(ch.conn)
                         .update(status=AgentStatus.OFFLINE)
                     )
-            requeued.append(int(task_id))
+            requeued.append(task_id)
         except Conflict:
             continue  # renewed or moved meanwhile
     return requeued

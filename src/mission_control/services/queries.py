@@ -105,15 +105,16 @@ async def list_tasks(query: TaskQuery, first: int = 50, after: str | None = None
 async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Column]:
     """Every status column in board order with its count and its first cards by urgency."""
     condition = _filtered(query or TaskQuery())
-    counts = dict(
-        await Task.filter(condition)
+    counts: dict[str, int] = {
+        str(row["status"]): int(row["n"])
+        for row in await Task.filter(condition)
         .annotate(n=Count("id"))
         .group_by("status")
-        .values_list("status", "n")
-    )
+        .values("status", "n")
+    }
     columns = []
     for status in BOARD_ORDER:
-        count = int(counts.get(status, counts.get(str(status), 0)))
+        count = counts.get(str(status), 0)
         cards: list[Task] = []
         if count and per_column:
             cards = list(

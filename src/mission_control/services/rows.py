@@ -13,7 +13,9 @@ from mission_control.services.journal import Change
 
 async def load_task(task_id: int, conn: BaseDBAsyncClient | None = None) -> Task:
     """The task with this id, or NOT_FOUND."""
-    task = await Task.get_or_none(id=task_id).using_db(conn).prefetch_related("assignee")
+    task: Task | None = (
+        await Task.filter(id=task_id).using_db(conn).prefetch_related("assignee").first()
+    )
     if task is None:
         raise NotFound(f"There is no task #{task_id}.", task_id=task_id)
     return task
@@ -21,7 +23,7 @@ async def load_task(task_id: int, conn: BaseDBAsyncClient | None = None) -> Task
 
 async def load_agent(name: str, conn: BaseDBAsyncClient | None = None) -> Agent:
     """The agent with this name, or NOT_FOUND."""
-    agent = await Agent.get_or_none(name=name).using_db(conn)
+    agent: Agent | None = await Agent.filter(name=name).using_db(conn).first()
     if agent is None:
         raise NotFound(f"There is no agent named {name!r}.", agent=name)
     return agent

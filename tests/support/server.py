@@ -1,0 +1,100 @@
+"""A real Mission Control server in a subprocess, on a free loopback port, with its own database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OPERATOR_TOKEN = "mco_test_operator_token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    workdir: Path
+    database_url: str
+    port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    operator_token: str = OPERATOR_TOKEN
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"server-{self.port}.log"
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MC_")}
+        env.update(
+            MC_DATABASE_URL=self.database_url,
+            MC_HOST="127.0.0.1",
+            MC_PORT=str(self.port),
+            MC_OPERATOR_TOKEN=self.operator_token,
+            MC_LOG_LEVEL="warning",
+            MC_SWEEP_INTERVAL_SECONDS="0.5",
+        )
+        env.update(self.env)
+        return env
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mission_control", "serve"],
+            cwd=self.workdir,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response,
+            ):
+                if response.status == 200:
+                    return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not answer in {timeout}s:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, as when a host dies."""
+        if self.process:
+            self.process.kill()
+            self.process.wait(5)
+        self.process = None
