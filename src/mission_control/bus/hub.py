@@ -115,16 +115,17 @@ class EventHub:
     ) -> AsyncIterator[EventRecord]:
         """Events after `since` (or from now on when None), then live ones, in id order."""
         wanted = event_filter or EventFilter()
-        last = since
+        # "From now on" means after the newest committed Event, which the pump may not have
+        # fanned out yet; anything at or below that floor is skipped when it arrives live.
+        last = since if since is not None else await self._store.last_id()
         while True:
             subscriber = _Subscriber(wanted, size=self._queue_size)
             start = self.cursor
             self._subscribers.add(subscriber)
             try:
-                if last is not None:
-                    async for event in self._replay(last, start, wanted):
-                        yield event
-                last = start
+                async for event in self._replay(last, start, wanted):
+                    yield event
+                last = max(last, start)
                 while True:
                     item = await subscriber.queue.get()
                     if isinstance(item, _Closed):
@@ -134,6 +135,8 @@ class EventHub:
                             "a subscriber fell %s events behind; replaying", self._queue_size
                         )
                         break
+                    if item.id <= last:
+                        continue
                     last = item.id
                     yield item
             finally:
