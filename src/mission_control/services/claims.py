@@ -17,6 +17,7 @@ from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.context import Context
+from mission_control.services.dependencies import roll_up_progress
 from mission_control.services.eligibility import claimable
 from mission_control.services.journal import change
 from mission_control.services.moves import apply_move
@@ -143,6 +144,7 @@ async def report_progress(
             progress=value,
             note=note,
         )
+        await roll_up_progress(ch, task)
     return task
 
 

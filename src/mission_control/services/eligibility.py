@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.models import Agent, Task
+from mission_control.services.dependencies import open_dependencies
 
 
 def skills_fit(task: Task, agent: Agent) -> bool:
@@ -13,8 +14,8 @@ def skills_fit(task: Task, agent: Agent) -> bool:
 
 
 async def dependencies_done(task: Task, conn: BaseDBAsyncClient) -> bool:
-    """Every task this one depends on is done (dependencies fill this in)."""
-    return True
+    """Every task this one depends on is done: work is handed out in dependency order."""
+    return not await open_dependencies(task.id, conn)
 
 
 async def claimable(task: Task, agent: Agent, conn: BaseDBAsyncClient) -> bool:
