@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
-from mission_control.resolvers import mutations, queries, subscriptions
+from mission_control.resolvers import automation, mutations, queries, subscriptions
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
 
@@ -43,6 +43,19 @@ class Mutation:
     release_task = strawberry.mutation(resolver=mutations.release_task)
     assign_task = strawberry.mutation(resolver=mutations.assign_task)
     register_agent = strawberry.mutation(resolver=mutations.register_agent)
+    add_dependency = strawberry.mutation(
+        resolver=automation.add_dependency,
+        description="Make a task wait for another; refused when it would close a cycle.",
+    )
+    remove_dependency = strawberry.mutation(resolver=automation.remove_dependency)
+    decompose_task = strawberry.mutation(
+        resolver=automation.decompose_task,
+        description="Split a task into subtasks; with preview, only return the proposal.",
+    )
+    accept_decomposition = strawberry.mutation(
+        resolver=automation.accept_decomposition,
+        description="Create the subtasks of a (possibly edited) proposal in one change.",
+    )
 
 
 @strawberry.type
