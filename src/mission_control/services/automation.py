@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from mission_control.domain.actors import AUTOMATION
@@ -47,7 +48,9 @@ TRIGGERS = frozenset(
 )
 
 
-async def _decide(ctx: Context, task: Task) -> AutoMove | None:
+async def _decide(
+    ctx: Context, task: Task, conn: BaseDBAsyncClient | None = None
+) -> AutoMove | None:
     """The automatic move this task is due for now, read fresh from its row."""
     if task.status is TaskStatus.REVIEW:
         return approval_due(
@@ -71,7 +74,7 @@ async def _apply(ctx: Context, due: AutoMove) -> bool:
     """Make one automatic move in its own change, re-checking it on the locked-in row."""
     async with change(ctx) as ch:
         task = await load_task(due.task_id, ch.conn)
-        again = await _decide(ctx, task)
+        again = await _decide(ctx, task, ch.conn)
         if again is None or again.target is not due.target:
             return False
         expect = Move.APPROVE if due.target is TaskStatus.DONE else Move.UNBLOCK
