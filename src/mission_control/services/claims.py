@@ -17,7 +17,7 @@ from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.context import Context
-from mission_control.services.dependencies import roll_up_progress
+from mission_control.services.dependencies import roll_up_progress, waiting_task_ids
 from mission_control.services.eligibility import claimable
 from mission_control.services.journal import change
 from mission_control.services.moves import apply_move
@@ -67,6 +67,7 @@ async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncItera
         while True:
             page = (
                 await Task.filter(status=TaskStatus.READY, assignee_id=assigned)
+                .exclude(id__in=waiting_task_ids())
                 .annotate(rank=Coalesce("priority", rules.PRIORITY_MAX + 1))
                 .order_by("rank", "created_at", "id")
                 .offset(offset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Subquery
 
 from mission_control.domain.actors import AUTOMATION, Actor
 from mission_control.domain.errors import ValidationFailed
@@ -115,6 +116,11 @@ async def open_dependencies(task_id: int, conn: BaseDBAsyncClient | None = None)
         .values_list("depends_on_id", "task_id")
     )
     return sorted(int(row[0]) for row in rows)
+
+
+def waiting_task_ids() -> Subquery:
+    """Ids of the tasks that wait for an open one: the claim query leaves them out in SQL."""
+    return Subquery(TaskDependency.exclude(depends_on__status=TaskStatus.DONE).values("task_id"))
 
 
 async def refuse_open_children(task: Task, conn: BaseDBAsyncClient) -> None:
