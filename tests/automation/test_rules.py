@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mission_control.domain.automation import approval_due, blockers_of, unblock_due
+from mission_control.domain.automation import Blocker, approval_due, blockers_of, unblock_due
 from mission_control.domain.decomposition import (
     ParentTask,
     ProposedSubtask,
@@ -44,11 +44,16 @@ def test_blockers_are_dependencies_and_tasks_named_in_the_reason() -> None:
 
 
 def test_unblock_waits_for_every_blocker() -> None:
-    done, ready = TaskStatus.DONE, TaskStatus.READY
-    assert unblock_due(5, TaskStatus.BLOCKED, {3: done, 7: ready}) is None
-    move = unblock_due(5, TaskStatus.BLOCKED, {3: done, 7: done})
+    done, ready = Blocker(TaskStatus.DONE, T0 + DAY), Blocker(TaskStatus.READY, T0)
+    assert unblock_due(5, TaskStatus.BLOCKED, T0, {3: done, 7: ready}) is None
+    move = unblock_due(5, TaskStatus.BLOCKED, T0, {3: done, 7: done})
     assert move is not None and move.reason.endswith("(#3, #7)")
-    assert unblock_due(5, TaskStatus.BLOCKED, {}) is None
+    assert unblock_due(5, TaskStatus.BLOCKED, T0, {}) is None
+
+
+def test_a_block_placed_after_every_blocker_was_done_waits_for_a_person() -> None:
+    finished = Blocker(TaskStatus.DONE, T0)
+    assert unblock_due(5, TaskStatus.BLOCKED, T0 + DAY, {3: finished}) is None
 
 
 PARENT = ParentTask(9, "Release", "", 2, ("release",))

@@ -199,3 +199,18 @@ async def test_an_auto_approve_parent_waits_for_its_open_subtask(
 
     await moves.cancel_task(ctx, OPERATOR, child.id, "not needed")
     assert [m.task_id for m in await run_automation(ctx)] == [parent.id]
+
+
+async def test_a_task_blocked_for_another_reason_after_its_dependency_was_done_stays_blocked(
+    settings: Settings, clock: Clock
+) -> None:
+    ctx = context(settings, clock)
+    schema = await submitted_task(ctx, [], "Design the schema")
+    api = await create_task(ctx, OPERATOR, TaskDraft("Build the API", "On the schema", 2))
+    await add_dependency(ctx, OPERATOR, api.id, schema.id)
+    await moves.approve_task(ctx, OPERATOR, schema.id)
+    clock.now = START + timedelta(minutes=5)
+    await moves.block_task(ctx, OPERATOR, api.id, "legal has to sign off first")
+
+    assert await run_automation(ctx) == []
+    assert (await Task.get(id=api.id)).status is TaskStatus.BLOCKED

@@ -69,16 +69,28 @@ def blockers_of(task_id: int, block_reason: str | None, dependencies: Iterable[i
     return (referenced_tasks(block_reason) | set(dependencies)) - {task_id}
 
 
-def unblock_due(
-    task_id: int, status: TaskStatus, blockers: dict[int, TaskStatus]
-) -> AutoMove | None:
-    """A blocked task with known blockers goes back to ready once all of them are done.
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A task another one waits for: its status and when it last changed status."""
 
-    A task blocked for a reason that names no task and with no dependencies waits for a person.
+    status: TaskStatus
+    since: datetime
+
+
+def unblock_due(
+    task_id: int, status: TaskStatus, blocked_at: datetime, blockers: dict[int, Blocker]
+) -> AutoMove | None:
+    """A blocked task goes back to ready once every blocker is done, one of them after the block.
+
+    A block placed when all its blockers were already done is about something else (the
+    reason says what) and waits for a person, as does one that names no task and has no
+    dependencies.
     """
     if status is not TaskStatus.BLOCKED or not blockers:
         return None
-    if any(state is not TaskStatus.DONE for state in blockers.values()):
+    if any(blocker.status is not TaskStatus.DONE for blocker in blockers.values()):
+        return None
+    if max(blocker.since for blocker in blockers.values()) < blocked_at:
         return None
     names = ", ".join(f"#{number}" for number in sorted(blockers))
     return AutoMove(task_id, TaskStatus.READY, UNBLOCK_RULE.format(blockers=names))

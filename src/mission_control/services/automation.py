@@ -18,6 +18,7 @@ from mission_control.domain.actors import AUTOMATION
 from mission_control.domain.automation import (
     AUTO_APPROVE_TAG,
     AutoMove,
+    Blocker,
     approval_due,
     blockers_of,
     unblock_due,
@@ -63,10 +64,18 @@ async def _decide(
             instant_tags=ctx.settings.auto_approve_tags,
         )
     if task.status is TaskStatus.BLOCKED:
-        wanted = blockers_of(task.id, task.block_reason, await depends_on_ids(task.id))
-        found = dict(await Task.filter(id__in=wanted).values_list("id", "status") if wanted else [])
-        states = {n: TaskStatus(found[n]) if n in found else TaskStatus.CANCELLED for n in wanted}
-        return unblock_due(task.id, task.status, states)
+        wanted = blockers_of(task.id, task.block_reason, await depends_on_ids(task.id, conn))
+        rows = (
+            await Task.filter(id__in=wanted)
+            .using_db(conn)
+            .values_list("id", "status", "status_changed_at")
+            if wanted
+            else []
+        )
+        found = {int(row[0]): Blocker(TaskStatus(row[1]), row[2]) for row in rows}
+        missing = Blocker(TaskStatus.CANCELLED, task.status_changed_at)  # never becomes done
+        blockers = {number: found.get(number, missing) for number in wanted}
+        return unblock_due(task.id, task.status, task.status_changed_at, blockers)
     return None
 
 
