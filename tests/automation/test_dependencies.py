@@ -10,48 +10,23 @@ import asyncio
 from typing import Any
 
 import pytest
-from gql import Client, GraphQLRequest
+from gql import Client
 
+from tests.automation.agent_steps import SUBMIT, automatic_event, work_next
 from tests.support.factories import make_agent, make_task
-from tests.support.graphql import GraphQLFailed, http_client, run, ws_client
+from tests.support.graphql import GraphQLFailed, http_client, run
 from tests.support.server import ServerProcess
 
 ADD = """mutation($t: Int!, $d: Int!) { addDependency(taskId: $t, dependsOn: $d) {
   id version dependsOn } }"""
 REMOVE = """mutation($t: Int!, $d: Int!) { removeDependency(taskId: $t, dependsOn: $d) {
   id dependsOn } }"""
-CLAIM_NEXT = "mutation { claimNextTask { outcome task { id title } } }"
-SUBMIT = 'mutation($id: Int!) { submitForReview(id: $id, result: "ok") { status } }'
 APPROVE = "mutation($id: Int!) { approveTask(id: $id) { status } }"
 TASK = "query($id: Int!) { task(id: $id) { status version progress dependsOn } }"
-WATCH = """subscription($taskId: Int) { events(since: 0, taskId: $taskId) {
-  kind actor toStatus payload } }"""
 
 
 async def state(operator: Client, task_id: int) -> dict[str, Any]:
     return (await run(operator, TASK, {"id": task_id}))["task"]
-
-
-async def work_next(agent: Client) -> int | None:
-    """What an agent loop does once: claim the next task and hand it in."""
-    claim = (await run(agent, CLAIM_NEXT))["claimNextTask"]
-    if claim["outcome"] != "CLAIMED":
-        return None
-    task_id = int(claim["task"]["id"])
-    await run(agent, SUBMIT, {"id": task_id})
-    return task_id
-
-
-async def automatic_event(server: ServerProcess, task_id: int, kind: str) -> dict[str, Any]:
-    """The first Event of `kind` by automation on the task (replayed or live)."""
-    client = ws_client(server.ws_url, server.operator_token)
-    async with client as session:
-        request = GraphQLRequest(WATCH, variable_values={"taskId": task_id})
-        async for result in session.subscribe(request):
-            event = result["events"]
-            if event["kind"] == kind and event["actor"] == "automation":
-                return event
-    raise AssertionError("the subscription ended")
 
 
 async def test_agent_works_a_chain_of_three_tasks_in_dependency_order(
