@@ -17,6 +17,9 @@ from mission_control.services.journal import Change, change
 from mission_control.services.rows import load_task, write_task
 from mission_control.services.tasks import require_operator
 
+# Held while a dependency edge is checked and written on PostgreSQL (SQLite serialises writers).
+DEPENDENCY_LOCK = 7_362_006
+
 
 async def depends_on_ids(task_id: int, conn: BaseDBAsyncClient | None = None) -> list[int]:
     """The tasks this one waits for, lowest id first."""
@@ -63,6 +66,9 @@ def refuse_cycle(graph: dict[int, list[int]], task_id: int, depends_on: int) -> 
 
 async def link(ch: Change, actor: Actor, task: Task, depends_on: Task) -> None:
     """Write one dependency edge in an open change, refusing cycles."""
+    if ch.conn.capabilities.dialect == "postgres":
+        # Two edges added at once could each pass the check and close a cycle together.
+        await ch.conn.execute_query("SELECT pg_advisory_xact_lock($1)", [DEPENDENCY_LOCK])
     refuse_cycle(await _edges(ch.conn), task.id, depends_on.id)
     await TaskDependency.create(task_id=task.id, depends_on_id=depends_on.id, using_db=ch.conn)
     await write_task(ch, task)
