@@ -93,6 +93,7 @@ async def test_llm_malformed_answer_is_asked_again_once(
 
     assert [c["title"] for c in done["created"]] == ["Design the schema"]
     assert len(llm.requests) == 2
+    assert "The last answer was wrong" in llm.requests[1]["messages"][-1]["content"]
 
 
 @pytest.mark.parametrize(
@@ -132,19 +133,22 @@ async def test_llm_failure_leaves_the_task_unchanged(
     assert await snapshot(operator, task["id"]) == before
 
 
-async def test_llm_proposal_with_a_dependency_cycle_is_refused(
+async def test_llm_proposal_with_a_dependency_cycle_counts_as_bad_output(
     llm_server: ServerProcess, llm: ChatCompletions
 ) -> None:
     operator = http_client(llm_server.graphql_url, llm_server.operator_token)
     task = await big_task(operator)
     before = await snapshot(operator, task["id"])
-    llm.answer_with_subtasks([{"title": "A", "depends_on": [1]}, {"title": "B", "depends_on": [0]}])
+    cycle = [{"title": "A", "depends_on": [1]}, {"title": "B", "depends_on": [0]}]
+    llm.answer_with_subtasks(cycle)
+    llm.answer_with_subtasks(cycle)
 
     with pytest.raises(GraphQLFailed) as failure:
         await run(operator, DECOMPOSE, {"id": task["id"], "preview": False})
 
-    assert failure.value.code == "VALIDATION"
+    assert failure.value.code == "UNAVAILABLE"
     assert "cycle" in str(failure.value)
+    assert len(llm.requests) == 2
     assert await snapshot(operator, task["id"]) == before
 
 

@@ -8,7 +8,13 @@ import logging
 import httpx
 from pydantic import BaseModel, Field, ValidationError
 
-from mission_control.domain.decomposition import DecomposerFailed, ParentTask, ProposedSubtask
+from mission_control.domain.decomposition import (
+    DecomposerFailed,
+    ParentTask,
+    ProposedSubtask,
+    check_proposal,
+)
+from mission_control.domain.errors import ValidationFailed
 from mission_control.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,6 +27,9 @@ INSTRUCTIONS = (
     '1-5 or null, "tags": [str], "depends_on": [index of another subtask]}]}. Tags are '
     "lowercase words. depends_on lists the 0-based indexes of subtasks that must be done first."
 )
+
+
+RETRY = "Answer again with the JSON object only, exactly in the shape asked for."
 
 
 class _Subtask(BaseModel):
@@ -53,7 +62,7 @@ def _read(body: object) -> list[ProposedSubtask]:
         answer = _Answer.model_validate_json(str(content))
     except (KeyError, IndexError, TypeError, ValidationError) as error:
         raise ValueError(str(error)) from error
-    return [
+    proposal = [
         ProposedSubtask(
             title=item.title,
             description=item.description,
@@ -63,6 +72,10 @@ def _read(body: object) -> list[ProposedSubtask]:
         )
         for item in answer.subtasks
     ]
+    try:
+        return check_proposal(proposal)  # a cycle or a bad tag is bad output too: ask again
+    except ValidationFailed as error:
+        raise ValueError(error.message) from error
 
 
 class LlmDecomposer:
@@ -78,12 +91,17 @@ class LlmDecomposer:
             {"Authorization": f"Bearer {settings.llm_api_key}"} if settings.llm_api_key else {}
         )
 
-    async def _ask(self, client: httpx.AsyncClient, task: ParentTask) -> object:
+    async def _ask(self, client: httpx.AsyncClient, task: ParentTask, problem: str) -> object:
         request = {
             "model": self._model,
             "messages": [
                 {"role": "system", "content": INSTRUCTIONS},
                 {"role": "user", "content": _prompt(task)},
+                *(
+                    [{"role": "user", "content": f"{RETRY} The last answer was wrong: {problem}"}]
+                    if problem
+                    else []
+                ),
             ],
             "response_format": {"type": "json_object"},
         }
@@ -114,7 +132,7 @@ class LlmDecomposer:
         problem = ""
         async with httpx.AsyncClient(timeout=self._timeout) as client:
             for attempt in range(1, ATTEMPTS + 1):
-                body = await self._ask(client, task)
+                body = await self._ask(client, task, problem)
                 try:
                     return _read(body)
                 except ValueError as error:
