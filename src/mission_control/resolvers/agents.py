@@ -107,13 +107,13 @@ async def issue_viewer_token(info: Info, name: str) -> str:
 
 
 async def agent_activity(
-    info: Info, agent: str | None = None
+    info: Info, agent: str | None = None, since: int | None = None
 ) -> AsyncGenerator[AgentActivity, None]:
     await caller(info)
     wanted = EventFilter(
         kinds=ACTIVITY_KINDS, agent_name=clean_agent_name(agent) if agent else None
     )
-    async for record in info.context.hub.subscribe(None, wanted):
+    async for record in info.context.hub.subscribe(since, wanted):
         activity = activity_of(record)
         if activity is None:
             continue
