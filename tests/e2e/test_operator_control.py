@@ -238,3 +238,18 @@ async def test_bad_autonomy_input_is_refused_and_changes_nothing(
         "paused": False,
     }
     assert (await agent_of(operator, "dev"))["paused"] is False
+
+
+async def test_a_request_for_a_task_the_operator_cancelled_is_closed_on_the_next_ask(
+    operator: Client, client_for: Clients
+) -> None:
+    dev = client_for(await make_agent(operator, "dev"))
+    await set_autonomy(operator, mode="MANUAL")
+    task = await make_task(operator)
+    asked = await claim_next(dev)
+    await run(operator, "mutation($id: Int!) { cancelTask(id: $id) { id } }", {"id": task["id"]})
+
+    assert (await claim_next(dev))["outcome"] == "NOTHING"
+    closed = (await run(operator, APPROVALS, {"status": "EXPIRED"}))["approvals"]
+    assert [a["id"] for a in closed] == [asked["approvalId"]]
+    assert (await agent_of(operator, "dev"))["status"] == "IDLE"

@@ -123,6 +123,24 @@ async def decide_approval(
     return approval
 
 
+async def close_stale(ch: Change, approval: Approval) -> bool:
+    """Expire a pending request whose task is no longer ready (cancelled, blocked, taken by
+    the operator's hand); True when it was closed."""
+    task: Task = approval.task
+    if task.status is TaskStatus.READY:
+        return False
+    await _close(ch, approval, ApprovalStatus.EXPIRED, AUTOMATION.label)
+    ch.record(
+        EventKind.APPROVAL_EXPIRED,
+        AUTOMATION.label,
+        task_id=task.id,
+        agent_name=approval.agent.name,
+        approval_id=approval.id,
+        reason=f"task #{task.id} is {task.status} now",
+    )
+    return True
+
+
 async def expire_approvals(ctx: Context) -> int:
     """Periodic job: close requests nobody answered in time; their tasks return to the pool."""
     now = ctx.clock()
