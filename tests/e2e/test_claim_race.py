@@ -10,9 +10,7 @@ from gql import Client
 from tests.support.graphql import GraphQLFailed, http_client, run
 from tests.support.server import ServerProcess
 
-REGISTER = (
-    "mutation($name: String!) { registerAgent(name: $name, wipLimit: 100) { token } }"
-)
+REGISTER = "mutation($name: String!) { registerAgent(name: $name, wipLimit: 100) { token } }"
 CLAIM = "mutation($id: Int!) { claimTask(id: $id) { id status assignee } }"
 CLAIM_NEXT = "mutation { claimNextTask { outcome task { id assignee } } }"
 BATCH = 20  # aliases per request stay within the server's alias limit
@@ -55,13 +53,16 @@ async def test_twenty_agents_claim_the_same_task_and_exactly_one_wins(
     tokens = await register_agents(operator, 20)
     [task_id] = await create_ready_tasks(operator, 1)
 
-    outcomes = await asyncio.gather(*(claim(server.graphql_url, token, task_id) for token in tokens))
+    url = server.graphql_url
+    outcomes = await asyncio.gather(*(claim(url, token, task_id) for token in tokens))
 
     winners = [o for o in outcomes if isinstance(o, dict)]
     assert len(winners) == 1 and winners[0]["status"] == "IN_PROGRESS"
     assert sorted(o for o in outcomes if isinstance(o, str)) == ["CONFLICT"] * 19
     history = await run(
-        operator, "query($id: Int!) { taskHistory(taskId: $id) { kind agentName } }", {"id": task_id}
+        operator,
+        "query($id: Int!) { taskHistory(taskId: $id) { kind agentName } }",
+        {"id": task_id},
     )
     claims = [e for e in history["taskHistory"] if e["kind"] == "CLAIMED"]
     assert claims == [{"kind": "CLAIMED", "agentName": winners[0]["assignee"]}]
@@ -86,7 +87,8 @@ async def test_fifty_agents_drain_a_backlog_of_two_hundred_with_no_claim_twice_o
     tokens = await register_agents(operator, 50)
     backlog = await create_ready_tasks(operator, 200)
 
-    per_agent = await asyncio.gather(*(claim_until_nothing_left(server.graphql_url, token) for token in tokens))
+    url = server.graphql_url
+    per_agent = await asyncio.gather(*(claim_until_nothing_left(url, token) for token in tokens))
 
     claimed = [task_id for won in per_agent for task_id in won]
     assert len(claimed) == 200 and sorted(claimed) == sorted(backlog)

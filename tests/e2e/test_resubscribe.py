@@ -1,4 +1,4 @@
-"""A watcher that drops its WebSocket and returns with `since` misses nothing, sees nothing twice."""
+"""A watcher that drops its WebSocket and returns with `since` misses nothing, repeats nothing."""
 
 from __future__ import annotations
 
