@@ -258,3 +258,13 @@ async def test_a_stale_expected_version_is_a_conflict(operator: Client) -> None:
         "CONFLICT",
     )
     assert "version" in error.errors[0]["message"]
+
+
+async def test_a_query_with_too_many_tokens_is_refused(
+    server: ServerProcess, operator: Client
+) -> None:
+    query = "{ " + "me " * 6000 + "}"  # about 18 kB: under the body cap, over the token limit
+    error = await refused_without_change(
+        operator, post_raw(server, {"query": query}, server.operator_token), "BAD_QUERY"
+    )
+    assert "token" in error.errors[0]["message"].lower()
