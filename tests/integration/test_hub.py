@@ -72,6 +72,14 @@ async def wait_for_subscribers(hub: EventHub, count: int) -> None:
         await asyncio.sleep(0.01)
 
 
+async def wait_for_cursor(hub: EventHub, event_id: int) -> None:
+    """The hub has fanned out everything up to `event_id` (polled with a deadline)."""
+    deadline = time.monotonic() + 5
+    while hub.cursor < event_id:
+        assert time.monotonic() < deadline, "the hub never caught up"
+        await asyncio.sleep(0.01)
+
+
 async def test_every_subscriber_receives_every_event_in_order(ctx: Context, hub: EventHub) -> None:
     base = await DatabaseEventStore().last_id()
     streams = [hub.subscribe(since=base) for _ in range(25)]
@@ -111,10 +119,11 @@ async def test_slow_subscriber_overflows_without_slowing_others_and_still_gets_e
     ctx: Context, hub: EventHub
 ) -> None:
     base = await DatabaseEventStore().last_id()
+    await write_events(ctx, 3, "first")
+    await wait_for_cursor(hub, await DatabaseEventStore().last_id())
     slow, fast = hub.subscribe(since=base), hub.subscribe(since=base)
-    fast_reader = asyncio.create_task(take(fast, 31))
-    await write_events(ctx, 1, "first")
-    slow_seen = await take(slow, 1)  # the slow one reads one Event, then stalls
+    fast_reader = asyncio.create_task(take(fast, 33))
+    slow_seen = await take(slow, 3)  # replayed from the store; then the slow one stalls
 
     await write_events(ctx, 30, "burst")  # six times its queue while it stalls
 
