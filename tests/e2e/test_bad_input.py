@@ -8,10 +8,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from gql import Client
+from gql import Client, GraphQLRequest
+from gql.transport.exceptions import TransportError
 
 from tests.support.factories import make_agent, make_task
-from tests.support.graphql import GraphQLFailed, http_client, run
+from tests.support.graphql import GraphQLFailed, http_client, run, ws_client
 from tests.support.server import ServerProcess
 
 SNAPSHOT = """
@@ -268,3 +269,42 @@ async def test_a_query_with_too_many_tokens_is_refused(
         operator, post_raw(server, {"query": query}, server.operator_token), "BAD_QUERY"
     )
     assert "token" in error.errors[0]["message"].lower()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ board(perColumn: -5) { columns { count } } }",
+        "{ events(after: 0, limit: -1) { id } }",
+        "{ events(after: 0, limit: 0) { id } }",
+        "{ tasks(first: 0) { totalCount } }",
+        '{ tasks(after: "not-a-cursor") { totalCount } }',
+    ],
+)
+async def test_a_negative_or_garbled_page_size_is_a_validation_error(
+    operator: Client, query: str
+) -> None:
+    await make_task(operator)
+    await refused_without_change(operator, run(operator, query), "VALIDATION")
+
+
+async def test_a_task_under_an_unknown_parent_is_not_created(operator: Client) -> None:
+    await refused_without_change(operator, make_task(operator, parentId=987654), "NOT_FOUND")
+
+
+async def test_a_duplicate_agent_name_is_a_conflict(operator: Client) -> None:
+    await make_agent(operator, "twin")
+    await refused_without_change(operator, make_agent(operator, "twin"), "CONFLICT")
+
+
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_a_websocket_without_a_token_gets_no_events(
+    server: ServerProcess, operator: Client, protocol: str
+) -> None:
+    await make_task(operator)
+    stranger = ws_client(server.ws_url, None, protocol)
+    with pytest.raises(TransportError):
+        async with stranger as session:
+            request = GraphQLRequest("subscription { events(since: 0) { id } }")
+            async for _ in session.subscribe(request):
+                pytest.fail("a subscriber without a token was sent an Event")
