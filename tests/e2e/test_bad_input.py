@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 from gql import Client, GraphQLRequest
-from gql.transport.exceptions import TransportError
+from gql.transport.exceptions import TransportError, TransportQueryError
 
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import GraphQLFailed, http_client, run, ws_client
@@ -308,3 +308,38 @@ async def test_a_websocket_without_a_token_gets_no_events(
             request = GraphQLRequest("subscription { events(since: 0) { id } }")
             async for _ in session.subscribe(request):
                 pytest.fail("a subscriber without a token was sent an Event")
+
+
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_refusals_over_websocket_carry_their_code_too(
+    server: ServerProcess, operator: Client, protocol: str
+) -> None:
+    task = await make_task(operator)
+    agent_token = await make_agent(operator, f"ws-{protocol}")
+    # The legacy protocol carries subscriptions only: a mutation there is itself a bad query.
+    legacy = protocol == "graphql-ws"
+    attempts = [
+        (
+            agent_token,
+            f"mutation {{ cancelTask(id: {task['id']}) {{ id }} }}",
+            "BAD_QUERY" if legacy else "FORBIDDEN",
+        ),
+        (
+            server.operator_token,
+            "mutation { approveTask(id: 424242) { id } }",
+            "BAD_QUERY" if legacy else "NOT_FOUND",
+        ),
+        (server.operator_token, "subscription { events { noSuchField } }", "BAD_QUERY"),
+    ]
+    for token, query, code in attempts:
+        before = await snapshot(operator)
+        with pytest.raises(TransportQueryError) as refused:
+            async with ws_client(server.ws_url, token, protocol) as session:
+                if query.startswith("subscription"):
+                    async for _ in session.subscribe(GraphQLRequest(query)):
+                        pytest.fail("an invalid subscription produced an Event")
+                else:
+                    await session.execute(GraphQLRequest(query))
+        assert refused.value.errors, query
+        assert refused.value.errors[0]["extensions"]["code"] == code, refused.value.errors
+        assert await snapshot(operator) == before
