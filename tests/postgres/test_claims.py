@@ -9,7 +9,7 @@ import pytest
 
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
-from tests.postgres.board import claim_until_empty, make_agents, make_backlog
+from tests.postgres.board import CLAIM_NEXT, claim_until_empty, make_agents, make_backlog
 from tests.support.factories import make_task
 from tests.support.graphql import GraphQLFailed, http_client, run
 from tests.support.server import ServerProcess
@@ -61,3 +61,19 @@ async def test_fifty_agents_claim_a_backlog_of_two_hundred_without_a_double_clai
     claimed = [task_id for agent_claims in claims for task_id, _ in agent_claims]
     assert len(claimed) == 200
     assert set(claimed) == set(backlog)
+
+
+async def test_agents_claiming_at_once_are_never_told_nothing_is_ready_while_tasks_wait(
+    start_server: type[ServerProcess],
+) -> None:
+    server = start_server()
+    await make_backlog(server, 60)
+    tokens = await make_agents(server, 20)
+
+    async def first_claim(token: str) -> str:
+        answer = await run(http_client(server.graphql_url, token), CLAIM_NEXT)
+        return str(answer["claimNextTask"]["outcome"])
+
+    for _round in range(3):  # 60 tasks, 20 agents: three rounds, each agent gets one per round
+        outcomes = await asyncio.gather(*(first_claim(token) for token in tokens))
+        assert outcomes == ["CLAIMED"] * 20

@@ -58,8 +58,9 @@ async def claim_task(
 async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncIterator[Task]:
     """Ready tasks for this agent, its own assignments first, each most urgent then oldest.
 
-    Rows locked by another claim in flight are skipped on PostgreSQL (SKIP LOCKED), so
-    concurrent agents do not queue behind each other.
+    Each candidate is locked alone as it comes up, and one locked by another claim in flight is
+    skipped (SKIP LOCKED on PostgreSQL): concurrent agents neither queue behind each other nor
+    hide a whole page of ready tasks from each other.
     """
     for assigned in (agent.id, None):
         offset = 0
@@ -70,11 +71,17 @@ async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncItera
                 .order_by("rank", "created_at", "id")
                 .offset(offset)
                 .limit(CANDIDATE_PAGE)
-                .select_for_update(skip_locked=True)
                 .using_db(conn)
             )
-            for task in page:
-                yield task
+            for seen in page:
+                locked = (
+                    await Task.filter(id=seen.id, status=TaskStatus.READY)
+                    .select_for_update(skip_locked=True)
+                    .using_db(conn)
+                    .first()
+                )
+                if locked is not None:
+                    yield locked
             if len(page) < CANDIDATE_PAGE:
                 break
             offset += CANDIDATE_PAGE
