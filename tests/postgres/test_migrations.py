@@ -9,6 +9,8 @@ import sys
 import asyncpg
 import pytest
 
+from mission_control.database import MIGRATIONS
+
 pytestmark = pytest.mark.postgres
 
 TABLES = {
@@ -53,3 +55,22 @@ async def test_migrations_apply_to_an_empty_database_then_report_up_to_date(
 
     assert "Up to date." in migrate(pg_url)
     assert await db.fetchval("SELECT count(*) FROM aerich") == applied
+
+
+async def test_processes_starting_together_on_an_empty_database_take_turns_to_migrate(
+    pg_url: str, db: asyncpg.Connection
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MC_")}
+    env["MC_DATABASE_URL"] = pg_url
+    command = [sys.executable, "-m", "mission_control", "migrate"]
+    starts = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(3)
+    ]
+    outputs = [start.communicate(timeout=60)[0].decode() for start in starts]
+
+    assert [start.returncode for start in starts] == [0, 0, 0], outputs
+    assert sum("Applied" in output for output in outputs) == 1
+    assert sum("Up to date." in output for output in outputs) == 2
+    migrations = [path for path in MIGRATIONS.joinpath("models").glob("[0-9]*_*.py")]
+    assert await db.fetchval("SELECT count(*) FROM aerich") == len(migrations)
