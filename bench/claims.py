@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import sys
 import tempfile
@@ -46,8 +47,20 @@ async def timed(work: Callable[[], Awaitable[int]]) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-async def api_round(servers: list[ServerProcess], tasks: int, agents: int, tag: str) -> float:
-    """Claims per second with agents spread evenly over `servers`."""
+def cpu_seconds(servers: list[ServerProcess]) -> float:
+    """CPU time the server processes used so far (user + system, from /proc)."""
+    ticks = 0
+    for server in servers:
+        assert server.process is not None
+        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def api_round(
+    servers: list[ServerProcess], tasks: int, agents: int, tag: str
+) -> tuple[float, float, float]:
+    """Claims per second with agents spread over `servers`; server and client CPU ms a claim."""
     backlog = await make_backlog(servers[0], tasks)
     tokens = await make_agents(servers[0], agents, prefix=tag)
 
@@ -59,8 +72,11 @@ async def api_round(servers: list[ServerProcess], tasks: int, agents: int, tag: 
         assert sorted(claimed) == sorted(backlog), "a task was claimed twice or not at all"
         return len(claimed)
 
+    cpu_before, client_before = cpu_seconds(servers), time.process_time()
     count, seconds = await timed(claim_all)
-    return count / seconds
+    server_ms = (cpu_seconds(servers) - cpu_before) * 1000 / count
+    client_ms = (time.process_time() - client_before) * 1000 / count
+    return count / seconds, server_ms, client_ms
 
 
 async def raw_round(url: str, servers: list[ServerProcess], tasks: int, agents: int) -> float:
@@ -110,13 +126,14 @@ async def bench(tasks: int, agents: int) -> None:
         await admin.close()
 
     print(f"{tasks} ready tasks, {agents} concurrent claimers, PostgreSQL on 127.0.0.1")
-    print(f"{'how':<42}{'claims/s':>10}{'vs raw SQL':>12}")
-    for label, rate in (
-        ("raw SQL (UPDATE … SKIP LOCKED, baseline)", raw),
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'how':<40}{'claims/s':>9}{'vs raw':>8}{'CPU ms/claim: server':>22}{'client':>8}")
+    print(f"{'raw SQL (UPDATE … SKIP LOCKED, baseline)':<40}{raw:>9.0f}{1:>8.0%}")
+    for label, (rate, server_ms, client_ms) in (
         ("claimNextTask over HTTP, 1 process", one),
         ("claimNextTask over HTTP, 2 processes", two),
     ):
-        print(f"{label:<42}{rate:>10.0f}{rate / raw:>11.1%}")
+        print(f"{label:<40}{rate:>9.0f}{rate / raw:>8.1%}{server_ms:>22.1f}{client_ms:>8.1f}")
 
 
 def main() -> None:
