@@ -62,7 +62,11 @@ class Runtime:
         self.new_operator_token = await ensure_operator_token(self.ctx)
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
         events = self.hub.subscribe(None, trigger_filter())
-        self._tasks.append(asyncio.create_task(follow(self.ctx, events), name="automation"))
+        self._tasks.append(
+            asyncio.create_task(
+                follow(self.ctx, events, lambda: self.leadership.is_leader), name="automation"
+            )
+        )
 
     async def stop(self) -> None:
         for task in self._tasks:
