@@ -21,6 +21,7 @@ from mission_control.services.context import Context
 from mission_control.services.dependencies import add_dependency
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
+from tests.support.databases import database_url, forget_cached_queries
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
@@ -34,9 +35,11 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite://{tmp_path / 'automation.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
+    """The same scenarios on a SQLite file and on a fresh PostgreSQL database."""
+    async with database_url(str(request.param), tmp_path) as url:
+        yield Settings(database_url=url)
 
 
 @pytest.fixture
@@ -46,6 +49,7 @@ async def clock(settings: Settings) -> AsyncIterator[Clock]:
         yield Clock()
     finally:
         await close_database()
+        forget_cached_queries()
 
 
 def context(settings: Settings, clock: Clock) -> Context:
@@ -113,6 +117,7 @@ async def test_auto_approve_survives_a_restart_between_submission_and_due_time(
             assert len(await automatic_approvals(task.id)) == 1
         finally:
             await close_database()
+            forget_cached_queries()
 
     # A fresh contextvars context, as a new process has: Tortoise keeps its current database
     # in a context variable that would still point at the closed one.
