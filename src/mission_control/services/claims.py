@@ -18,6 +18,7 @@ from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
 from mission_control.services.context import Context
+from mission_control.services.dependencies import roll_up_progress, waiting_task_ids
 from mission_control.services.eligibility import claimable, skills_fit
 from mission_control.services.gates import pending_approval_of, pickup_gate, skipped_task_ids
 from mission_control.services.journal import Change, change
@@ -93,7 +94,9 @@ async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncItera
     for assigned in (agent.id, None):
         passed: list[int] = []
         while len(passed) < CANDIDATE_LIMIT:
-            query = Task.filter(status=TaskStatus.READY, assignee_id=assigned)
+            query = Task.filter(status=TaskStatus.READY, assignee_id=assigned).exclude(
+                id__in=waiting_task_ids()
+            )
             if passed:
                 query = query.exclude(id__in=passed)
             found = (
@@ -189,6 +192,7 @@ async def report_progress(
             progress=value,
             note=note,
         )
+        await roll_up_progress(ch, task)
     return task
 
 
