@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
@@ -20,6 +21,14 @@ from mission_control.settings import Settings
 log = logging.getLogger(__name__)
 
 PeriodicJob = Callable[[Context], Awaitable[object]]
+
+
+class Worker(Protocol):
+    """A long-running part (e.g. the Slack notifier) started after the hub, stopped before it."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 def make_bus(settings: Settings) -> Bus:
@@ -38,6 +47,10 @@ class Runtime:
     hub: EventHub = field(init=False)
     ctx: Context = field(init=False)
     new_operator_token: str | None = None
+    workers: list[Worker] = field(default_factory=list)
+    # Whether this process does the once-per-cluster work (e.g. posting to Slack); always True
+    # with one process, replaced by the PostgreSQL leadership check when several share a DB.
+    is_leader: Callable[[], bool] = lambda: True
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -52,8 +65,12 @@ class Runtime:
         await self.hub.start()
         self.new_operator_token = await ensure_operator_token(self.ctx)
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
+        for worker in self.workers:
+            await worker.start()
 
     async def stop(self) -> None:
+        for worker in self.workers:
+            await worker.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

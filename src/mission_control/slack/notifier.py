@@ -1,0 +1,142 @@
+"""Follows the event hub into the Slack outbox, and drains the outbox into the channel.
+
+Two loops. The follower runs in every process: it reads Events after the stored resume point,
+queues the ones the notify level wants, and moves the resume point, so a restart neither skips
+nor repeats an Event. The drainer posts queued Events in order, but only where `is_leader()`
+says so: with several processes on PostgreSQL exactly one holds the periodic-work leadership,
+so each Event is posted once. A failed post keeps its row and backs off; nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from mission_control.bus import EventHub
+from mission_control.services import slack_outbox as outbox
+from mission_control.services.context import Context
+from mission_control.slack.levels import wanted
+from mission_control.slack.messages import render
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+FIRST_BACKOFF_SECONDS = 0.5
+IDLE_CHECK_SECONDS = 5.0
+
+POST_FAILURES = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
+
+
+class Notifier:
+    def __init__(
+        self,
+        ctx: Context,
+        hub: EventHub,
+        client: AsyncWebClient,
+        is_leader: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._ctx = ctx
+        self._hub = hub
+        self._client = client
+        self._is_leader = is_leader
+        self._channel = ctx.settings.slack_channel or ""
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._failures = 0
+        self._retry_at = 0.0
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._follow(), name="slack-follow"),
+            asyncio.create_task(self._drain_forever(), name="slack-drain"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _follow(self) -> None:
+        since = await outbox.read_cursor()
+        if since is None:
+            since = self._hub.cursor  # first run: announce from now on, not the whole history
+            await outbox.queue_events(self._ctx, [], since)
+        level = self._ctx.settings.slack_notify_level
+        async for event in self._hub.subscribe(since=since):
+            picked = [event] if wanted(event, level) else []
+            await outbox.queue_events(self._ctx, picked, event.id)
+            if picked:
+                self._wake.set()
+
+    async def _drain_forever(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._pause())
+            self._wake.clear()
+            if self._is_leader():
+                try:
+                    await self.drain()
+                except Exception:
+                    log.exception("draining the Slack outbox failed; trying again later")
+                    self._back_off()
+
+    def _pause(self) -> float:
+        if self._failures:
+            return max(0.05, self._retry_at - time.monotonic())
+        return IDLE_CHECK_SECONDS
+
+    def _back_off(self) -> None:
+        limit = self._ctx.settings.slack_retry_max_seconds
+        delay = min(limit, FIRST_BACKOFF_SECONDS * 2**self._failures)
+        self._failures += 1
+        self._retry_at = time.monotonic() + delay
+
+    async def drain(self, _ctx: Context | None = None) -> int:
+        """Post every queued Event in order; stop at the first failure and back off."""
+        async with self._lock:
+            if self._failures and time.monotonic() < self._retry_at:
+                return 0
+            sent = 0
+            while batch := await outbox.pending(BATCH):
+                for item in batch:
+                    try:
+                        channel, ts = await self._post(item)
+                    except POST_FAILURES as error:
+                        await outbox.mark_failed(item, repr(error))
+                        self._back_off()
+                        log.warning(
+                            "Slack post of event %s failed (%r); retry #%s later",
+                            item.event.id,
+                            error,
+                            self._failures,
+                        )
+                        return sent
+                    await outbox.mark_sent(self._ctx, item, channel, ts)
+                    sent += 1
+                self._failures = 0
+            return sent
+
+    async def _post(self, item: outbox.Pending) -> tuple[str, str]:
+        message = render(item.event, item.task, self._ctx.settings.base_url, item.approval_id)
+        thread = item.thread
+        if thread is None and item.task is not None:
+            # Opened earlier in this same batch, after the batch was read.
+            thread = await outbox.thread_of(item.task.id)
+        response = await self._client.chat_postMessage(
+            channel=thread.channel if thread else self._channel,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread.ts if thread else None,
+            unfurl_links=False,
+        )
+        return str(response["channel"]), str(response["ts"])

@@ -1,0 +1,106 @@
+"""POST /slack/commands and /slack/interactions, plus the notifier, wired into the app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from urllib.parse import parse_qs
+
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from mission_control.runtime import Runtime
+from mission_control.slack.client import slack_enabled, web_client
+from mission_control.slack.commands import run_command
+from mission_control.slack.interactions import Click, handle_click
+from mission_control.slack.notifier import Notifier
+from mission_control.slack.people import slack_actor
+from mission_control.slack.signing import signed_body
+
+log = logging.getLogger(__name__)
+
+# Slack wants an answer within 3 s; past this, the answer follows through response_url.
+REPLY_WITHIN_SECONDS = 2.5
+
+UNAUTHORIZED = JSONResponse({"error": "invalid Slack signature"}, status_code=401)
+
+
+def _ephemeral(text: str) -> JSONResponse:
+    return JSONResponse({"response_type": "ephemeral", "text": text})
+
+
+class SlackEndpoints:
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        self._runtime = runtime
+        self._verifier = SignatureVerifier(settings.slack_signing_secret or "")
+        self._client = web_client(settings)
+        self._follow_ups: set[asyncio.Task[None]] = set()
+
+    async def _form(self, request: Request) -> dict[str, str] | None:
+        body = await signed_body(request, self._verifier)
+        if body is None:
+            log.warning("refused a Slack request with a bad, missing or stale signature")
+            return None
+        return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+    def _later(self, response_url: str, work: asyncio.Future[str]) -> None:
+        async def deliver() -> None:
+            text = await work
+            if response_url:
+                await AsyncWebhookClient(response_url).send(text=text, response_type="ephemeral")
+
+        task = asyncio.create_task(deliver())
+        self._follow_ups.add(task)
+        task.add_done_callback(self._follow_ups.discard)
+
+    async def commands(self, request: Request) -> Response:
+        form = await self._form(request)
+        if form is None:
+            return UNAUTHORIZED
+        actor = slack_actor(self._runtime.settings, form.get("user_id", ""))
+        work = asyncio.ensure_future(run_command(self._runtime.ctx, actor, form.get("text", "")))
+        try:
+            return _ephemeral(await asyncio.wait_for(asyncio.shield(work), REPLY_WITHIN_SECONDS))
+        except TimeoutError:
+            self._later(form.get("response_url", ""), work)
+            return _ephemeral("Working on it…")
+
+    async def interactions(self, request: Request) -> Response:
+        form = await self._form(request)
+        if form is None:
+            return UNAUTHORIZED
+        try:
+            payload = json.loads(form.get("payload", ""))
+        except json.JSONDecodeError:
+            return JSONResponse({"error": "payload is not JSON"}, status_code=400)
+        if payload.get("type") != "block_actions":
+            return Response(status_code=200)
+        click = Click.from_payload(payload)
+        actor = slack_actor(self._runtime.settings, click.user_id)
+        reply = handle_click(self._runtime.ctx, actor, click, self._client)
+        self._later(str(payload.get("response_url", "")), asyncio.ensure_future(reply))
+        return Response(status_code=200)
+
+
+def mount_slack(app: ASGIApp, runtime: Runtime) -> None:
+    """Add the Slack routes and the notifier when Slack is configured; otherwise do nothing."""
+    settings = runtime.settings
+    if not slack_enabled(settings):
+        return
+    endpoints = SlackEndpoints(runtime)
+    app.router.routes.extend(  # type: ignore[attr-defined]
+        [
+            Route("/slack/commands", endpoints.commands, methods=["POST"]),
+            Route("/slack/interactions", endpoints.interactions, methods=["POST"]),
+        ]
+    )
+    if settings.slack_channel:
+        runtime.workers.append(
+            Notifier(runtime.ctx, runtime.hub, web_client(settings), lambda: runtime.is_leader())
+        )
