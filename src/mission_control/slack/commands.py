@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import MissionControlError, ValidationFailed
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
-from mission_control.services import moves, queries, tasks
+from mission_control.services import approvals, control, moves, queries, tasks
 from mission_control.services.context import Context
 from mission_control.slack.messages import task_link
 
@@ -98,7 +96,6 @@ async def _approve(ctx: Context, actor: Actor, args: list[str]) -> str:
     if task.status is TaskStatus.REVIEW:
         done = await moves.approve_task(ctx, actor, task.id)
         return f"#{done.id} approved: {done.status.value}."
-    approvals = _agents_api("approvals")
     pending = [a for a in await approvals.list_approvals() if a.task_id == task.id]
     if not pending:
         raise ValidationFailed(f"#{task.id} is {task.status.value}: nothing to approve.")
@@ -119,7 +116,7 @@ async def _unblock(ctx: Context, actor: Actor, args: list[str]) -> str:
 
 
 async def _set_paused(ctx: Context, actor: Actor, paused: bool) -> str:
-    autonomy = await _agents_api("control").set_autonomy(ctx, actor, paused=paused)
+    autonomy = await control.set_autonomy(ctx, actor, paused=paused)
     return "Agents are paused." if autonomy.paused else "Agents may claim work again."
 
 
@@ -133,16 +130,6 @@ async def _resume(ctx: Context, actor: Actor, args: list[str]) -> str:
 
 async def _help(ctx: Context, actor: Actor, args: list[str]) -> str:
     return HELP
-
-
-def _agents_api(module: str) -> Any:
-    """services/control.py and services/approvals.py come with the agents work."""
-    try:
-        return importlib.import_module(f"mission_control.services.{module}")
-    except ModuleNotFoundError:
-        raise ValidationFailed(
-            "This server does not have agent approvals and pausing yet."
-        ) from None
 
 
 HANDLERS: dict[str, Handler] = {

@@ -14,9 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import MissionControlError, ValidationFailed
-from mission_control.services import moves
+from mission_control.services import approvals, moves
 from mission_control.services.context import Context
-from mission_control.slack.commands import _agents_api
 from mission_control.slack.messages import APPROVE, DECLINE, GRANT, REJECT, decided
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,6 @@ async def decide(ctx: Context, actor: Actor, click: Click) -> str:
         raise ValidationFailed(f"Unknown button {click.action_id!r}.")
     target = int(click.value)
     if click.action_id in (GRANT, DECLINE):
-        approvals = _agents_api("approvals")
         await approvals.decide_approval(ctx, actor, target, click.action_id == GRANT)
     elif click.action_id == APPROVE:
         await moves.approve_task(ctx, actor, target)
