@@ -21,6 +21,7 @@ class Call:
     path: str
     body: dict[str, Any]
     status: int
+    answer: dict[str, Any] = field(default_factory=dict)
 
     @property
     def method(self) -> str:
@@ -88,7 +89,7 @@ class FakeSlack:
                 answer = {"ok": False, "error": "ratelimited"}
             else:
                 status, headers, answer = 200, {}, self._ok(path, body)
-            self.calls.append(Call(path, body, status))
+            self.calls.append(Call(path, body, status, answer))
             self._changed.notify_all()
         return status, headers, answer
 
