@@ -67,6 +67,16 @@ class Notifier:
         self._tasks.clear()
 
     async def _follow(self) -> None:
+        while True:
+            try:
+                await self._follow_once()
+                return
+            except Exception:
+                # A busy or restarting database: resume from the stored point, skipping nothing.
+                log.exception("queueing Events for Slack failed; resuming from the stored point")
+                await asyncio.sleep(FIRST_BACKOFF_SECONDS)
+
+    async def _follow_once(self) -> None:
         since = await outbox.read_cursor()
         if since is None:
             since = self._hub.cursor  # first run: announce from now on, not the whole history

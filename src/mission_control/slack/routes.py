@@ -51,9 +51,13 @@ class SlackEndpoints:
 
     def _later(self, response_url: str, work: asyncio.Future[str]) -> None:
         async def deliver() -> None:
-            text = await work
-            if response_url:
-                await AsyncWebhookClient(response_url).send(text=text, response_type="ephemeral")
+            try:
+                text = await work
+                if response_url:
+                    webhook = AsyncWebhookClient(response_url)
+                    await webhook.send(text=text, response_type="ephemeral")
+            except Exception:
+                log.exception("a Slack follow-up reply to %s failed", response_url)
 
         task = asyncio.create_task(deliver())
         self._follow_ups.add(task)
