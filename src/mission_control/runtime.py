@@ -50,9 +50,6 @@ class Runtime:
     ctx: Context = field(init=False)
     new_operator_token: str | None = None
     workers: list[Worker] = field(default_factory=list)
-    # Whether this process does the once-per-cluster work (e.g. posting to Slack); always True
-    # with one process, replaced by the PostgreSQL leadership check when several share a DB.
-    is_leader: Callable[[], bool] = lambda: True
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -92,6 +92,16 @@ class SlackEndpoints:
         return Response(status_code=200)
 
 
+def leads(runtime: Runtime) -> bool:
+    """Whether this process posts to Slack: the one holding the periodic-work leadership.
+
+    With several processes on PostgreSQL, `runtime.leadership` (the advisory-lock leader) says
+    which one; a runtime without it is a single process and always posts.
+    """
+    leadership = getattr(runtime, "leadership", None)
+    return leadership is None or bool(leadership.is_leader)
+
+
 def mount_slack(app: ASGIApp, runtime: Runtime) -> None:
     """Add the Slack routes and the notifier when Slack is configured; otherwise do nothing."""
     settings = runtime.settings
@@ -106,5 +116,5 @@ def mount_slack(app: ASGIApp, runtime: Runtime) -> None:
     )
     if settings.slack_channel:
         runtime.workers.append(
-            Notifier(runtime.ctx, runtime.hub, web_client(settings), lambda: runtime.is_leader())
+            Notifier(runtime.ctx, runtime.hub, web_client(settings), lambda: leads(runtime))
         )
