@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 BATCH = 50
 FIRST_BACKOFF_SECONDS = 0.5
 IDLE_CHECK_SECONDS = 5.0
+SAVE_CURSOR_EVERY = 100
 
 POST_FAILURES = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
@@ -82,11 +83,19 @@ class Notifier:
             since = self._hub.cursor  # first run: announce from now on, not the whole history
             await outbox.queue_events(self._ctx, [], since)
         level = self._ctx.settings.slack_notify_level
+        skipped = 0
         async for event in self._hub.subscribe(since=since):
-            picked = [event] if wanted(event, level) else []
-            await outbox.queue_events(self._ctx, picked, event.id)
-            if picked:
+            if wanted(event, level):
+                await outbox.queue_events(self._ctx, [event], event.id)
+                skipped = 0
                 self._wake.set()
+                continue
+            # Unwanted Events move the resume point only now and then: replaying a few after a
+            # restart costs nothing (they are filtered again), a write per heartbeat would.
+            skipped += 1
+            if skipped >= SAVE_CURSOR_EVERY:
+                await outbox.queue_events(self._ctx, [], event.id)
+                skipped = 0
 
     async def _drain_forever(self) -> None:
         while True:
