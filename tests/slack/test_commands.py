@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+
 from gql import Client
 
 from tests.slack.board import snapshot
+from tests.slack.fake_slack import FakeSlack
 from tests.slack.signing import VIEWER_ID, command, command_body, post, signed_headers
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import run
@@ -134,3 +138,28 @@ async def test_without_slack_settings_the_server_starts_and_answers_no_slack_rou
 
     assert response.status_code in (404, 405)
     assert (await snapshot(operator))["tasks"] == []
+
+
+async def test_a_command_slower_than_slack_s_three_seconds_answers_through_response_url(
+    slack_server: ServerProcess, slack_operator: Client, fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    # Another writer holds the database, so the server's insert waits (SQLite's busy timeout).
+    holder = sqlite3.connect(sqlite_url.removeprefix("sqlite://"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        body = command_body(
+            "add Written once the lock is free", response_url=fake_slack.response_url()
+        )
+        response = await post(slack_server.url, "/slack/commands", body)
+        assert response.json() == {"response_type": "ephemeral", "text": "Working on it…"}
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    hooks = lambda f: [c for c in f.calls if c.path == "/hooks/reply"]  # noqa: E731
+    await asyncio.to_thread(fake_slack.wait_for, lambda f: len(hooks(f)) == 1)
+    reply = hooks(fake_slack)[0].body
+    assert reply["response_type"] == "ephemeral"
+    assert reply["text"].startswith("Created ") and "Written once the lock is free" in reply["text"]
+    titles = [t["title"] for t in (await snapshot(slack_operator))["tasks"]]
+    assert titles == ["Written once the lock is free"]

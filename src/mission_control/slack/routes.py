@@ -53,9 +53,13 @@ class SlackEndpoints:
         async def deliver() -> None:
             try:
                 text = await work
-                if response_url:
-                    webhook = AsyncWebhookClient(response_url)
-                    await webhook.send(text=text, response_type="ephemeral")
+            except Exception:
+                log.exception("a Slack command or click failed unexpectedly")
+                text = ":warning: That failed on the server; the log says why."
+            if not response_url:
+                return
+            try:
+                await AsyncWebhookClient(response_url).send(text=text, response_type="ephemeral")
             except Exception:
                 log.exception("a Slack follow-up reply to %s failed", response_url)
 
@@ -74,6 +78,9 @@ class SlackEndpoints:
         except TimeoutError:
             self._later(form.get("response_url", ""), work)
             return _ephemeral("Working on it…")
+        except Exception:
+            log.exception("the Slack command %r failed unexpectedly", form.get("text", ""))
+            return _ephemeral(":warning: That failed on the server; the log says why.")
 
     async def interactions(self, request: Request) -> Response:
         form = await self._form(request)
