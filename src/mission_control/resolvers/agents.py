@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 
 from mission_control.domain.activity import ACTIVITY_KINDS, activity_of
 from mission_control.domain.agents import ApprovalStatus as DomainApprovalStatus
+from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventFilter
 from mission_control.models import Agent as AgentRow
 from mission_control.models import Task as TaskRow
@@ -40,12 +41,11 @@ async def list_agents(info: Info) -> list[types.Agent]:
 
 async def agent(info: Info, name: str) -> types.Agent | None:
     await caller(info)
-    rows = [
-        row
-        for row in await agents.list_agents(info.context.services)
-        if row.name == clean_agent_name(name)
-    ]
-    return await _view(info, rows[0]) if rows else None
+    try:
+        row = await agents.get_agent(name, info.context.services)
+    except NotFound:
+        return None
+    return await _view(info, row)
 
 
 async def list_approvals(
@@ -107,13 +107,13 @@ async def issue_viewer_token(info: Info, name: str) -> str:
 
 
 async def agent_activity(
-    info: Info, agent: str | None = None
+    info: Info, agent: str | None = None, since: int | None = None
 ) -> AsyncGenerator[AgentActivity, None]:
     await caller(info)
     wanted = EventFilter(
         kinds=ACTIVITY_KINDS, agent_name=clean_agent_name(agent) if agent else None
     )
-    async for record in info.context.hub.subscribe(None, wanted):
+    async for record in info.context.hub.subscribe(since, wanted):
         activity = activity_of(record)
         if activity is None:
             continue
