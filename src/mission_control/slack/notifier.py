@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mission_control.bus import EventHub
 from mission_control.services import slack_outbox as outbox
 from mission_control.services.context import Context
-from mission_control.slack.levels import wanted
+from mission_control.slack.levels import CRITICAL, wanted
 from mission_control.slack.messages import render
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,8 @@ class Notifier:
             text=message.text,
             blocks=message.blocks,
             thread_ts=thread.ts if thread else None,
+            # What needs a person also shows in the channel, not only inside the thread.
+            reply_broadcast=bool(thread) and item.event.kind in CRITICAL,
             unfurl_links=False,
         )
         return str(response["channel"]), str(response["ts"])
