@@ -163,3 +163,15 @@ async def test_a_command_slower_than_slack_s_three_seconds_answers_through_respo
     assert reply["text"].startswith("Created ") and "Written once the lock is free" in reply["text"]
     titles = [t["title"] for t in (await snapshot(slack_operator))["tasks"]]
     assert titles == ["Written once the lock is free"]
+
+
+async def test_an_oversized_request_is_refused_before_its_signature_is_even_read(
+    slack_server: ServerProcess, slack_operator: Client
+) -> None:
+    before = await snapshot(slack_operator)
+    body = command_body("add " + "x" * 300_000)
+
+    response = await post(slack_server.url, "/slack/commands", body)
+
+    assert response.status_code == 413
+    assert await snapshot(slack_operator) == before

@@ -11,9 +11,10 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from starlette.types import ASGIApp
 
+from mission_control.api import BodySizeLimit
 from mission_control.runtime import Runtime
 from mission_control.slack.client import slack_enabled, web_client
 from mission_control.slack.commands import run_command
@@ -115,10 +116,19 @@ def mount_slack(app: ASGIApp, runtime: Runtime) -> None:
     if not slack_enabled(settings):
         return
     endpoints = SlackEndpoints(runtime)
+    limit = settings.max_body_bytes  # read before the signature is checked: keep it bounded
     app.router.routes.extend(  # type: ignore[attr-defined]
         [
-            Route("/slack/commands", endpoints.commands, methods=["POST"]),
-            Route("/slack/interactions", endpoints.interactions, methods=["POST"]),
+            Route(
+                "/slack/commands",
+                BodySizeLimit(request_response(endpoints.commands), limit),
+                methods=["POST"],
+            ),
+            Route(
+                "/slack/interactions",
+                BodySizeLimit(request_response(endpoints.interactions), limit),
+                methods=["POST"],
+            ),
         ]
     )
     if settings.slack_channel:
