@@ -86,7 +86,8 @@ class FakeSlack:
                 status, headers, answer = 500, {}, {"ok": False, "error": "internal_error"}
             elif self.scripted:
                 status, headers = self.scripted.pop(0)
-                answer = {"ok": False, "error": "ratelimited"}
+                error = "ratelimited" if status == 429 else "invalid_blocks"
+                answer = {"ok": False, "error": error}
             else:
                 status, headers, answer = 200, {}, self._ok(path, body)
             self.calls.append(Call(path, body, status, answer))
@@ -105,7 +106,7 @@ class FakeSlack:
     def posted(self) -> list[Call]:
         """Messages Slack accepted, in order."""
         with self._changed:
-            return [c for c in self.calls if c.method == "chat.postMessage" and c.status == 200]
+            return [c for c in self.calls if c.method == "chat.postMessage" and c.answer.get("ok")]
 
     def wait_for(self, ready: Callable[[FakeSlack], bool], timeout: float = 20.0) -> None:
         """Block until `ready(self)` holds after some request; fail after `timeout` seconds."""

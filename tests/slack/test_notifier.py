@@ -142,3 +142,16 @@ async def test_a_restart_resumes_where_the_notifier_stopped_without_repeating_a_
             ]
     finally:
         second.stop()
+
+
+async def test_a_message_slack_keeps_refusing_is_set_aside_and_the_ones_after_it_still_go_out(
+    slack_server: ServerProcess, slack_operator: Client, fake_slack: FakeSlack
+) -> None:
+    fake_slack.scripted.extend([(200, {})] * 5)  # ok: false, invalid_blocks, five times
+    task = await make_task(slack_operator, title="Refused first")
+    await wait(fake_slack, lambda f: len(about(f, task["id"])) == 1)
+
+    refusals = [c for c in fake_slack.calls if c.answer.get("error") == "invalid_blocks"]
+    assert len(refusals) == 5
+    assert {c.body["text"] for c in refusals} == {f"New task: #{task['id']} Refused first"}
+    assert about(fake_slack, task["id"]) == [f"Ready to be picked up: #{task['id']} Refused first"]

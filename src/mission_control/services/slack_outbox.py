@@ -103,11 +103,22 @@ async def mark_sent(ctx: Context, item: Pending, channel: str, ts: str) -> None:
                 )
 
 
-async def mark_failed(item: Pending, error: str) -> None:
-    """Keep the row for the next drain and say why this attempt failed."""
+async def mark_failed(item: Pending, error: str) -> int:
+    """Keep the row for the next drain, say why this attempt failed; returns the attempts."""
     row = await SlackOutbox.get(id=item.row_id)
     await SlackOutbox.filter(id=item.row_id).update(
         attempts=row.attempts + 1, last_error=error[:1000]
+    )
+    return row.attempts + 1
+
+
+async def give_up(ctx: Context, item: Pending, error: str) -> None:
+    """Stop offering a message Slack keeps refusing, so it does not hold up the ones after it.
+
+    The row stays, with `sent_at` set and the refusal in `last_error`, for a person to read.
+    """
+    await SlackOutbox.filter(id=item.row_id).update(
+        sent_at=ctx.clock(), last_error=f"gave up: {error}"[:1000]
     )
 
 

@@ -32,7 +32,18 @@ FIRST_BACKOFF_SECONDS = 0.5
 IDLE_CHECK_SECONDS = 5.0
 SAVE_CURSOR_EVERY = 100
 
+# Slack answered and said no to this message (bad blocks, too long): retrying the same message
+# a few times covers a passing glitch; after that it would hold up every message behind it.
+MAX_REFUSALS = 5
+
 POST_FAILURES = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
+
+
+def refused(error: Exception) -> bool:
+    """Slack received the message and refused it, as opposed to being unreachable or busy."""
+    if not isinstance(error, SlackApiError):
+        return False
+    return error.response.status_code == 200 and not error.response.get("ok", False)
 
 
 class Notifier:
@@ -131,7 +142,16 @@ class Notifier:
                     try:
                         channel, ts = await self._post(item)
                     except POST_FAILURES as error:
-                        await outbox.mark_failed(item, repr(error))
+                        attempts = await outbox.mark_failed(item, repr(error))
+                        if refused(error) and attempts >= MAX_REFUSALS:
+                            log.error(
+                                "Slack refused event %s %s times (%s); skipping it",
+                                item.event.id,
+                                attempts,
+                                error,
+                            )
+                            await outbox.give_up(self._ctx, item, repr(error))
+                            continue
                         self._back_off()
                         log.warning(
                             "Slack post of event %s failed (%r); retry #%s later",
