@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from mission_control.api import BodySizeLimit, GraphQLEndpoint
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
+from mission_control.slack import mount_slack
 
 log = logging.getLogger(__name__)
 
@@ -53,4 +54,5 @@ def build_app(settings: Settings) -> FastAPI:
     )
 
     # Slack routes (/slack/*) and the NiceGUI board (/) are added here by their packages.
+    mount_slack(app, runtime)
     return app

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
@@ -26,6 +27,14 @@ log = logging.getLogger(__name__)
 PeriodicJob = Callable[[Context], Awaitable[object]]
 
 
+class Worker(Protocol):
+    """A long-running part (e.g. the Slack notifier) started after the hub, stopped before it."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 def make_bus(settings: Settings) -> Bus:
     """LISTEN/NOTIFY on PostgreSQL, so several processes share one stream; in-process otherwise."""
     if settings.is_postgres:
@@ -43,6 +52,7 @@ class Runtime:
     leadership: Leadership = field(init=False)
     ctx: Context = field(init=False)
     new_operator_token: str | None = None
+    workers: list[Worker] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -63,8 +73,12 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
         events = self.hub.subscribe(None, trigger_filter())
         self._tasks.append(asyncio.create_task(follow(self.ctx, events), name="automation"))
+        for worker in self.workers:
+            await worker.start()
 
     async def stop(self) -> None:
+        for worker in self.workers:
+            await worker.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
