@@ -53,4 +53,8 @@ def build_app(settings: Settings) -> FastAPI:
     )
 
     # Slack routes (/slack/*) and the NiceGUI board (/) are added here by their packages.
+    # The board mounts at / last: NiceGUI's catch-all must come after the explicit routes.
+    from mission_control.ui import mount as mount_board
+
+    mount_board(app, runtime)
     return app
