@@ -71,7 +71,8 @@ class BoardView:
         with (
             ui.column()
             .classes("min-w-60 w-60 bg-slate-100 rounded p-2 gap-2")
-            .mark(f"column-{status}") as box
+            .mark(f"column-{status}")
+            .props(f"data-status={status}") as box
         ):
             with ui.row().classes("w-full items-center"):
                 ui.label(status.replace("_", " ")).classes("font-bold uppercase text-sm")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nicegui import ui
+from starlette.responses import RedirectResponse
 
 from mission_control.domain.actors import Actor
 from mission_control.models import Task
@@ -10,7 +11,7 @@ from mission_control.runtime import Runtime
 from mission_control.services import tasks
 from mission_control.ui.board import BoardView
 from mission_control.ui.live import LiveFeed
-from mission_control.ui.session import Session, header, open_session
+from mission_control.ui.session import Session, header, open_session, to_login
 
 
 def new_task_dialog(session: Session, board: BoardView) -> ui.dialog:
@@ -54,7 +55,7 @@ def filter_bar(session: Session, board: BoardView) -> None:
         tag = ui.input("Tag").props("dense clearable").mark("filter-tag")
         assignee = ui.input("Assignee").props("dense clearable").mark("filter-assignee")
         priority = ui.select({0: "any", 1: "P1", 2: "P2", 3: "P3", 4: "P4", 5: "P5"}, value=0)
-        priority.props('dense label="Priority"').mark("filter-priority")
+        priority.props('dense label="Priority"').classes("w-28").mark("filter-priority")
 
         async def apply() -> None:
             async def act(actor: Actor) -> bool:
@@ -73,10 +74,10 @@ def filter_bar(session: Session, board: BoardView) -> None:
 
 def register_board(runtime: Runtime) -> None:
     @ui.page("/", title="Mission Control · board")
-    async def board_page() -> None:
+    async def board_page() -> RedirectResponse | None:
         session = await open_session(runtime)
         if session is None:
-            return
+            return to_login()
         header(session, "Board")
         board = BoardView(session)
         with ui.row().classes("w-full items-end"):
@@ -93,3 +94,4 @@ def register_board(runtime: Runtime) -> None:
         feed = LiveFeed(runtime.hub, board.apply, since=since)
         feed.start()
         ui.context.client.on_delete(feed.stop)
+        return None

@@ -31,6 +31,7 @@ class TaskCard(ui.card):
         self.status = task.status
         self.version = 0
         self.classes("w-full p-2 gap-1 cursor-grab").mark(f"card-{task.id}")
+        self.props(f"data-task={task.id}")
         if draggable:
             self.props("draggable")
             self.on("dragstart", lambda: on_drag(self.task_id))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from nicegui import app, ui
+from starlette.responses import RedirectResponse
 
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import MissionControlError, Unauthenticated
@@ -82,8 +83,13 @@ class Session:
             return None
 
 
+def to_login() -> RedirectResponse:
+    """What a page answers without a valid session: an HTTP redirect, before any content."""
+    return RedirectResponse("/login", status_code=303)
+
+
 async def open_session(runtime: Runtime) -> Session | None:
-    """The page's session, or None after sending the browser to the login page."""
+    """The page's session, or None when the browser must log in (again)."""
     browser = browser_id()
     token = _tokens.get(browser)
     if token is not None:
@@ -91,7 +97,6 @@ async def open_session(runtime: Runtime) -> Session | None:
             return Session(runtime, browser, await authenticate(runtime.ctx, token))
         except Unauthenticated:
             _tokens.pop(browser, None)
-    ui.navigate.to("/login")
     return None
 
 

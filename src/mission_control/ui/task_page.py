@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
+from starlette.responses import RedirectResponse
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import NotFound
@@ -16,7 +17,7 @@ from mission_control.services import moves, queries, tasks
 from mission_control.services.rows import assignee_name
 from mission_control.ui.cards import age_of
 from mission_control.ui.live import LiveFeed
-from mission_control.ui.session import Session, header, open_session
+from mission_control.ui.session import Session, header, open_session, to_login
 
 TaskAction = Callable[[Actor], Awaitable[Task]]
 
@@ -144,10 +145,10 @@ class TaskDetail:
 
 def register_task(runtime: Runtime) -> None:
     @ui.page("/task/{task_id}", title="Mission Control · task")
-    async def task_page(task_id: int) -> None:
+    async def task_page(task_id: int) -> RedirectResponse | None:
         session = await open_session(runtime)
         if session is None:
-            return
+            return to_login()
         header(session, f"Task #{task_id}")
         detail = TaskDetail(session, task_id)
         since = runtime.hub.cursor
@@ -155,3 +156,4 @@ def register_task(runtime: Runtime) -> None:
         feed = LiveFeed(runtime.hub, detail.on_events, since, EventFilter(task_id=task_id))
         feed.start()
         ui.context.client.on_delete(feed.stop)
+        return None
