@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, replace
 
 from nicegui import ui
@@ -61,6 +62,8 @@ class BoardView:
         self.cards: dict[int, TaskCard] = {}
         self.dragging: int | None = None
         self.flushes = 0
+        # Loads and live patches await reads between steps; one at a time keeps cards unique.
+        self._busy = asyncio.Lock()
 
     def build(self) -> None:
         with ui.row().classes("w-full no-wrap items-start gap-3 overflow-x-auto"):
@@ -88,6 +91,10 @@ class BoardView:
 
     async def load(self) -> None:
         """Draw every column from scratch with the current filters."""
+        async with self._busy:
+            await self._load()
+
+    async def _load(self) -> None:
         for card in self.cards.values():
             card.delete()
         self.cards.clear()
@@ -101,10 +108,11 @@ class BoardView:
 
     async def load_more(self, status: TaskStatus) -> None:
         column = self.columns[status]
-        page = await queries.list_tasks(
-            replace(self.query, statuses=[status]), first=self.page_size, after=column.cursor
-        )
-        self._append(column, page)
+        async with self._busy:
+            page = await queries.list_tasks(
+                replace(self.query, statuses=[status]), first=self.page_size, after=column.cursor
+            )
+            self._append(column, page)
 
     def _append(self, column: ColumnView, page: queries.TaskPage) -> None:
         for task in page.tasks:
@@ -183,6 +191,11 @@ class BoardView:
             await self.refresh(ids)
 
     async def refresh(self, task_ids: list[int]) -> None:
+        """Redraw these cards where they now belong, and the counts."""
+        async with self._busy:
+            await self._refresh(task_ids)
+
+    async def _refresh(self, task_ids: list[int]) -> None:
         for task_id in task_ids:
             try:
                 task = await queries.get_task(task_id)

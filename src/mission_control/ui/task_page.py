@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
@@ -29,14 +30,20 @@ class TaskDetail:
         self.session = session
         self.task_id = task_id
         self.ctx = session.runtime.ctx
+        # A redraw awaits reads between clearing and drawing; two at once would draw twice.
+        self._drawing = asyncio.Lock()
+
+    async def redraw(self) -> None:
+        async with self._drawing:
+            await self.show.refresh()
 
     async def act(self, action: TaskAction, done: str) -> None:
         if await self.session.run(action) is not None:
             ui.notify(done, type="positive")
-            await self.show.refresh()
+            await self.redraw()
 
     async def on_events(self, events: list[EventRecord]) -> None:
-        await self.show.refresh()
+        await self.redraw()
 
     @ui.refreshable_method
     async def show(self) -> None:
