@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.events import EventRecord
+from mission_control.models import Agent, Approval, Task
 from mission_control.runtime import Runtime
 from mission_control.services import agents, approvals, control, tasks
 from mission_control.settings import AutonomyMode
@@ -17,6 +19,14 @@ from mission_control.ui.agent_cards import AgentAction, AgentCard
 from mission_control.ui.cards import age_of
 from mission_control.ui.live import LiveFeed
 from mission_control.ui.session import Session, header, open_session, to_login
+
+
+@dataclass
+class Snapshot:
+    autonomy: control.Autonomy
+    agents: list[Agent]
+    doing: dict[int, Task]
+    pending: list[Approval]
 
 
 class ActivityView:
@@ -29,9 +39,19 @@ class ActivityView:
         self.reassigning = ""
         self._drawing = asyncio.Lock()
 
+    async def fetch(self) -> Snapshot:
+        """Read everything first, so a redraw swaps content without an empty moment."""
+        rows = await agents.list_agents(self.ctx)
+        return Snapshot(
+            autonomy=await control.get_autonomy(self.ctx),
+            agents=rows,
+            doing=await agents.current_tasks([row.id for row in rows]),
+            pending=await approvals.list_approvals(),
+        )
+
     async def redraw(self, _events: list[EventRecord] | None = None) -> None:
         async with self._drawing:
-            await self.show.refresh()
+            self.show.refresh(await self.fetch())
 
     async def act(self, action: Callable[[Actor], Awaitable[object]], done: str) -> None:
         if await self.session.run(action) is not None:
@@ -43,20 +63,17 @@ class ActivityView:
             card.tick()
 
     @ui.refreshable_method
-    async def show(self) -> None:
-        await self.autonomy()
-        rows = await agents.list_agents(self.ctx)
-        doing = await agents.current_tasks([row.id for row in rows])
-        ui.label(f"Agents ({len(rows)})").classes("text-lg font-bold mt-2")
+    def show(self, snapshot: Snapshot) -> None:
+        self.autonomy(snapshot.autonomy)
+        ui.label(f"Agents ({len(snapshot.agents)})").classes("text-lg font-bold mt-2")
         self.cards = []
         actions = self.actions() if self.session.can_write else None
         with ui.row().classes("gap-3"):
-            for row in rows:
-                self.cards.append(AgentCard(row, doing.get(row.id), actions))
-        await self.approvals()
+            for row in snapshot.agents:
+                self.cards.append(AgentCard(row, snapshot.doing.get(row.id), actions))
+        self.approvals(snapshot.pending)
 
-    async def autonomy(self) -> None:
-        state = await control.get_autonomy(self.ctx)
+    def autonomy(self, state: control.Autonomy) -> None:
         with ui.row().classes("items-center gap-4"):
             switch = ui.switch("Autonomy paused (no agent picks up work)", value=state.paused)
             switch.mark("autonomy-paused")
@@ -85,8 +102,7 @@ class ActivityView:
             switch.on_value_change(set_paused)
             mode.on_value_change(set_mode)
 
-    async def approvals(self) -> None:
-        pending = await approvals.list_approvals()
+    def approvals(self, pending: list[Approval]) -> None:
         ui.label(f"Waiting for approval ({len(pending)})").classes("text-lg font-bold mt-4")
         for approval in pending:
             with ui.row().classes("items-center gap-3").mark(f"approval-{approval.id}"):
@@ -178,7 +194,7 @@ def register_agents(runtime: Runtime) -> None:
         view = ActivityView(session)
         since = runtime.hub.cursor
         view.build_reassign_dialog()
-        await view.show()
+        view.show(await view.fetch())
         ui.timer(1.0, view.tick)
         feed = LiveFeed(runtime.hub, view.redraw, since=since)
         feed.start()

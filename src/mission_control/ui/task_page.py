@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from nicegui import ui
 from starlette.responses import RedirectResponse
@@ -23,6 +24,13 @@ from mission_control.ui.session import Session, header, open_session, to_login
 TaskAction = Callable[[Actor], Awaitable[Task]]
 
 
+@dataclass
+class TaskSnapshot:
+    task: Task
+    children: list[Task]
+    events: list[EventRecord]
+
+
 class TaskDetail:
     """Draws the task and redraws it whenever one of its Events arrives."""
 
@@ -33,9 +41,19 @@ class TaskDetail:
         # A redraw awaits reads between clearing and drawing; two at once would draw twice.
         self._drawing = asyncio.Lock()
 
+    async def fetch(self) -> TaskSnapshot | None:
+        """Read first, draw after: a redraw swaps content without an empty moment."""
+        try:
+            task = await queries.get_task(self.task_id)
+        except NotFound:
+            return None
+        return TaskSnapshot(
+            task, await queries.subtasks(self.task_id), await queries.task_history(self.task_id)
+        )
+
     async def redraw(self) -> None:
         async with self._drawing:
-            await self.show.refresh()
+            self.show.refresh(await self.fetch())
 
     async def act(self, action: TaskAction, done: str) -> None:
         if await self.session.run(action) is not None:
@@ -46,12 +64,11 @@ class TaskDetail:
         await self.redraw()
 
     @ui.refreshable_method
-    async def show(self) -> None:
-        try:
-            task = await queries.get_task(self.task_id)
-        except NotFound as error:
-            ui.label(error.message).mark("not-found")
+    def show(self, snapshot: TaskSnapshot | None) -> None:
+        if snapshot is None:
+            ui.label(f"Task #{self.task_id} does not exist.").mark("not-found")
             return
+        task = snapshot.task
         ui.label(f"#{task.id} · {task.title}").classes("text-xl font-bold").mark("task-title")
         with ui.row().classes("gap-4 text-slate-600"):
             ui.label(f"status: {task.status}").mark("task-status")
@@ -69,9 +86,9 @@ class TaskDetail:
                     self.actions(task)
                 else:
                     ui.markdown(task.description or "_no description_")
-                await self.subtasks()
+                self.subtasks(snapshot.children)
             with ui.column().classes("grow"):
-                await self.history()
+                self.history(snapshot.events)
 
     def editor(self, task: Task) -> None:
         title = ui.input("Title", value=task.title).classes("w-full").mark("edit-title")
@@ -131,14 +148,12 @@ class TaskDetail:
 
             ui.button("Reassign", on_click=lambda: self.act(assign, "Reassigned")).mark("assign")
 
-    async def subtasks(self) -> None:
-        children = await queries.subtasks(self.task_id)
+    def subtasks(self, children: list[Task]) -> None:
         ui.label(f"Subtasks ({len(children)})").classes("font-bold mt-4")
         for child in children:
             ui.link(f"#{child.id} {child.title} · {child.status}", f"/task/{child.id}")
 
-    async def history(self) -> None:
-        events = await queries.task_history(self.task_id)
+    def history(self, events: list[EventRecord]) -> None:
         ui.label("History").classes("font-bold")
         for event in reversed(events):
             moved = f" {event.from_status or ''} → {event.to_status}" if event.to_status else ""
@@ -159,7 +174,7 @@ def register_task(runtime: Runtime) -> None:
         header(session, f"Task #{task_id}")
         detail = TaskDetail(session, task_id)
         since = runtime.hub.cursor
-        await detail.show()
+        detail.show(await detail.fetch())
         feed = LiveFeed(runtime.hub, detail.on_events, since, EventFilter(task_id=task_id))
         feed.start()
         ui.context.client.on_delete(feed.stop)
