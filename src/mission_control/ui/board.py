@@ -188,12 +188,15 @@ class BoardView:
         self.flushes += 1
         ids = list(dict.fromkeys(e.task_id for e in events if e.task_id is not None))
         if ids:
-            await self.refresh(ids)
+            # Counts change only when a task enters or leaves a column (a status in the Event).
+            await self.refresh(ids, recount=any(e.to_status is not None for e in events))
 
-    async def refresh(self, task_ids: list[int]) -> None:
+    async def refresh(self, task_ids: list[int], recount: bool = True) -> None:
         """Redraw these cards where they now belong, and the counts."""
         async with self._busy:
             await self._refresh(task_ids)
+            if recount:
+                await self.recount()
 
     async def _refresh(self, task_ids: list[int]) -> None:
         for task_id in task_ids:
@@ -216,7 +219,6 @@ class BoardView:
                 self._remove(task_id)
             else:
                 self._place(task, column, index)
-        await self.recount()
 
     async def recount(self) -> None:
         for column in await queries.board(self.query, per_column=0):
