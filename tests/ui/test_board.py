@@ -201,3 +201,18 @@ async def test_two_browsers_see_each_others_changes(
     user.find(marker=f"card-{task.id}").trigger("dragstart")
     user.find(marker="column-cancelled").trigger("drop")
     await sees_card_in(other, TaskStatus.CANCELLED, task.id)
+
+
+async def test_actions_stop_working_once_the_session_is_gone(
+    user: User, board_runtime: Runtime
+) -> None:
+    from mission_control.ui import session
+
+    task = await add_task(board_runtime, "Not after logout")
+    await log_in(user)
+    session._tokens.clear()  # the server forgets the browser, as after a restart or logout
+    user.find(marker=f"card-{task.id}").trigger("dragstart")
+    user.find(marker="column-cancelled").trigger("drop")
+    await user.should_see(marker="login", retries=WAIT)
+    after = await queries.get_task(task.id)
+    assert (after.status, after.version) == (TaskStatus.READY, task.version)

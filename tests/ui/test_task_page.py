@@ -121,3 +121,18 @@ async def test_unknown_task_says_so(user: User, board_runtime: Runtime) -> None:
     await user.open(f"/login?token={OPERATOR_TOKEN}")
     await user.open("/task/999")
     await user.should_see(marker="not-found")
+
+
+async def test_viewer_reads_a_task_but_gets_no_controls(user: User, board_runtime: Runtime) -> None:
+    from mission_control.domain.actors import Role
+    from mission_control.services.auth import issue_token
+
+    task = await add_task(board_runtime, "Read only")
+    token = await issue_token(board_runtime.ctx, Role.VIEWER, "watcher")
+    await user.open(f"/login?token={token}")
+    await user.open(f"/task/{task.id}")
+    await user.should_see("#1 · Read only")
+    await user.should_see(marker=f"event-{(await queries.task_history(task.id))[0].id}")
+    await user.should_not_see(marker="edit-save")
+    await user.should_not_see(marker="block")
+    await user.should_not_see(marker="assign")

@@ -82,7 +82,9 @@ class BoardView:
                 ui.space()
                 count = ui.badge("0").mark(f"count-{status}")
             cards = ui.column().classes("w-full gap-2")
-            more = ui.button("Load more", on_click=lambda: self.load_more(status))
+            more = ui.button(
+                "Load more", on_click=lambda: self.session.run(lambda _: self.load_more(status))
+            )
             more.props("flat dense").mark(f"more-{status}").set_visibility(False)
         self.columns[status] = ColumnView(status, count, cards, more)
         if self.session.can_write:
