@@ -6,7 +6,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.support.browser import ARTIFACTS, chromium_missing, chromium_page
-from tests.support.factories import make_task
+from tests.support.factories import make_agent, make_task
 from tests.support.graphql import http_client, run
 from tests.support.server import ServerProcess
 
@@ -64,3 +64,9 @@ async def test_operator_drives_the_board_in_chromium(server: ServerProcess) -> N
 
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "board.png"), full_page=True)
+
+        await make_agent(operator, "scout")
+        await page.get_by_role("link", name="Agents").click()
+        await expect(page.get_by_text("Autonomy paused")).to_be_visible()
+        await expect(page.get_by_text("scout", exact=True)).to_be_visible()
+        await page.screenshot(path=str(ARTIFACTS / "agents.png"), full_page=True)

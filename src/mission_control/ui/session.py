@@ -106,7 +106,8 @@ def header(session: Session, title: str) -> None:
         ui.label("Mission Control").classes("text-lg font-bold")
         ui.link("Board", "/").classes("text-white")
         ui.link("Agents", "/agents").classes("text-white")
-        ui.label(title).classes("text-slate-300")
+        if title not in ("Board", "Agents"):
+            ui.label(title).classes("text-slate-300")
         ui.space()
         ui.label(f"{session.actor.label} ({session.actor.role})").mark("whoami")
 
