@@ -215,3 +215,14 @@ async def test_the_snapshot_sees_a_change_that_is_allowed(world: World) -> None:
     after = await snapshot(world)
     assert after != before
     assert [a["tokenBudget"] for a in after["agents"] if a["name"] == DEV] == [5]
+
+
+async def test_a_viewer_reads_the_board_agents_and_approvals(world: World) -> None:
+    viewer = http_client(world.server.graphql_url, world.tokens[VIEWER])
+    seen = await run(
+        viewer,
+        "{ me agents { name } approvals { id agent } autonomy { mode } task(id: 1) { id } }",
+    )
+    assert seen["me"] == "klein"
+    assert [a["name"] for a in seen["agents"]] == [DEV, OPS]
+    assert seen["approvals"] == [{"id": world.ids["approval"], "agent": OPS}]
