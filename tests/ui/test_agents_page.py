@@ -163,3 +163,17 @@ async def test_viewer_sees_agents_without_actions(user: User, board_runtime: Run
     await user.should_see(marker="agent-dev")
     await user.should_not_see("Pause")
     await user.should_not_see(marker="cancel-dev")
+
+
+async def test_elapsed_time_ticks_without_a_reload(user: User, board_runtime: Runtime) -> None:
+    await working_agent(board_runtime)
+    await open_agents(user)
+    await user.should_see(marker="elapsed-dev")
+    (label,) = user.find(marker="elapsed-dev").elements
+    first = label.text  # type: ignore[attr-defined]
+    for _ in range(50):  # the page's one-second timer; poll the label with a 5 s deadline
+        (label,) = user.find(marker="elapsed-dev").elements
+        if label.text != first:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.1)
+    assert label.text != first  # type: ignore[attr-defined]

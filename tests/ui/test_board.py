@@ -216,3 +216,17 @@ async def test_actions_stop_working_once_the_session_is_gone(
     await user.should_see(marker="login", retries=WAIT)
     after = await queries.get_task(task.id)
     assert (after.status, after.version) == (TaskStatus.READY, task.version)
+
+
+async def test_priority_filter_keeps_only_that_priority(user: User, board_runtime: Runtime) -> None:
+    urgent = await add_task(board_runtime, "Urgent", priority=1)
+    later = await add_task(board_runtime, "Later", priority=4)
+    await log_in(user)
+    await user.should_see(marker=f"card-{later.id}")
+    (select,) = user.find(marker="filter-priority").elements
+    assert isinstance(select, ui.select)
+    with user:
+        select.value = 1  # what picking "P1" in the drop-down does
+    await user.should_not_see(marker=f"card-{later.id}", retries=WAIT)
+    await user.should_see(marker=f"card-{urgent.id}")
+    assert count_of(user, TaskStatus.READY) == "1"
