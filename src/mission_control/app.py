@@ -53,6 +53,7 @@ def build_app(settings: Settings) -> FastAPI:
         ]
     )
 
-    # Slack routes (/slack/*) and the NiceGUI board (/) are added here by their packages.
     mount_slack(app, runtime)
+    # The board mounts at / last: NiceGUI's catch-all must come after the explicit routes.
+    mount_board(app, runtime)
     return app
