@@ -12,10 +12,13 @@ from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
 from mission_control.database import close_database, open_database
 from mission_control.leadership import Leadership, make_leadership
+from mission_control.services.approvals import expire_approvals
 from mission_control.services.auth import ensure_operator_token
+from mission_control.services.automation import follow, run_automation, trigger_filter
 from mission_control.services.claims import expire_leases
 from mission_control.services.context import Context
 from mission_control.services.journal import DatabaseEventStore
+from mission_control.services.routing import route_ready_tasks
 from mission_control.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,12 +52,17 @@ class Runtime:
         self.ctx = Context(self.settings, publisher=self.hub)
         self.leadership = make_leadership(self.settings)
         self.jobs.append(("expire leases", expire_leases))
+        self.jobs.append(("expire approvals", expire_approvals))
+        self.jobs.append(("route ready tasks", route_ready_tasks))
+        self.jobs.append(("automation rules", run_automation))
 
     async def start(self) -> None:
         await open_database(self.settings)
         await self.hub.start()
         self.new_operator_token = await ensure_operator_token(self.ctx)
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
+        events = self.hub.subscribe(None, trigger_filter())
+        self._tasks.append(asyncio.create_task(follow(self.ctx, events), name="automation"))
 
     async def stop(self) -> None:
         for task in self._tasks:
