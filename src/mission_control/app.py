@@ -15,6 +15,7 @@ from mission_control.api import BodySizeLimit, GraphQLEndpoint
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
 from mission_control.slack import mount_slack
+from mission_control.ui import mount as mount_board
 
 log = logging.getLogger(__name__)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
 from mission_control.database import close_database, open_database
+from mission_control.domain.events import EventRecord
 from mission_control.leadership import Leadership, make_leadership
 from mission_control.services.approvals import expire_approvals
 from mission_control.services.auth import ensure_operator_token
@@ -72,7 +73,9 @@ class Runtime:
         self.new_operator_token = await ensure_operator_token(self.ctx)
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
         events = self.hub.subscribe(None, trigger_filter())
-        self._tasks.append(asyncio.create_task(follow(self.ctx, events), name="automation"))
+        self._tasks.append(
+            asyncio.create_task(follow(self.ctx, self._while_leading(events)), name="automation")
+        )
         for worker in self.workers:
             await worker.start()
 
@@ -95,6 +98,14 @@ class Runtime:
                 await job(self.ctx)
             except Exception:
                 log.exception("periodic job %r failed; it runs again next round", name)
+
+    async def _while_leading(
+        self, events: AsyncIterator[EventRecord]
+    ) -> AsyncIterator[EventRecord]:
+        """The Events that only the leader acts on: automation runs in one process at a time."""
+        async for event in events:
+            if self.leadership.is_leader:
+                yield event
 
     async def _periodic(self) -> None:
         # Only the leader runs the jobs; the others ask again each round and take over when
