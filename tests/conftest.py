@@ -11,6 +11,9 @@ from gql import Client
 from tests.support.graphql import http_client
 from tests.support.server import ServerProcess
 
+# NiceGUI's `user` fixture (simulated browser) for tests/ui; inert for every other test.
+pytest_plugins = ["nicegui.testing.user_plugin"]
+
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:

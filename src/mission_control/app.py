@@ -14,6 +14,8 @@ from starlette.routing import Route, WebSocketRoute
 from mission_control.api import BodySizeLimit, GraphQLEndpoint
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
+from mission_control.slack import mount_slack
+from mission_control.ui import mount as mount_board
 
 log = logging.getLogger(__name__)
 
@@ -52,5 +54,7 @@ def build_app(settings: Settings) -> FastAPI:
         ]
     )
 
-    # Slack routes (/slack/*) and the NiceGUI board (/) are added here by their packages.
+    mount_slack(app, runtime)
+    # The board mounts at / last: NiceGUI's catch-all must come after the explicit routes.
+    mount_board(app, runtime)
     return app

@@ -78,9 +78,9 @@ class AdvisoryLockLeader:
                 )
                 if self._held:
                     log.info("this process now runs the periodic work (leader)")
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
+        except Exception as error:  # any failure: not leading this round, ask again next one
             if self._held:
-                log.warning("lost leadership: its connection failed (%s)", error)
+                log.warning("lost leadership: its connection failed (%r)", error)
             await self._drop()
         return self.is_leader
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
 from mission_control.database import close_database, open_database
+from mission_control.domain.events import EventRecord
 from mission_control.leadership import Leadership, make_leadership
 from mission_control.services.approvals import expire_approvals
 from mission_control.services.auth import ensure_operator_token
@@ -24,6 +26,14 @@ from mission_control.settings import Settings
 log = logging.getLogger(__name__)
 
 PeriodicJob = Callable[[Context], Awaitable[object]]
+
+
+class Worker(Protocol):
+    """A long-running part (e.g. the Slack notifier) started after the hub, stopped before it."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 def make_bus(settings: Settings) -> Bus:
@@ -43,6 +53,7 @@ class Runtime:
     leadership: Leadership = field(init=False)
     ctx: Context = field(init=False)
     new_operator_token: str | None = None
+    workers: list[Worker] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -63,12 +74,14 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
         events = self.hub.subscribe(None, trigger_filter())
         self._tasks.append(
-            asyncio.create_task(
-                follow(self.ctx, events, lambda: self.leadership.is_leader), name="automation"
-            )
+            asyncio.create_task(follow(self.ctx, self._while_leading(events)), name="automation")
         )
+        for worker in self.workers:
+            await worker.start()
 
     async def stop(self) -> None:
+        for worker in self.workers:
+            await worker.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -85,6 +98,14 @@ class Runtime:
                 await job(self.ctx)
             except Exception:
                 log.exception("periodic job %r failed; it runs again next round", name)
+
+    async def _while_leading(
+        self, events: AsyncIterator[EventRecord]
+    ) -> AsyncIterator[EventRecord]:
+        """The Events that only the leader acts on: automation runs in one process at a time."""
+        async for event in events:
+            if self.leadership.is_leader:
+                yield event
 
     async def _periodic(self) -> None:
         # Only the leader runs the jobs; the others ask again each round and take over when

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class AutonomyMode(StrEnum):
@@ -61,8 +61,9 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_channel: str | None = None
     slack_notify_level: NotifyLevel = NotifyLevel.TRANSITIONS
-    slack_operators: Annotated[list[str], Field(default_factory=list)]
+    slack_operators: Annotated[list[str], NoDecode, Field(default_factory=list)]
     slack_api_url: str = "https://slack.com/api/"
+    slack_retry_max_seconds: Annotated[float, Field(gt=0)] = 60.0
 
     auto_approve_tags: Annotated[list[str], Field(default_factory=lambda: ["trivial"])]
     auto_approve_delay_seconds: Annotated[int, Field(ge=0)] = 86_400

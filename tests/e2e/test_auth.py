@@ -102,6 +102,29 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         (VIEWER, OPERATOR),
     ),
     "claimNextTask": ("mutation { claimNextTask { outcome } }", {}, (VIEWER, OPERATOR)),
+    "addDependency": (
+        "mutation($held: Int!, $ready: Int!) { addDependency(taskId: $ready, dependsOn: $held)"
+        " { id } }",
+        {"held": "held", "ready": "ready"},
+        (VIEWER, DEV),
+    ),
+    "removeDependency": (
+        "mutation($held: Int!, $ready: Int!) "
+        "{ removeDependency(taskId: $ready, dependsOn: $held) { id } }",
+        {"held": "held", "ready": "ready"},
+        (VIEWER, DEV),
+    ),
+    "decomposeTask": (
+        "mutation($ready: Int!) { decomposeTask(id: $ready) { __typename } }",
+        {"ready": "ready"},
+        (VIEWER, DEV),
+    ),
+    "acceptDecomposition": (
+        'mutation($ready: Int!) { acceptDecomposition(id: $ready, subtasks: [{title: "a"}])'
+        " { __typename } }",
+        {"ready": "ready"},
+        (VIEWER, DEV),
+    ),
     "reportProgress": (
         "mutation($held: Int!) { reportProgress(id: $held, progress: 50) { id } }",
         {"held": "held"},

@@ -84,6 +84,7 @@ async def test_a_process_whose_listening_connection_drops_reconnects_and_misses_
     assert [event["id"] for event in watcher.events] == sorted(logged)
 
 
+@pytest.mark.timeout(300)  # 3,000 requests: slow when CI's cores are busy
 async def test_fifty_agents_over_two_processes_claim_a_thousand_tasks_once_each(
     start_server: type[ServerProcess], db: asyncpg.Connection
 ) -> None:

@@ -86,8 +86,8 @@ class PostgresBus:
             try:
                 await self._listen_once()
                 backoff = 0.1
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
-                log.warning("event listener lost its connection (%s); reconnecting", error)
+            except Exception as error:  # whatever broke, keep listening: others rely on it
+                log.warning("event listener lost its connection (%r); reconnecting", error)
             self._listening.clear()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self._max_backoff)

@@ -3,6 +3,17 @@
 from mission_control.models.agents import Agent, Approval, Credential
 from mission_control.models.control import Control
 from mission_control.models.events import Event
+from mission_control.models.slack import SlackOutbox, SlackThread
 from mission_control.models.tasks import Task, TaskDependency
 
-__all__ = ["Agent", "Approval", "Control", "Credential", "Event", "Task", "TaskDependency"]
+__all__ = [
+    "Agent",
+    "Approval",
+    "Control",
+    "Credential",
+    "Event",
+    "SlackOutbox",
+    "SlackThread",
+    "Task",
+    "TaskDependency",
+]

@@ -8,7 +8,7 @@ changes nothing and a rule fires once: after its move the task no longer matches
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -116,15 +116,10 @@ async def run_automation(ctx: Context) -> list[AutoMove]:
     return made
 
 
-async def follow(
-    ctx: Context, events: AsyncIterator[EventRecord], leading: Callable[[], bool] = lambda: True
-) -> None:
-    """Run the rules at once after each triggering Event, so nobody waits for the next sweep.
-
-    With several processes only the one `leading` (the one running the periodic jobs) acts.
-    """
+async def follow(ctx: Context, events: AsyncIterator[EventRecord]) -> None:
+    """Run the rules at once after each triggering Event, so nobody waits for the next sweep."""
     async for event in events:
-        if event.kind not in TRIGGERS or not leading():
+        if event.kind not in TRIGGERS:
             continue
         try:
             await run_automation(ctx)

@@ -27,8 +27,9 @@ SWEEP_LIMIT = 200
 
 def control_tags(settings: Settings) -> frozenset[str]:
     """Tags that steer the workflow (like `trivial`) and are never skills."""
-    steering = {*settings.auto_tags, *settings.auto_approve_tags, AUTO_APPROVE_TAG}
-    return frozenset(steering)
+    return (
+        frozenset(settings.auto_tags) | frozenset(settings.auto_approve_tags) | {AUTO_APPROVE_TAG}
+    )
 
 
 def needs_of(task: Task, settings: Settings) -> frozenset[str]:
