@@ -93,5 +93,28 @@ def export_schema(
     console.print(f"Wrote {output} ({len(sdl.splitlines())} lines).")
 
 
+@app.command()
+def codegen(
+    source: Path = typer.Option(Path("codegen"), help="Folder with schema.graphql + operations/."),
+    check: bool = typer.Option(False, help="Only check; exit 1 when the client is stale."),
+) -> None:
+    """Regenerate the typed client (src/mission_control/client/generated) from codegen/."""
+    from mission_control.client.codegen import GENERATED_PATH, CodegenError, generate_from
+
+    try:
+        code = generate_from(source)
+    except CodegenError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    if check:
+        if GENERATED_PATH.read_text() != code:
+            console.print(f"[red]{GENERATED_PATH} is stale: run `mission-control codegen`[/red]")
+            raise typer.Exit(1)
+        console.print("Generated client is up to date.")
+        return
+    GENERATED_PATH.write_text(code)
+    console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
+
+
 def main() -> None:
     app()
