@@ -10,6 +10,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from mission_control.cli.agents import agent_app
+from mission_control.cli.client import Options
 from mission_control.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -19,6 +21,17 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+
+@app.callback()
+def client_options(
+    ctx: typer.Context,
+    server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
+    token: str | None = typer.Option(None, help="Your token (MC_TOKEN)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Mission Control: a Kanban backend for autonomous agents and their operator."""
+    ctx.obj = Options(server=server, token=token, as_json=as_json)
 
 
 def settings_or_exit(**overrides: object) -> Settings:
@@ -114,6 +127,9 @@ def codegen(
         return
     GENERATED_PATH.write_text(code)
     console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
+
+
+app.add_typer(agent_app, name="agent")
 
 
 def main() -> None:

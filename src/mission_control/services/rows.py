@@ -51,8 +51,12 @@ async def write_task(ch: Change, task: Task, **changes: Any) -> Task:
     changes["updated_at"] = ch.now
     if "status" in changes and changes["status"] != task.status:
         changes["status_changed_at"] = ch.now
+    columns = dict(changes)
+    if "assignee" in columns:  # Tortoise's update() cannot set a foreign key to None by object
+        holder = columns.pop("assignee")
+        columns["assignee_id"] = holder.id if holder else None
     updated = await (
-        Task.filter(id=task.id, version=task.version).using_db(ch.conn).update(**changes)
+        Task.filter(id=task.id, version=task.version).using_db(ch.conn).update(**columns)
     )
     if updated != 1:
         raise Conflict(

@@ -1,0 +1,101 @@
+"""Real runner processes (`mission-control agent run`) against the real server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.factories import make_agent, make_task
+from tests.support.graphql import http_client, run
+from tests.support.runners import RunnerProcess, done_log, start_runner, wait_for_events
+from tests.support.server import ServerProcess
+
+TASK = "query($id: Int!) { task(id: $id) { status assignee result blockReason progress } }"
+
+
+@pytest.fixture
+def runners() -> Iterator[list[RunnerProcess]]:
+    started: list[RunnerProcess] = []
+    yield started
+    for runner in started:
+        runner.stop()
+
+
+def kinds_for(events: list[dict], task_id: int) -> list[str]:
+    return [e["kind"] for e in events if e["taskId"] == task_id]
+
+
+async def test_runner_works_a_task_to_review_reporting_progress_with_the_output_as_result(
+    server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    task = await make_task(operator, title="Write the parser", tags=["python"])
+    runners.append(start_runner(server, "dev", token))
+
+    events = await asyncio.wait_for(
+        wait_for_events(server, lambda seen: seen[-1]["kind"] == "SUBMITTED"), 30
+    )
+
+    assert kinds_for(events, task["id"])[-4:] == ["CLAIMED", "PROGRESS", "PROGRESS", "SUBMITTED"]
+    state = (await run(operator, TASK, {"id": task["id"]}))["task"]
+    assert state["status"] == "REVIEW" and state["assignee"] == "dev"
+    assert "did Write the parser" in state["result"]
+    assert state["progress"] == 60
+    assert done_log(server) == [("dev", task["id"], "python")]
+
+
+async def test_a_failing_command_blocks_the_task_with_the_error_tail(
+    server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    task = await make_task(operator, tags=["python", "fail"])
+    runners.append(start_runner(server, "dev", token))
+
+    await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "BLOCKED"), 30)
+
+    state = (await run(operator, TASK, {"id": task["id"]}))["task"]
+    assert state["status"] == "BLOCKED"
+    assert "exited with 3" in state["blockReason"]
+    assert "the disk is full" in state["blockReason"]
+    assert done_log(server) == []
+
+
+@pytest.fixture
+def short_lease_server(tmp_path: Path, sqlite_url: str) -> Iterator[ServerProcess]:
+    env = {"MC_LEASE_SECONDS": "5"}
+    process = ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+async def test_a_runner_killed_mid_task_loses_it_after_the_lease_and_another_finishes_it(
+    short_lease_server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    server = short_lease_server
+    operator = http_client(server.graphql_url, server.operator_token)
+    first = await make_agent(operator, "first", ["python"])
+    second = await make_agent(operator, "second", ["python"])
+    task = await make_task(operator, tags=["python"])
+    doomed = start_runner(server, "first", first, "--hang")
+    runners.append(doomed)
+    await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "PROGRESS"), 30)
+
+    doomed.process.kill()  # SIGKILL: no goodbye, the lease is all the server has
+    doomed.process.wait(5)
+    runners.append(start_runner(server, "second", second))
+    events = await asyncio.wait_for(
+        wait_for_events(server, lambda s: s[-1]["kind"] == "SUBMITTED"), 40
+    )
+
+    holders = [(e["kind"], e["agentName"]) for e in events if e["taskId"] == task["id"]]
+    assert ("LEASE_EXPIRED", "first") in holders
+    assert holders.index(("LEASE_EXPIRED", "first")) < holders.index(("CLAIMED", "second"))
+    assert holders[-1] == ("SUBMITTED", "second")
+    assert done_log(server) == [("second", task["id"], "python")]
