@@ -99,3 +99,51 @@ async def test_a_runner_killed_mid_task_loses_it_after_the_lease_and_another_fin
     assert holders.index(("LEASE_EXPIRED", "first")) < holders.index(("CLAIMED", "second"))
     assert holders[-1] == ("SUBMITTED", "second")
     assert done_log(server) == [("second", task["id"], "python")]
+
+
+async def test_cancelling_the_task_terminates_the_command_and_the_runner_moves_on(
+    server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    stuck = await make_task(operator, title="Endless", priority=1, tags=["python", "hang"])
+    runners.append(start_runner(server, "dev", token))
+    await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "PROGRESS"), 30)
+
+    await run(
+        operator,
+        'mutation($id: Int!) { cancelTask(id: $id, reason: "not needed") { status } }',
+        {"id": stuck["id"]},
+    )
+    follow_up = await make_task(operator, title="Next one", priority=2, tags=["python"])
+    events = await asyncio.wait_for(
+        wait_for_events(server, lambda s: s[-1]["kind"] == "SUBMITTED"), 30
+    )
+
+    assert events[-1]["taskId"] == follow_up["id"]
+    assert "task #1: cancelled; terminating the command" in runners[0].log()
+    assert (await run(operator, TASK, {"id": stuck["id"]}))["task"]["status"] == "CANCELLED"
+
+
+async def test_runner_survives_a_server_restart_and_takes_work_afterwards(
+    server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    runners.append(start_runner(server, "dev", token))
+    first = await make_task(operator, title="Before", tags=["python"])
+    await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "SUBMITTED"), 30)
+
+    server.stop()
+    server.start()  # same port, same database
+    second = await make_task(operator, title="After", tags=["python"])
+    events = await asyncio.wait_for(
+        wait_for_events(
+            server, lambda s: s[-1]["kind"] == "SUBMITTED" and s[-1]["taskId"] == second["id"]
+        ),
+        60,
+    )
+
+    assert [e["taskId"] for e in events if e["kind"] == "SUBMITTED"] == [first["id"], second["id"]]
+    assert "server unreachable" in runners[0].log() or "event stream lost" in runners[0].log()
+    assert runners[0].process.poll() is None

@@ -2,7 +2,8 @@
 
 Usage: python work_script.py LOG_DIR [--hang]. It appends "<agent> <task id> <tags>" to
 LOG_DIR/done.log when it finishes. A task tagged `fail` makes it exit 3 with an error on
-stderr. With --hang it reports 10% and then waits until its runner is gone.
+stderr. With --hang (or a task tagged `hang`) it reports 10% and then waits until its
+runner is gone or it is terminated.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def main() -> int:
     tags = os.environ["MC_TASK_TAGS"]
     agent = os.environ.get("AGENT_NAME", "?")
     print("PROGRESS 10 starting", flush=True)
-    if "--hang" in sys.argv:
+    if "--hang" in sys.argv or "hang" in tags.split(","):
         parent = os.getppid()
         while os.getppid() == parent:
             time.sleep(0.1)
