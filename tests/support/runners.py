@@ -25,6 +25,11 @@ subscription($since: Int) {
 """
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without MC_* settings, so only the given options count."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MC_")}
+
+
 @dataclass
 class RunnerProcess:
     name: str
@@ -50,7 +55,7 @@ def start_runner(
     """`mission-control agent run` as a person would start it, logging to a file."""
     command = f"{sys.executable} {WORK_SCRIPT} {server.workdir} {' '.join(extra)}"
     log_path = server.workdir / f"runner-{name}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MC_")}
+    env = clean_environment()
     env["AGENT_NAME"] = name
     options = ["--name", name, "--token", token, "--server", server.url, "--command", command]
     process = subprocess.Popen(

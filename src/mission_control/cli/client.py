@@ -63,7 +63,8 @@ def connect(
 def call(operation: Callable[[], Awaitable[T]]) -> T:
     """Run one operation; turn refusals into exit 1 and connection trouble into exit 2."""
     try:
-        return asyncio.run(operation())  # type: ignore[arg-type]
+        with err.status("Talking to the server…"):  # a spinner on terminals, silent in pipes
+            return asyncio.run(operation())  # type: ignore[arg-type]
     except ServerRefused as error:
         err.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(REFUSED_EXIT) from None

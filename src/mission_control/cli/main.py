@@ -12,6 +12,8 @@ from rich.console import Console
 
 from mission_control.cli.agents import agent_app
 from mission_control.cli.client import Options
+from mission_control.cli.tasks import task_app
+from mission_control.cli.watch import watch
 from mission_control.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -130,6 +132,8 @@ def codegen(
 
 
 app.add_typer(agent_app, name="agent")
+app.add_typer(task_app, name="task")
+app.command("watch")(watch)
 
 
 def main() -> None:
