@@ -23,9 +23,13 @@ def test_an_operation_asking_for_a_field_the_schema_lacks_is_refused() -> None:
 
 
 def test_generated_models_read_camel_case_results_into_typed_fields() -> None:
-    from mission_control.client.generated.operations import ClaimNext, ClaimOutcome, TaskStatus
+    from mission_control.client.generated.operations import (
+        ClaimOutcome,
+        RunnerClaimNext,
+        TaskStatus,
+    )
 
-    claim = ClaimNext.model_validate(
+    claim = RunnerClaimNext.model_validate(
         {
             "claimNextTask": {
                 "outcome": "CLAIMED",
@@ -48,3 +52,17 @@ def test_generated_models_read_camel_case_results_into_typed_fields() -> None:
     assert claim.claim_next_task.outcome is ClaimOutcome.CLAIMED
     assert claim.claim_next_task.task is not None
     assert claim.claim_next_task.task.status is TaskStatus.IN_PROGRESS
+
+
+def test_operation_names_are_unique_across_every_operation_file() -> None:
+    from graphql import OperationDefinitionNode, parse
+
+    names: list[str] = []
+    for path in sorted((ROOT / "codegen" / "operations").glob("*.graphql")):
+        document = parse(path.read_text())
+        names += [
+            d.name.value
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode) and d.name
+        ]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)

@@ -23,7 +23,7 @@ def add(
     """Register an agent and print its token (shown only this once)."""
     conn = connect(ctx)
     wanted = [skill.strip() for skill in skills.split(",") if skill.strip()]
-    result = call(lambda: conn.ops.register_agent(name, skills=wanted, wip_limit=wip_limit))
+    result = call(lambda: conn.ops.cli_register_agent(name, skills=wanted, wip_limit=wip_limit))
     if conn.as_json:
         emit_json(result.register_agent)
         return

@@ -40,7 +40,7 @@ def add(
     conn = connect(ctx)
     wanted = [tag.strip() for tag in tags.split(",") if tag.strip()]
     payload = {"title": title, "description": description, "priority": priority, "tags": wanted}
-    task = call(lambda: conn.ops.create_task(payload)).create_task
+    task = call(lambda: conn.ops.cli_create_task(payload)).create_task
     show_moved(conn, task, "created")
 
 
@@ -59,7 +59,7 @@ def list_tasks(
     conn = connect(ctx)
     where = {"status": status, "assignee": assignee, "tag": tag, "text": text}
     where = {key: value for key, value in where.items() if value}
-    page = call(lambda: conn.ops.list_tasks(where=where or None, first=limit)).tasks
+    page = call(lambda: conn.ops.cli_list_tasks(where=where or None, first=limit)).tasks
     if conn.as_json:
         emit_json(page.nodes)
         return
@@ -82,7 +82,7 @@ def list_tasks(
 def show(ctx: typer.Context, task_id: int = TASK_ID) -> None:
     """Show one task and its history."""
     conn = connect(ctx)
-    result = call(lambda: conn.ops.show_task(task_id))
+    result = call(lambda: conn.ops.cli_show_task(task_id))
     if conn.as_json:
         emit_json(result)
         return
@@ -114,7 +114,7 @@ def show(ctx: typer.Context, task_id: int = TASK_ID) -> None:
 def claim_next(ctx: typer.Context) -> None:
     """(Agent token) Claim the next task that fits you."""
     conn = connect(ctx)
-    claim = call(conn.ops.claim_next).claim_next_task
+    claim = call(conn.ops.runner_claim_next).claim_next_task
     if conn.as_json:
         emit_json(claim)
         return
@@ -128,7 +128,7 @@ def claim_next(ctx: typer.Context) -> None:
 def claim(ctx: typer.Context, task_id: int = TASK_ID) -> None:
     """(Agent token) Claim this ready task."""
     conn = connect(ctx)
-    show_moved(conn, call(lambda: conn.ops.claim_task(task_id)).claim_task, "claimed")
+    show_moved(conn, call(lambda: conn.ops.cli_claim_task(task_id)).claim_task, "claimed")
 
 
 @task_app.command("progress")
@@ -140,7 +140,7 @@ def progress(
 ) -> None:
     """(Holder) Report how far the task is; renews the lease."""
     conn = connect(ctx)
-    task = call(lambda: conn.ops.report_progress(task_id, value, note=note)).report_progress
+    task = call(lambda: conn.ops.runner_report_progress(task_id, value, note=note)).report_progress
     if conn.as_json:
         emit_json(task)
         return
@@ -155,7 +155,7 @@ def submit(
 ) -> None:
     """(Holder) Hand the task in for review."""
     conn = connect(ctx)
-    task = call(lambda: conn.ops.submit_for_review(task_id, result=result)).submit_for_review
+    task = call(lambda: conn.ops.runner_submit_for_review(task_id, result=result)).submit_for_review
     show_moved(conn, task, "submitted")
 
 
@@ -167,21 +167,23 @@ def block(
 ) -> None:
     """Block a task, with a reason."""
     conn = connect(ctx)
-    show_moved(conn, call(lambda: conn.ops.block_task(task_id, reason)).block_task, "blocked")
+    show_moved(
+        conn, call(lambda: conn.ops.runner_block_task(task_id, reason)).block_task, "blocked"
+    )
 
 
 @task_app.command("unblock")
 def unblock(ctx: typer.Context, task_id: int = TASK_ID) -> None:
     """Unblock a task."""
     conn = connect(ctx)
-    show_moved(conn, call(lambda: conn.ops.unblock_task(task_id)).unblock_task, "unblocked")
+    show_moved(conn, call(lambda: conn.ops.cli_unblock_task(task_id)).unblock_task, "unblocked")
 
 
 @task_app.command("approve")
 def approve(ctx: typer.Context, task_id: int = TASK_ID) -> None:
     """(Operator) Accept a task in review: it is done."""
     conn = connect(ctx)
-    show_moved(conn, call(lambda: conn.ops.approve_task(task_id)).approve_task, "approved")
+    show_moved(conn, call(lambda: conn.ops.cli_approve_task(task_id)).approve_task, "approved")
 
 
 @task_app.command("reject")
@@ -192,7 +194,7 @@ def reject(
 ) -> None:
     """(Operator) Send a task in review back, with feedback."""
     conn = connect(ctx)
-    task = call(lambda: conn.ops.reject_task(task_id, feedback)).reject_task
+    task = call(lambda: conn.ops.cli_reject_task(task_id, feedback)).reject_task
     show_moved(conn, task, "rejected")
 
 
@@ -204,7 +206,7 @@ def assign(
 ) -> None:
     """(Operator) Suggest an agent for a task (or clear the suggestion)."""
     conn = connect(ctx)
-    task = call(lambda: conn.ops.assign_task(task_id, agent=agent)).assign_task
+    task = call(lambda: conn.ops.cli_assign_task(task_id, agent=agent)).assign_task
     show_moved(conn, task, "assigned" if agent else "unassigned")
 
 
@@ -216,5 +218,5 @@ def cancel(
 ) -> None:
     """(Operator) Cancel a task; an agent working on it is told to stop."""
     conn = connect(ctx)
-    task = call(lambda: conn.ops.cancel_task(task_id, reason=reason)).cancel_task
+    task = call(lambda: conn.ops.cli_cancel_task(task_id, reason=reason)).cancel_task
     show_moved(conn, task, "cancelled")

@@ -9,7 +9,7 @@ import json
 import typer
 
 from mission_control.cli.client import Connection, connect, err, out
-from mission_control.client.generated.operations import EventKind, WatchEventsEvents
+from mission_control.client.generated.operations import CliWatchEventsEvents, EventKind
 from mission_control.client.transport import ServerRefused
 
 COLOURS = {
@@ -28,7 +28,7 @@ COLOURS = {
 }
 
 
-def line_for(event: WatchEventsEvents) -> str:
+def line_for(event: CliWatchEventsEvents) -> str:
     """One readable, coloured line per Event."""
     colour = COLOURS.get(event.kind, "white")
     task = f" task #{event.task_id}" if event.task_id else ""
@@ -50,7 +50,7 @@ async def follow(
     shown, delay = 0, 0.5
     while True:
         try:
-            stream = conn.ops.watch_events(since=since, task_id=task_id, agent=agent)
+            stream = conn.ops.cli_watch_events(since=since, task_id=task_id, agent=agent)
             async for message in stream:
                 event, delay = message.events, 0.5
                 since = event.id

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from mission_control.client.generated.operations import (
-    ClaimNextClaimNextTaskTask,
     ClaimOutcome,
     EventKind,
     Operations,
+    RunnerClaimNextClaimNextTaskTask,
     TaskStatus,
 )
 from mission_control.client.transport import GqlRunner, ServerRefused, ServerUnreachable
@@ -50,7 +50,7 @@ class RunnerConfig:
 class Runner:
     config: RunnerConfig
     ops: Operations = field(init=False)
-    current: ClaimNextClaimNextTaskTask | None = None
+    current: RunnerClaimNextClaimNextTaskTask | None = None
     _stop_work: asyncio.Event = field(default_factory=asyncio.Event)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _approvals: dict[int, asyncio.Future[EventKind]] = field(default_factory=dict)
@@ -65,7 +65,7 @@ class Runner:
         """Heartbeat until `stop` is set (or forever), holding at most one task at a time."""
         stop = stop or asyncio.Event()
         log.info("runner %s starting against %s", self.config.name, self.config.server)
-        who = await self.retry("identify", self.ops.me)
+        who = await self.retry("identify", self.ops.runner_me)
         log.info("authenticated as %s", who.me)
         listener = asyncio.create_task(self.listen(), name="runner-events")
         with contextlib.suppress(TimeoutError):
@@ -93,7 +93,9 @@ class Runner:
         await self.heartbeat()
         if self._working is not None and not self._working.done():
             return
-        claim = (await self.retry("claim the next task", self.ops.claim_next)).claim_next_task
+        claim = (
+            await self.retry("claim the next task", self.ops.runner_claim_next)
+        ).claim_next_task
         if claim.outcome is ClaimOutcome.NOTHING or claim.task is None:
             log.info("nothing to do%s", f" ({claim.reason})" if claim.reason else "")
             return
@@ -120,14 +122,14 @@ class Runner:
                     log.info("task #%s: %s", task_id, kind.value.lower().replace("_", " "))
                     return kind is EventKind.APPROVAL_GRANTED
                 holder = (
-                    await self.retry("check the task", lambda: self.ops.task_holder(task_id))
+                    await self.retry("check the task", lambda: self.ops.runner_task_holder(task_id))
                 ).task
                 if holder.status is TaskStatus.IN_PROGRESS and holder.assignee == self.config.name:
                     return True
         finally:
             self._approvals.pop(task_id, None)
 
-    async def work(self, task: ClaimNextClaimNextTaskTask) -> None:
+    async def work(self, task: RunnerClaimNextClaimNextTaskTask) -> None:
         """Run the command on `task`, then submit it for review or block it with the error."""
         self.current = task
         self._stop_work.clear()
@@ -146,7 +148,7 @@ class Runner:
 
     async def report(self, task_id: int, value: int, note: str | None) -> None:
         try:
-            await self.ops.report_progress(task_id, value, note=note)
+            await self.ops.runner_report_progress(task_id, value, note=note)
             log.info("task #%s: progress %s%%", task_id, value)
         except ServerUnreachable as error:
             log.warning(
@@ -164,13 +166,13 @@ class Runner:
             if outcome.succeeded:
                 result = outcome.output_tail or "(no output)"
                 await self.retry(
-                    "submit", lambda: self.ops.submit_for_review(task_id, result=result)
+                    "submit", lambda: self.ops.runner_submit_for_review(task_id, result=result)
                 )
                 log.info("task #%s: submitted for review", task_id)
             else:
                 reason = outcome.error_tail or outcome.output_tail or "(no output)"
                 reason = f"command exited with {outcome.exit_code}: {reason}"
-                await self.retry("block", lambda: self.ops.block_task(task_id, reason))
+                await self.retry("block", lambda: self.ops.runner_block_task(task_id, reason))
                 log.info("task #%s: blocked (exit %s)", task_id, outcome.exit_code)
         except ServerRefused as error:
             log.warning("task #%s: the server refused the hand-in: %s", task_id, error)
@@ -181,7 +183,7 @@ class Runner:
         kinds = sorted(STOPPING | APPROVAL_ENDS)
         while True:
             try:
-                stream = self.ops.agent_events(
+                stream = self.ops.runner_agent_events(
                     self.config.name, since=self._last_event, kinds=kinds
                 )
                 self._subscribed.set()
