@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
 from mission_control.database import close_database, open_database
+from mission_control.services.approvals import expire_approvals
 from mission_control.services.auth import ensure_operator_token
 from mission_control.services.claims import expire_leases
 from mission_control.services.context import Context
 from mission_control.services.journal import DatabaseEventStore
+from mission_control.services.routing import route_ready_tasks
 from mission_control.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ class Runtime:
         )
         self.ctx = Context(self.settings, publisher=self.hub)
         self.jobs.append(("expire leases", expire_leases))
+        self.jobs.append(("expire approvals", expire_approvals))
+        self.jobs.append(("route ready tasks", route_ready_tasks))
 
     async def start(self) -> None:
         await open_database(self.settings)

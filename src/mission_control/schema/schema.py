@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
+from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import mutations, queries, subscriptions
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
@@ -18,6 +19,14 @@ class Query:
     task_history = strawberry.field(resolver=queries.task_history)
     events = strawberry.field(resolver=queries.events, description="The audit log after an id.")
     me = strawberry.field(resolver=queries.me, description="Who the token belongs to.")
+    agents = strawberry.field(
+        resolver=agent_resolvers.list_agents, description="Every agent by name."
+    )
+    agent = strawberry.field(resolver=agent_resolvers.agent)
+    approvals = strawberry.field(
+        resolver=agent_resolvers.list_approvals, description="Pickup requests (pending by default)."
+    )
+    autonomy = strawberry.field(resolver=agent_resolvers.autonomy)
 
 
 @strawberry.type
@@ -43,6 +52,21 @@ class Mutation:
     release_task = strawberry.mutation(resolver=mutations.release_task)
     assign_task = strawberry.mutation(resolver=mutations.assign_task)
     register_agent = strawberry.mutation(resolver=mutations.register_agent)
+    heartbeat = strawberry.mutation(
+        resolver=agent_resolvers.heartbeat,
+        description="The calling agent is alive; renews the lease of the task it holds.",
+    )
+    pause_agent = strawberry.mutation(resolver=agent_resolvers.pause_agent)
+    resume_agent = strawberry.mutation(resolver=agent_resolvers.resume_agent)
+    set_autonomy = strawberry.mutation(resolver=agent_resolvers.set_autonomy)
+    decide_approval = strawberry.mutation(resolver=agent_resolvers.decide_approval)
+    cancel_agent_work = strawberry.mutation(
+        resolver=agent_resolvers.cancel_agent_work,
+        description="Put the agent's in-progress task back to ready (Event RELEASED).",
+    )
+    issue_viewer_token = strawberry.mutation(
+        resolver=agent_resolvers.issue_viewer_token, description="A read-only token, shown once."
+    )
 
 
 @strawberry.type
@@ -50,6 +74,10 @@ class Subscription:
     events = strawberry.subscription(
         resolver=subscriptions.events,
         description="Events after `since` (replayed), then live ones, in id order.",
+    )
+    agent_activity = strawberry.subscription(
+        resolver=agent_resolvers.agent_activity,
+        description="Live activity messages of one agent (or all): started, progress, ...",
     )
 
 

@@ -156,10 +156,29 @@ class Agent:
     current_load: int
     token_budget: int | None
     last_heartbeat_at: datetime | None
+    current_task: Task | None = strawberry.field(
+        default=None, description="The task it is working on now."
+    )
+    elapsed_seconds: int | None = strawberry.field(
+        default=None, description="Seconds since it claimed its current task."
+    )
+    progress: int | None = strawberry.field(
+        default=None, description="Progress of its current task, in percent."
+    )
+    note: str | None = strawberry.field(default=None, description="What its last heartbeat said.")
 
     @classmethod
-    def from_row(cls, row: AgentRow) -> Agent:
+    def from_row(
+        cls, row: AgentRow, task: TaskRow | None = None, now: datetime | None = None
+    ) -> Agent:
+        elapsed = None
+        if task is not None and task.claimed_at is not None and now is not None:
+            elapsed = max(0, int((now - task.claimed_at).total_seconds()))
         return cls(
+            current_task=Task.from_row(task) if task is not None else None,
+            elapsed_seconds=elapsed,
+            progress=task.progress if task is not None else None,
+            note=row.note,
             id=row.id,
             name=row.name,
             skills=list(row.skills),

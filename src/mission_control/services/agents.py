@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 
 from mission_control.domain import tasks as rules
 from mission_control.domain.actors import Actor, Role
+from mission_control.domain.agents import AgentStatus, ApprovalStatus
 from mission_control.domain.errors import Conflict, ValidationFailed
 from mission_control.domain.events import EventKind
-from mission_control.models import Agent
+from mission_control.domain.presence import effective_status
+from mission_control.domain.routing import load_percent
+from mission_control.domain.workflow import Move, TaskStatus
+from mission_control.models import Agent, Approval, Task
 from mission_control.services.auth import issue_token
-from mission_control.services.context import Context
+from mission_control.services.claims import require_agent
+from mission_control.services.context import Context, utcnow
 from mission_control.services.journal import change
+from mission_control.services.moves import apply_move
+from mission_control.services.roster import held_counts, last_seen, taken_counts
+from mission_control.services.rows import load_agent, write_task
 from mission_control.services.tasks import require_operator
+from mission_control.settings import load_settings
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -47,3 +57,138 @@ async def register_agent(
         token = await issue_token(ctx, Role.AGENT, name, agent.id, ch.conn)
         ch.record(EventKind.AGENT_REGISTERED, actor.label, agent_name=name, skills=cleaned)
     return agent, token
+
+
+async def _present(agents: list[Agent], ctx: Context | None) -> list[Agent]:
+    """Fill in what is computed on read: the shown status (offline after silence) and load."""
+    settings = ctx.settings if ctx else load_settings()
+    now = ctx.clock() if ctx else utcnow()
+    held = await held_counts()
+    taken = await taken_counts()
+    waiting = {
+        int(str(agent_id))
+        for agent_id in await Approval.filter(status=ApprovalStatus.PENDING).values_list(
+            "agent_id", flat=True
+        )
+    }
+    for agent in agents:
+        agent.status = effective_status(
+            agent.status,
+            holding=held.get(agent.id, 0) > 0,
+            waiting=agent.id in waiting,
+            last_seen=last_seen(agent),
+            now=now,
+            offline_after_seconds=settings.offline_after_seconds,
+        )
+        agent.current_load = load_percent(taken.get(agent.id, 0), agent.wip_limit)
+    return agents
+
+
+async def list_agents(ctx: Context | None = None) -> list[Agent]:
+    """Every agent by name, with its status as the board shows it (offline when silent)."""
+    return await _present(list(await Agent.all().order_by("name")), ctx)
+
+
+async def get_agent(name: str, ctx: Context | None = None) -> Agent:
+    """One agent by name, or NOT_FOUND."""
+    (agent,) = await _present([await load_agent(clean_agent_name(name))], ctx)
+    return agent
+
+
+async def current_tasks(agent_ids: Sequence[int]) -> dict[int, Task]:
+    """The task each agent is working on now (agents without one are left out)."""
+    rows = await Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id__in=list(agent_ids))
+    return {row.assignee_id: row for row in rows if row.assignee_id is not None}
+
+
+async def heartbeat(
+    ctx: Context,
+    actor: Actor,
+    status: AgentStatus | None = None,
+    token_budget: int | None = None,
+    note: str | None = None,
+) -> Agent:
+    """The calling agent is alive: records what it says and renews the lease it holds."""
+    require_agent(actor)
+    if token_budget is not None and token_budget < 0:
+        raise ValidationFailed("The token budget cannot be negative.", field="tokenBudget")
+    note = rules.clean_reason(note, "note")
+    async with change(ctx) as ch:
+        agent = await load_agent(actor.name, ch.conn)
+        held = await Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent.id).using_db(
+            ch.conn
+        )
+        shown = status or (AgentStatus.WORKING if held else AgentStatus.IDLE)
+        changes: dict[str, object] = {"last_heartbeat_at": ch.now, "status": shown, "note": note}
+        if token_budget is not None:
+            changes["token_budget"] = token_budget
+        await Agent.filter(id=agent.id).using_db(ch.conn).update(**changes)
+        for name, value in changes.items():
+            setattr(agent, name, value)
+        lease = ch.now + timedelta(seconds=ctx.settings.lease_seconds)
+        for task in held:
+            task.assignee = agent
+            await write_task(ch, task, lease_expires_at=lease)
+        ch.record(
+            EventKind.HEARTBEAT,
+            actor.label,
+            agent_name=agent.name,
+            task_id=held[0].id if held else None,
+            status=str(shown),
+            token_budget=token_budget,
+            note=note,
+        )
+    return (await _present([agent], ctx))[0]
+
+
+async def _set_paused(ctx: Context, actor: Actor, name: str, paused: bool) -> Agent:
+    require_operator(actor, "pause or resume agents")
+    async with change(ctx) as ch:
+        agent = await load_agent(clean_agent_name(name), ch.conn)
+        if agent.paused != paused:
+            await Agent.filter(id=agent.id).using_db(ch.conn).update(paused=paused)
+            agent.paused = paused
+            ch.record(EventKind.AGENT_UPDATED, actor.label, agent_name=agent.name, paused=paused)
+    return (await _present([agent], ctx))[0]
+
+
+async def pause_agent(ctx: Context, actor: Actor, name: str) -> Agent:
+    """Stop handing this agent new tasks; what it holds it may finish."""
+    return await _set_paused(ctx, actor, name, True)
+
+
+async def resume_agent(ctx: Context, actor: Actor, name: str) -> Agent:
+    """Hand this agent tasks again."""
+    return await _set_paused(ctx, actor, name, False)
+
+
+async def cancel_agent_work(
+    ctx: Context, actor: Actor, name: str, reason: str | None = None
+) -> Task | None:
+    """Take back the task an agent is working on: it returns to ready, and the RELEASED Event
+    (with the agent's name) tells the agent's runner to stop. None when it held nothing."""
+    require_operator(actor, "cancel an agent's work")
+    text = rules.clean_reason(reason) or "cancelled by the operator"
+    async with change(ctx) as ch:
+        agent = await load_agent(clean_agent_name(name), ch.conn)
+        task = await (
+            Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent.id)
+            .using_db(ch.conn)
+            .prefetch_related("assignee")
+            .order_by("id")
+            .first()
+        )
+        if task is None:
+            return None
+        await apply_move(ch, ctx, actor, task, TaskStatus.READY, text=text, expect=Move.RELEASE)
+    return task
+
+
+async def issue_viewer_token(ctx: Context, actor: Actor, name: str) -> str:
+    """A read-only token for someone who watches the board (operator only); shown once."""
+    require_operator(actor, "issue viewer tokens")
+    name = clean_agent_name(name)
+    async with change(ctx) as ch:
+        token = await issue_token(ctx, Role.VIEWER, name, None, ch.conn)
+        ch.record(EventKind.AGENT_UPDATED, actor.label, viewer=name, role=str(Role.VIEWER))
+    return token

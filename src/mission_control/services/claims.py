@@ -12,13 +12,15 @@ from tortoise.functions import Coalesce
 from mission_control.domain import tasks as rules
 from mission_control.domain.actors import LEASE_KEEPER, Actor, Role
 from mission_control.domain.agents import AgentStatus, ClaimOutcome
-from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
+from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition, Paused
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
+from mission_control.services.approvals import request_approval
 from mission_control.services.context import Context
-from mission_control.services.eligibility import claimable
-from mission_control.services.journal import change
+from mission_control.services.eligibility import claimable, skills_fit
+from mission_control.services.gates import pending_approval_of, pickup_gate, skipped_task_ids
+from mission_control.services.journal import Change, change
 from mission_control.services.moves import apply_move
 from mission_control.services.rows import (
     assignee_name,
@@ -51,8 +53,34 @@ async def claim_task(
                 task_id=task.id,
                 holder=assignee_name(task),
             )
+        agent = await load_agent(actor.name, ch.conn)
+        await _check_named_claim(ctx, agent, task, ch.conn)
         await apply_move(ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM)
     return task
+
+
+async def _check_named_claim(
+    ctx: Context, agent: Agent, task: Task, conn: BaseDBAsyncClient
+) -> None:
+    """The operator's switches and the skills apply to a named claim as to claimNext."""
+    gate = await pickup_gate(ctx, agent, conn)
+    if gate.refusal:
+        raise (Paused if gate.paused else Conflict)(gate.refusal, agent=agent.name)
+    if task.status is TaskStatus.READY and task.id in await skipped_task_ids(agent, conn):
+        raise Conflict(
+            f"Task #{task.id} is reserved by a pending approval request or was declined for "
+            f"{agent.name}.",
+            task_id=task.id,
+        )
+    if not skills_fit(task, agent, ctx.settings):
+        raise Forbidden(
+            f"Task #{task.id} needs skills agent {agent.name} does not have.", task_id=task.id
+        )
+    if task.status is TaskStatus.READY and gate.needs_approval(task):
+        raise Forbidden(
+            "Autonomy is manual: ask with claimNextTask, which requests the operator's approval.",
+            task_id=task.id,
+        )
 
 
 async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncIterator[Task]:
@@ -91,6 +119,7 @@ class NextClaim:
 
 
 NOTHING_READY = "No ready task fits this agent right now."
+WAITING = "Manual mode: the operator has to approve this pickup."
 
 
 async def claim_next(ctx: Context, actor: Actor) -> NextClaim:
@@ -99,19 +128,35 @@ async def claim_next(ctx: Context, actor: Actor) -> NextClaim:
     for _attempt in range(CLAIM_ATTEMPTS):
         try:
             async with change(ctx) as ch:
-                agent = await load_agent(actor.name, ch.conn)
-                async for task in _ready_candidates(agent, ch.conn):
-                    if not await claimable(task, agent, ch.conn):
-                        continue
-                    task.assignee = agent if task.assignee_id == agent.id else None
-                    await apply_move(
-                        ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM
-                    )
-                    return NextClaim(ClaimOutcome.CLAIMED, task=task)
-                return NextClaim(ClaimOutcome.NOTHING, reason=NOTHING_READY)
+                return await _next_for(ctx, ch, actor)
         except Conflict:
             continue  # another agent won that task between our read and our write: look again
     raise Conflict("Too many agents are claiming at once; try again in a moment.")
+
+
+async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
+    agent = await load_agent(actor.name, ch.conn)
+    pending = await pending_approval_of(agent, ch.conn)
+    if pending is not None:
+        return NextClaim(
+            ClaimOutcome.AWAITING_APPROVAL, task=pending.task, approval=pending, reason=WAITING
+        )
+    gate = await pickup_gate(ctx, agent, ch.conn)
+    if gate.refusal:
+        return NextClaim(ClaimOutcome.NOTHING, reason=gate.refusal)
+    skipped = await skipped_task_ids(agent, ch.conn)
+    async for task in _ready_candidates(agent, ch.conn):
+        if task.id in skipped or not await claimable(task, agent, ch.conn, ctx.settings):
+            continue
+        task.assignee = agent if task.assignee_id == agent.id else None
+        if gate.needs_approval(task):
+            approval = await request_approval(ch, ctx, agent, task)
+            return NextClaim(
+                ClaimOutcome.AWAITING_APPROVAL, task=task, approval=approval, reason=WAITING
+            )
+        await apply_move(ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM)
+        return NextClaim(ClaimOutcome.CLAIMED, task=task)
+    return NextClaim(ClaimOutcome.NOTHING, reason=NOTHING_READY)
 
 
 async def report_progress(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from mission_control.domain.routing import fits
 from mission_control.models import Agent, Task
+from mission_control.services.routing import needs_of
+from mission_control.settings import Settings, load_settings
 
 
-def skills_fit(task: Task, agent: Agent) -> bool:
-    """The agent has the skills the task needs (routing fills this in)."""
-    return True
+def skills_fit(task: Task, agent: Agent, settings: Settings | None = None) -> bool:
+    """The agent has every skill the task needs (its skill tags and keyword-map skills)."""
+    return fits(agent.skills or (), needs_of(task, settings or load_settings()))
 
 
 async def dependencies_done(task: Task, conn: BaseDBAsyncClient) -> bool:
@@ -17,6 +20,8 @@ async def dependencies_done(task: Task, conn: BaseDBAsyncClient) -> bool:
     return True
 
 
-async def claimable(task: Task, agent: Agent, conn: BaseDBAsyncClient) -> bool:
+async def claimable(
+    task: Task, agent: Agent, conn: BaseDBAsyncClient, settings: Settings | None = None
+) -> bool:
     """All of the per-task checks, cheapest first."""
-    return skills_fit(task, agent) and await dependencies_done(task, conn)
+    return skills_fit(task, agent, settings) and await dependencies_done(task, conn)

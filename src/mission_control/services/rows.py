@@ -52,9 +52,9 @@ async def write_task(ch: Change, task: Task, **changes: Any) -> Task:
     if "status" in changes and changes["status"] != task.status:
         changes["status_changed_at"] = ch.now
     columns = dict(changes)
-    if "assignee" in columns:  # Tortoise's update() cannot set a foreign key to None by object
-        holder = columns.pop("assignee")
-        columns["assignee_id"] = holder.id if holder else None
+    if "assignee" in columns:  # Tortoise cannot update a foreign key to None by its relation
+        agent = columns.pop("assignee")
+        columns["assignee_id"] = agent.id if agent else None
     updated = await (
         Task.filter(id=task.id, version=task.version).using_db(ch.conn).update(**columns)
     )

@@ -17,6 +17,7 @@ from mission_control.domain.workflow import (
 from mission_control.models import Task
 from mission_control.services.context import Context
 from mission_control.services.journal import Change, change
+from mission_control.services.routing import route_task
 from mission_control.services.rows import (
     assignee_name,
     check_version,
@@ -59,8 +60,9 @@ def require_writer(actor: Actor) -> None:
         raise Forbidden("A viewer can look at the board but not change it.")
 
 
-async def triage_if_complete(ch: Change, task: Task) -> None:
-    """The automation rule: a complete intake task moves to ready at once."""
+async def triage_if_complete(ch: Change, task: Task, ctx: Context | None = None) -> None:
+    """The automation rule: a complete intake task moves to ready at once (and, given the
+    context, is routed to the best agent for it)."""
     if task.status is TaskStatus.INTAKE and is_complete_for_pickup(
         task.title, task.description, task.priority
     ):
@@ -73,11 +75,13 @@ async def triage_if_complete(ch: Change, task: Task) -> None:
             to_status=TaskStatus.READY,
             reason=TRIAGE_RULE,
         )
+        if ctx is not None:
+            await route_task(ch, ctx, task)
 
 
 async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> Task:
-    """Add a task to intake; it is ready at once when it is complete."""
-    require_writer(actor)
+    """Add a task to intake; it is ready at once when it is complete (operator only)."""
+    require_operator(actor, "create tasks")
     title = rules.clean_title(draft.title)
     description = rules.clean_text(draft.description, "description", rules.DESCRIPTION_MAX)
     priority = rules.clean_priority(draft.priority)
@@ -107,7 +111,7 @@ async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> Task:
             tags=tags,
             parent_id=draft.parent_id,
         )
-        await triage_if_complete(ch, task)
+        await triage_if_complete(ch, task, ctx)
     return task
 
 
@@ -138,7 +142,7 @@ async def update_task(
         if "tags" in shown:
             shown["tags"] = task.tags
         ch.record(EventKind.UPDATED, actor.label, task_id=task.id, changes=shown)
-        await triage_if_complete(ch, task)
+        await triage_if_complete(ch, task, ctx)
     return task
 
 

@@ -1,0 +1,123 @@
+"""Resolvers of the autonomous loop: agents, heartbeats, autonomy, approvals, activity."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from mission_control.domain.activity import ACTIVITY_KINDS, activity_of
+from mission_control.domain.agents import ApprovalStatus as DomainApprovalStatus
+from mission_control.domain.events import EventFilter
+from mission_control.models import Agent as AgentRow
+from mission_control.models import Task as TaskRow
+from mission_control.resolvers.context import Info, caller
+from mission_control.schema import types
+from mission_control.schema.agents import (
+    AgentActivity,
+    Approval,
+    ApprovalStatus,
+    Autonomy,
+    AutonomyMode,
+)
+from mission_control.services import agents, approvals, control
+from mission_control.services.agents import clean_agent_name
+
+
+async def _views(info: Info, rows: list[AgentRow]) -> list[types.Agent]:
+    current = await agents.current_tasks([row.id for row in rows])
+    now = info.context.services.clock()
+    return [types.Agent.from_row(row, current.get(row.id), now) for row in rows]
+
+
+async def _view(info: Info, row: AgentRow) -> types.Agent:
+    (view,) = await _views(info, [row])
+    return view
+
+
+async def list_agents(info: Info) -> list[types.Agent]:
+    await caller(info)
+    return await _views(info, await agents.list_agents(info.context.services))
+
+
+async def agent(info: Info, name: str) -> types.Agent | None:
+    await caller(info)
+    rows = [
+        row
+        for row in await agents.list_agents(info.context.services)
+        if row.name == clean_agent_name(name)
+    ]
+    return await _view(info, rows[0]) if rows else None
+
+
+async def list_approvals(
+    info: Info, status: ApprovalStatus | None = DomainApprovalStatus.PENDING
+) -> list[Approval]:
+    await caller(info)
+    return [Approval.from_row(row) for row in await approvals.list_approvals(status)]
+
+
+async def autonomy(info: Info) -> Autonomy:
+    await caller(info)
+    return Autonomy.from_data(await control.get_autonomy(info.context.services))
+
+
+async def heartbeat(
+    info: Info,
+    status: types.AgentStatus | None = None,
+    token_budget: int | None = None,
+    note: str | None = None,
+) -> types.Agent:
+    ctx = info.context.services
+    row = await agents.heartbeat(ctx, await caller(info), status, token_budget, note)
+    return await _view(info, row)
+
+
+async def pause_agent(info: Info, name: str) -> types.Agent:
+    row = await agents.pause_agent(info.context.services, await caller(info), name)
+    return await _view(info, row)
+
+
+async def resume_agent(info: Info, name: str) -> types.Agent:
+    row = await agents.resume_agent(info.context.services, await caller(info), name)
+    return await _view(info, row)
+
+
+async def set_autonomy(
+    info: Info, paused: bool | None = None, mode: AutonomyMode | None = None
+) -> Autonomy:
+    ctx = info.context.services
+    return Autonomy.from_data(await control.set_autonomy(ctx, await caller(info), paused, mode))
+
+
+async def decide_approval(
+    info: Info, id: int, approve: bool, reason: str | None = None
+) -> Approval:
+    ctx = info.context.services
+    row = await approvals.decide_approval(ctx, await caller(info), id, approve, reason)
+    return Approval.from_row(row)
+
+
+async def cancel_agent_work(info: Info, name: str, reason: str | None = None) -> types.Task | None:
+    ctx = info.context.services
+    task = await agents.cancel_agent_work(ctx, await caller(info), name, reason)
+    return types.Task.from_row(task) if task is not None else None
+
+
+async def issue_viewer_token(info: Info, name: str) -> str:
+    return await agents.issue_viewer_token(info.context.services, await caller(info), name)
+
+
+async def agent_activity(
+    info: Info, agent: str | None = None, since: int | None = None
+) -> AsyncGenerator[AgentActivity, None]:
+    await caller(info)
+    wanted = EventFilter(
+        kinds=ACTIVITY_KINDS, agent_name=clean_agent_name(agent) if agent else None
+    )
+    async for record in info.context.hub.subscribe(since, wanted):
+        activity = activity_of(record)
+        if activity is None:
+            continue
+        task = None
+        if activity.task_id is not None:
+            task = await TaskRow.filter(id=activity.task_id).prefetch_related("assignee").first()
+        yield AgentActivity.from_activity(activity, task)

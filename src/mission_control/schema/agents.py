@@ -1,0 +1,80 @@
+"""Output types of the autonomous loop: autonomy switches, approval requests, agent activity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from mission_control.domain.activity import Activity
+from mission_control.domain.activity import ActivityType as DomainActivityType
+from mission_control.domain.agents import ApprovalStatus as DomainApprovalStatus
+from mission_control.models import Approval as ApprovalRow
+from mission_control.models import Task as TaskRow
+from mission_control.schema.types import Task
+from mission_control.services.control import Autonomy as AutonomyData
+from mission_control.settings import AutonomyMode as SettingsAutonomyMode
+
+AutonomyMode = strawberry.enum(SettingsAutonomyMode, name="AutonomyMode")
+ApprovalStatus = strawberry.enum(DomainApprovalStatus, name="ApprovalStatus")
+ActivityType = strawberry.enum(DomainActivityType, name="ActivityType")
+
+
+@strawberry.type(description="The operator's board-wide switches.")
+class Autonomy:
+    paused: bool
+    mode: AutonomyMode
+
+    @classmethod
+    def from_data(cls, data: AutonomyData) -> Autonomy:
+        return cls(paused=data.paused, mode=data.mode)
+
+
+@strawberry.type(description="An agent's request to pick a task up, in manual mode.")
+class Approval:
+    id: int
+    task_id: int
+    task: Task
+    agent: str
+    status: ApprovalStatus
+    requested_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+
+    @classmethod
+    def from_row(cls, row: ApprovalRow) -> Approval:
+        return cls(
+            id=row.id,
+            task_id=row.task_id,
+            task=Task.from_row(row.task),
+            agent=row.agent.name,
+            status=row.status,
+            requested_at=row.requested_at,
+            expires_at=row.expires_at,
+            decided_at=row.decided_at,
+            decided_by=row.decided_by,
+        )
+
+
+@strawberry.type(description="One of the seed's agent activity messages.")
+class AgentActivity:
+    type: ActivityType
+    agent: str
+    task: Task | None
+    progress: int | None
+    reason: str | None
+    event_id: int
+    at: datetime
+
+    @classmethod
+    def from_activity(cls, activity: Activity, task: TaskRow | None) -> AgentActivity:
+        return cls(
+            type=activity.type,
+            agent=activity.agent,
+            task=Task.from_row(task) if task is not None else None,
+            progress=activity.progress,
+            reason=activity.reason,
+            event_id=activity.event.id,
+            at=activity.event.created_at,
+        )

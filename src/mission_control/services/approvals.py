@@ -1,0 +1,148 @@
+"""Manual mode: a pickup becomes a request the operator grants or declines, or that expires.
+
+While a request is pending its task stays ready but reserved (other agents skip it) and the
+agent shows `waiting`. Granting claims the task for that agent; declining leaves it in the
+pool, and the agent is not offered it again until its next heartbeat.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from mission_control.domain import tasks as rules
+from mission_control.domain.actors import AUTOMATION, Actor, agent_actor
+from mission_control.domain.agents import ApprovalStatus
+from mission_control.domain.errors import Conflict, NotFound
+from mission_control.domain.events import EventKind
+from mission_control.domain.workflow import Move, TaskStatus
+from mission_control.models import Agent, Approval, Task
+from mission_control.services.context import Context
+from mission_control.services.journal import Change, change
+from mission_control.services.moves import apply_move
+from mission_control.services.rows import load_task
+from mission_control.services.tasks import require_operator
+
+
+async def request_approval(ch: Change, ctx: Context, agent: Agent, task: Task) -> Approval:
+    """Reserve a ready task for an agent until the operator answers (inside an open change)."""
+    approval = await Approval.create(
+        task_id=task.id,
+        agent_id=agent.id,
+        status=ApprovalStatus.PENDING,
+        requested_at=ch.now,
+        expires_at=ch.now + timedelta(seconds=ctx.settings.approval_timeout_seconds),
+        using_db=ch.conn,
+    )
+    approval.task = task
+    approval.agent = agent
+    ch.record(
+        EventKind.APPROVAL_REQUESTED,
+        agent_actor(agent.name).label,
+        task_id=task.id,
+        agent_name=agent.name,
+        approval_id=approval.id,
+        expires_at=approval.expires_at.isoformat(),
+    )
+    return approval
+
+
+async def list_approvals(status: ApprovalStatus | None = ApprovalStatus.PENDING) -> list[Approval]:
+    """Requests with their task and agent, oldest first (all of them when status is None)."""
+    query = Approval.all() if status is None else Approval.filter(status=status)
+    return list(await query.order_by("id").limit(500).prefetch_related("task__assignee", "agent"))
+
+
+async def _load(approval_id: int, ch: Change) -> Approval:
+    approval: Approval | None = (
+        await Approval.filter(id=approval_id)
+        .using_db(ch.conn)
+        .select_for_update()
+        .prefetch_related("agent")
+        .first()
+    )
+    if approval is None:
+        raise NotFound(f"There is no approval request #{approval_id}.", approval_id=approval_id)
+    if approval.status is not ApprovalStatus.PENDING:
+        raise Conflict(
+            f"Approval request #{approval_id} is already {approval.status}.",
+            approval_id=approval_id,
+            status=str(approval.status),
+        )
+    return approval
+
+
+async def _close(ch: Change, approval: Approval, status: ApprovalStatus, by: str | None) -> None:
+    updated = (
+        await Approval.filter(id=approval.id, status=ApprovalStatus.PENDING)
+        .using_db(ch.conn)
+        .update(status=status, decided_at=ch.now, decided_by=by)
+    )
+    if updated != 1:
+        raise Conflict(f"Approval request #{approval.id} was answered at the same moment.")
+    approval.status, approval.decided_at, approval.decided_by = status, ch.now, by
+
+
+async def decide_approval(
+    ctx: Context, actor: Actor, approval_id: int, approve: bool, reason: str | None = None
+) -> Approval:
+    """Grant (the task is claimed for the agent) or decline (it stays in the pool)."""
+    require_operator(actor, "answer approval requests")
+    text = rules.clean_reason(reason)
+    async with change(ctx) as ch:
+        approval = await _load(approval_id, ch)
+        agent: Agent = approval.agent
+        task = await load_task(approval.task_id, ch.conn)
+        kind = EventKind.APPROVAL_GRANTED if approve else EventKind.APPROVAL_DECLINED
+        status = ApprovalStatus.GRANTED if approve else ApprovalStatus.DECLINED
+        if approve and task.status is not TaskStatus.READY:
+            raise Conflict(
+                f"Task #{task.id} is {task.status} now, so it cannot be granted; decline the "
+                f"request instead.",
+                task_id=task.id,
+            )
+        await _close(ch, approval, status, actor.label)
+        ch.record(
+            kind,
+            actor.label,
+            task_id=task.id,
+            agent_name=agent.name,
+            approval_id=approval.id,
+            reason=text,
+        )
+        if approve:
+            await apply_move(
+                ch,
+                ctx,
+                agent_actor(agent.name, agent.id),
+                task,
+                TaskStatus.IN_PROGRESS,
+                expect=Move.CLAIM,
+                approval_id=approval.id,
+            )
+        approval.task = task
+    return approval
+
+
+async def expire_approvals(ctx: Context) -> int:
+    """Periodic job: close requests nobody answered in time; their tasks return to the pool."""
+    now = ctx.clock()
+    due = await Approval.filter(status=ApprovalStatus.PENDING, expires_at__lt=now).values_list(
+        "id", flat=True
+    )
+    expired = 0
+    for approval_id in due:
+        try:
+            async with change(ctx) as ch:
+                approval = await _load(int(approval_id), ch)  # type: ignore[call-overload]
+                await _close(ch, approval, ApprovalStatus.EXPIRED, AUTOMATION.label)
+                ch.record(
+                    EventKind.APPROVAL_EXPIRED,
+                    AUTOMATION.label,
+                    task_id=approval.task_id,
+                    agent_name=approval.agent.name,
+                    approval_id=approval.id,
+                )
+            expired += 1
+        except (Conflict, NotFound):
+            continue  # answered meanwhile
+    return expired

@@ -1,0 +1,62 @@
+"""The operator's board-wide switches: global pause and autonomy mode (auto or manual).
+
+Stored in the Control table so every server process sees the same switch; until the operator
+sets one, the mode is the configured default (MC_AUTONOMY).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from mission_control.domain.actors import Actor
+from mission_control.domain.events import EventKind
+from mission_control.models import Control
+from mission_control.services.context import Context
+from mission_control.services.journal import change
+from mission_control.services.tasks import require_operator
+from mission_control.settings import AutonomyMode
+
+KEY = "autonomy"  # value: {"paused": bool, "mode": "auto" | "manual"}
+
+
+@dataclass(frozen=True)
+class Autonomy:
+    paused: bool
+    mode: AutonomyMode
+
+
+async def get_autonomy(
+    ctx: Context | None = None, conn: BaseDBAsyncClient | None = None
+) -> Autonomy:
+    """The current switches; the mode falls back to the configured default when never set."""
+    row = await Control.filter(key=KEY).using_db(conn).first()
+    stored = row.value if row is not None and isinstance(row.value, dict) else {}
+    default = ctx.settings.autonomy if ctx else AutonomyMode.AUTO
+    mode = stored.get("mode")
+    return Autonomy(
+        paused=bool(stored.get("paused", False)),
+        mode=AutonomyMode(mode) if mode in set(AutonomyMode) else default,
+    )
+
+
+async def set_autonomy(
+    ctx: Context, actor: Actor, paused: bool | None = None, mode: AutonomyMode | None = None
+) -> Autonomy:
+    """Pause or resume all pickups, or switch between auto and manual (operator only)."""
+    require_operator(actor, "change autonomy")
+    async with change(ctx) as ch:
+        before = await get_autonomy(ctx, ch.conn)
+        after = Autonomy(
+            paused=before.paused if paused is None else paused,
+            mode=before.mode if mode is None else AutonomyMode(mode),
+        )
+        if after == before:
+            return after
+        value = {"paused": after.paused, "mode": str(after.mode)}
+        await Control.update_or_create(defaults={"value": value}, key=KEY, using_db=ch.conn)
+        ch.record(
+            EventKind.AUTONOMY_CHANGED, actor.label, paused=after.paused, mode=str(after.mode)
+        )
+    return after
