@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from mission_control.cli.client import call, connect, emit_json, err, out
+from mission_control.client.transport import ServerRefused
 
 agent_app = typer.Typer(help="Register, list, pause and run agents.", no_args_is_help=True)
 
@@ -40,6 +41,7 @@ def run(
     interval: float = typer.Option(1800.0, min=0.1, help="Seconds between heartbeats."),
     server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
     token: str | None = typer.Option(None, help="The agent's token (MC_TOKEN)."),
+    token_budget: int | None = typer.Option(None, help="Tokens left, sent with each heartbeat."),
 ) -> None:
     """Run an agent: each heartbeat take at most one task, run COMMAND on it, hand it in.
 
@@ -54,27 +56,68 @@ def run(
         err.print("[red]An agent token is needed: --token or MC_TOKEN.[/red]")
         raise typer.Exit(2)
     configure_logging(name)
-    config = RunnerConfig(name, conn.token, conn.server, command, interval=interval)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(Runner(config).run())
+    config = RunnerConfig(
+        name, conn.token, conn.server, command, interval=interval, token_budget=token_budget
+    )
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(Runner(config).run())
+    except ServerRefused as error:
+        err.print(f"[red]Refused:[/red] {error}")
+        raise typer.Exit(1) from None
     err.print(f"Runner {name} stopped.")
 
 
-def agent_table(rows: list[dict[str, object]]) -> Table:
-    table = Table("name", "status", "skills", "load", "paused", "task", "progress")
-    for row in rows:
+@agent_app.command("list")
+def list_agents(ctx: typer.Context) -> None:
+    """List agents: status, load, current task and progress."""
+    conn = connect(ctx)
+    agents = call(conn.ops.cli_agents).agents
+    if conn.as_json:
+        emit_json(agents)
+        return
+    table = Table("name", "status", "skills", "load", "paused", "task", "progress", "note")
+    for agent in agents:
+        task = f"#{agent.current_task.id} {agent.current_task.title}" if agent.current_task else ""
         table.add_row(
-            *(
-                str(row.get(column) if row.get(column) is not None else "")
-                for column in (
-                    "name",
-                    "status",
-                    "skills",
-                    "currentLoad",
-                    "paused",
-                    "task",
-                    "progress",
-                )
-            )
+            agent.name,
+            agent.status.value,
+            ",".join(agent.skills),
+            f"{agent.current_load}%",
+            "yes" if agent.paused else "",
+            task,
+            "" if agent.progress is None else f"{agent.progress}%",
+            agent.note or "",
         )
-    return table
+    out.print(table)
+
+
+@agent_app.command("pause")
+def pause(ctx: typer.Context, name: str = typer.Argument(..., help="The agent.")) -> None:
+    """(Operator) Give this agent no new task until resumed."""
+    conn = connect(ctx)
+    agent = call(lambda: conn.ops.cli_pause_agent(name)).pause_agent
+    emit_json(agent) if conn.as_json else out.print(f"Agent {agent.name} paused.")
+
+
+@agent_app.command("resume")
+def resume(ctx: typer.Context, name: str = typer.Argument(..., help="The agent.")) -> None:
+    """(Operator) Let this agent take tasks again."""
+    conn = connect(ctx)
+    agent = call(lambda: conn.ops.cli_resume_agent(name)).resume_agent
+    emit_json(agent) if conn.as_json else out.print(f"Agent {agent.name} resumed.")
+
+
+@agent_app.command("cancel")
+def cancel_work(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The agent."),
+    reason: str | None = typer.Option(None, help="Why; the agent is told."),
+) -> None:
+    """(Operator) Stop this agent's current work: its task goes back to ready."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.cli_cancel_agent_work(name, reason=reason)).cancel_agent_work
+    if conn.as_json:
+        emit_json(task.model_dump(mode="json", by_alias=True) if task else {})
+    else:
+        out.print(f"Task #{task.id} released from {name}." if task else f"{name} held no task.")

@@ -175,7 +175,7 @@ class Generator:
                 passes.append(f'"{var}": {snake(var)}')
         params = ", ".join(["self", *required, *(["*", *optional] if optional else [])])
         variables = "{" + ", ".join(passes) + "}"
-        if any(v.default_value for v in op.variable_definitions or ()):
+        if optional:  # None means "not given": the operation's or the schema's default applies
             variables = f"_present({variables})"
         if op.operation is OperationType.SUBSCRIPTION:
             return (
@@ -220,7 +220,7 @@ def generate(schema_sdl: str, operations: dict[str, str]) -> str:
     )
     present = (
         "def _present(variables: dict[str, Any]) -> dict[str, Any]:\n"
-        '    """Leave out unset variables so the operation\'s own defaults apply."""\n'
+        '    """Leave out unset variables so the operation\'s or the schema\'s defaults apply."""\n'
         "    return {key: value for key, value in variables.items() if value is not None}"
     )
     parts = [HEADER, *enums, *generator.models, *generator.documents, present, client]

@@ -44,6 +44,7 @@ class RunnerConfig:
     interval: float = 1800.0
     max_backoff: float = 30.0
     tail_lines: int = 20
+    token_budget: int | None = None
 
 
 @dataclass
@@ -109,7 +110,17 @@ class Runner:
         self._working.add_done_callback(lambda _: self._wake.set())  # next task at once
 
     async def heartbeat(self) -> None:
-        """Tell the server we are alive (renewing our lease), when the server has `heartbeat`."""
+        """Tell the server we are alive; this also renews the lease of the task we hold."""
+        budget = self.config.token_budget
+        try:
+            answer = await self.retry(
+                "send a heartbeat", lambda: self.ops.runner_heartbeat(token_budget=budget)
+            )
+        except ServerRefused as error:
+            log.warning("heartbeat refused: %s", error)
+            return
+        if answer.heartbeat.paused:
+            log.info("paused by the operator: no new task until resumed")
 
     async def await_approval(self, task_id: int) -> bool:
         """Wait for the operator's decision on our claim of `task_id`; True when granted."""
@@ -121,6 +132,7 @@ class Runner:
                     kind = await asyncio.wait_for(asyncio.shield(decision), self.config.interval)
                     log.info("task #%s: %s", task_id, kind.value.lower().replace("_", " "))
                     return kind is EventKind.APPROVAL_GRANTED
+                await self.heartbeat()
                 holder = (
                     await self.retry("check the task", lambda: self.ops.runner_task_holder(task_id))
                 ).task

@@ -23,6 +23,26 @@ class Result(BaseModel):
     model_config = ConfigDict(populate_by_name=True, frozen=True)
 
 
+class AgentStatus(StrEnum):
+    IDLE = "IDLE"
+    WORKING = "WORKING"
+    WAITING = "WAITING"
+    BLOCKED = "BLOCKED"
+    OFFLINE = "OFFLINE"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "PENDING"
+    GRANTED = "GRANTED"
+    DECLINED = "DECLINED"
+    EXPIRED = "EXPIRED"
+
+
+class AutonomyMode(StrEnum):
+    AUTO = "AUTO"
+    MANUAL = "MANUAL"
+
+
 class ClaimOutcome(StrEnum):
     CLAIMED = "CLAIMED"
     AWAITING_APPROVAL = "AWAITING_APPROVAL"
@@ -142,6 +162,16 @@ class RunnerAgentEventsEvents(Result):
 
 class RunnerAgentEvents(Result):
     events: RunnerAgentEventsEvents
+
+
+class RunnerHeartbeatHeartbeat(Result):
+    name: str
+    status: AgentStatus
+    paused: bool
+
+
+class RunnerHeartbeat(Result):
+    heartbeat: RunnerHeartbeatHeartbeat
 
 
 class CliCreateTaskCreateTask(Result):
@@ -299,6 +329,110 @@ class CliWatchEvents(Result):
     events: CliWatchEventsEvents
 
 
+class CliAgentsAgentsCurrentTask(Result):
+    id: int
+    title: str
+
+
+class CliAgentsAgents(Result):
+    name: str
+    skills: list[str]
+    status: AgentStatus
+    paused: bool
+    current_load: int = Field(alias="currentLoad")
+    wip_limit: int = Field(alias="wipLimit")
+    token_budget: int | None = Field(None, alias="tokenBudget")
+    last_heartbeat_at: datetime | None = Field(None, alias="lastHeartbeatAt")
+    current_task: CliAgentsAgentsCurrentTask | None = Field(None, alias="currentTask")
+    elapsed_seconds: int | None = Field(None, alias="elapsedSeconds")
+    progress: int | None = None
+    note: str | None = None
+
+
+class CliAgents(Result):
+    agents: list[CliAgentsAgents]
+
+
+class CliPauseAgentPauseAgent(Result):
+    name: str
+    status: AgentStatus
+    paused: bool
+
+
+class CliPauseAgent(Result):
+    pause_agent: CliPauseAgentPauseAgent = Field(alias="pauseAgent")
+
+
+class CliResumeAgentResumeAgent(Result):
+    name: str
+    status: AgentStatus
+    paused: bool
+
+
+class CliResumeAgent(Result):
+    resume_agent: CliResumeAgentResumeAgent = Field(alias="resumeAgent")
+
+
+class CliCancelAgentWorkCancelAgentWork(Result):
+    id: int
+    status: TaskStatus
+    assignee: str | None = None
+
+
+class CliCancelAgentWork(Result):
+    cancel_agent_work: CliCancelAgentWorkCancelAgentWork | None = Field(None, alias="cancelAgentWork")
+
+
+class CliApprovalsApprovalsTask(Result):
+    title: str
+    tags: list[str]
+
+
+class CliApprovalsApprovals(Result):
+    id: int
+    task_id: int = Field(alias="taskId")
+    agent: str
+    status: ApprovalStatus
+    requested_at: datetime = Field(alias="requestedAt")
+    expires_at: datetime = Field(alias="expiresAt")
+    decided_by: str | None = Field(None, alias="decidedBy")
+    task: CliApprovalsApprovalsTask
+
+
+class CliApprovals(Result):
+    approvals: list[CliApprovalsApprovals]
+
+
+class CliDecideApprovalDecideApproval(Result):
+    id: int
+    task_id: int = Field(alias="taskId")
+    agent: str
+    status: ApprovalStatus
+    decided_by: str | None = Field(None, alias="decidedBy")
+
+
+class CliDecideApproval(Result):
+    decide_approval: CliDecideApprovalDecideApproval = Field(alias="decideApproval")
+
+
+class CliAutonomyAutonomy(Result):
+    paused: bool
+    mode: AutonomyMode
+
+
+class CliAutonomy(Result):
+    autonomy: CliAutonomyAutonomy
+
+
+class CliSetAutonomySetAutonomy(Result):
+    paused: bool
+    mode: AutonomyMode
+
+
+class CliSetAutonomy(Result):
+    set_autonomy: CliSetAutonomySetAutonomy = Field(alias="setAutonomy")
+
+
 RUNNER_ME_DOCUMENT = """
 query RunnerMe {
   me
@@ -379,6 +513,17 @@ subscription RunnerAgentEvents($agent: String!, $since: Int, $kinds: [EventKind!
     taskId
     agentName
     payload
+  }
+}
+"""
+
+
+RUNNER_HEARTBEAT_DOCUMENT = """
+mutation RunnerHeartbeat($status: AgentStatus, $tokenBudget: Int, $note: String) {
+  heartbeat(status: $status, tokenBudget: $tokenBudget, note: $note) {
+    name
+    status
+    paused
   }
 }
 """
@@ -544,8 +689,116 @@ subscription CliWatchEvents($since: Int, $taskId: Int, $agent: String) {
 """
 
 
+CLI_AGENTS_DOCUMENT = """
+query CliAgents {
+  agents {
+    name
+    skills
+    status
+    paused
+    currentLoad
+    wipLimit
+    tokenBudget
+    lastHeartbeatAt
+    currentTask {
+      id
+      title
+    }
+    elapsedSeconds
+    progress
+    note
+  }
+}
+"""
+
+
+CLI_PAUSE_AGENT_DOCUMENT = """
+mutation CliPauseAgent($name: String!) {
+  pauseAgent(name: $name) {
+    name
+    status
+    paused
+  }
+}
+"""
+
+
+CLI_RESUME_AGENT_DOCUMENT = """
+mutation CliResumeAgent($name: String!) {
+  resumeAgent(name: $name) {
+    name
+    status
+    paused
+  }
+}
+"""
+
+
+CLI_CANCEL_AGENT_WORK_DOCUMENT = """
+mutation CliCancelAgentWork($name: String!, $reason: String) {
+  cancelAgentWork(name: $name, reason: $reason) {
+    id
+    status
+    assignee
+  }
+}
+"""
+
+
+CLI_APPROVALS_DOCUMENT = """
+query CliApprovals($status: ApprovalStatus) {
+  approvals(status: $status) {
+    id
+    taskId
+    agent
+    status
+    requestedAt
+    expiresAt
+    decidedBy
+    task {
+      title
+      tags
+    }
+  }
+}
+"""
+
+
+CLI_DECIDE_APPROVAL_DOCUMENT = """
+mutation CliDecideApproval($id: Int!, $approve: Boolean!, $reason: String) {
+  decideApproval(id: $id, approve: $approve, reason: $reason) {
+    id
+    taskId
+    agent
+    status
+    decidedBy
+  }
+}
+"""
+
+
+CLI_AUTONOMY_DOCUMENT = """
+query CliAutonomy {
+  autonomy {
+    paused
+    mode
+  }
+}
+"""
+
+
+CLI_SET_AUTONOMY_DOCUMENT = """
+mutation CliSetAutonomy($paused: Boolean, $mode: AutonomyMode) {
+  setAutonomy(paused: $paused, mode: $mode) {
+    paused
+    mode
+  }
+}
+"""
+
+
 def _present(variables: dict[str, Any]) -> dict[str, Any]:
-    """Leave out unset variables so the operation's own defaults apply."""
+    """Leave out unset variables so the operation's or the schema's defaults apply."""
     return {key: value for key, value in variables.items() if value is not None}
 
 
@@ -564,11 +817,11 @@ class Operations:
         return RunnerClaimNext.model_validate(data)
 
     async def runner_report_progress(self, id: int, progress: int, *, note: str | None = None) -> RunnerReportProgress:
-        data = await self._runner.execute(RUNNER_REPORT_PROGRESS_DOCUMENT, "RunnerReportProgress", {"id": id, "progress": progress, "note": note})
+        data = await self._runner.execute(RUNNER_REPORT_PROGRESS_DOCUMENT, "RunnerReportProgress", _present({"id": id, "progress": progress, "note": note}))
         return RunnerReportProgress.model_validate(data)
 
     async def runner_submit_for_review(self, id: int, *, result: str | None = None) -> RunnerSubmitForReview:
-        data = await self._runner.execute(RUNNER_SUBMIT_FOR_REVIEW_DOCUMENT, "RunnerSubmitForReview", {"id": id, "result": result})
+        data = await self._runner.execute(RUNNER_SUBMIT_FOR_REVIEW_DOCUMENT, "RunnerSubmitForReview", _present({"id": id, "result": result}))
         return RunnerSubmitForReview.model_validate(data)
 
     async def runner_block_task(self, id: int, reason: str) -> RunnerBlockTask:
@@ -580,9 +833,13 @@ class Operations:
         return RunnerTaskHolder.model_validate(data)
 
     async def runner_agent_events(self, agent: str, *, since: int | None = None, kinds: list[EventKind] | None = None) -> AsyncIterator[RunnerAgentEvents]:
-        stream = self._runner.subscribe(RUNNER_AGENT_EVENTS_DOCUMENT, "RunnerAgentEvents", {"agent": agent, "since": since, "kinds": kinds})
+        stream = self._runner.subscribe(RUNNER_AGENT_EVENTS_DOCUMENT, "RunnerAgentEvents", _present({"agent": agent, "since": since, "kinds": kinds}))
         async for data in stream:
             yield RunnerAgentEvents.model_validate(data)
+
+    async def runner_heartbeat(self, *, status: AgentStatus | None = None, token_budget: int | None = None, note: str | None = None) -> RunnerHeartbeat:
+        data = await self._runner.execute(RUNNER_HEARTBEAT_DOCUMENT, "RunnerHeartbeat", _present({"status": status, "tokenBudget": token_budget, "note": note}))
+        return RunnerHeartbeat.model_validate(data)
 
     async def cli_create_task(self, input: dict[str, Any]) -> CliCreateTask:
         data = await self._runner.execute(CLI_CREATE_TASK_DOCUMENT, "CliCreateTask", {"input": input})
@@ -613,11 +870,11 @@ class Operations:
         return CliRejectTask.model_validate(data)
 
     async def cli_assign_task(self, id: int, *, agent: str | None = None) -> CliAssignTask:
-        data = await self._runner.execute(CLI_ASSIGN_TASK_DOCUMENT, "CliAssignTask", {"id": id, "agent": agent})
+        data = await self._runner.execute(CLI_ASSIGN_TASK_DOCUMENT, "CliAssignTask", _present({"id": id, "agent": agent}))
         return CliAssignTask.model_validate(data)
 
     async def cli_cancel_task(self, id: int, *, reason: str | None = None) -> CliCancelTask:
-        data = await self._runner.execute(CLI_CANCEL_TASK_DOCUMENT, "CliCancelTask", {"id": id, "reason": reason})
+        data = await self._runner.execute(CLI_CANCEL_TASK_DOCUMENT, "CliCancelTask", _present({"id": id, "reason": reason}))
         return CliCancelTask.model_validate(data)
 
     async def cli_register_agent(self, name: str, *, skills: list[str] | None = None, wip_limit: int | None = None) -> CliRegisterAgent:
@@ -625,6 +882,38 @@ class Operations:
         return CliRegisterAgent.model_validate(data)
 
     async def cli_watch_events(self, *, since: int | None = None, task_id: int | None = None, agent: str | None = None) -> AsyncIterator[CliWatchEvents]:
-        stream = self._runner.subscribe(CLI_WATCH_EVENTS_DOCUMENT, "CliWatchEvents", {"since": since, "taskId": task_id, "agent": agent})
+        stream = self._runner.subscribe(CLI_WATCH_EVENTS_DOCUMENT, "CliWatchEvents", _present({"since": since, "taskId": task_id, "agent": agent}))
         async for data in stream:
             yield CliWatchEvents.model_validate(data)
+
+    async def cli_agents(self) -> CliAgents:
+        data = await self._runner.execute(CLI_AGENTS_DOCUMENT, "CliAgents", {})
+        return CliAgents.model_validate(data)
+
+    async def cli_pause_agent(self, name: str) -> CliPauseAgent:
+        data = await self._runner.execute(CLI_PAUSE_AGENT_DOCUMENT, "CliPauseAgent", {"name": name})
+        return CliPauseAgent.model_validate(data)
+
+    async def cli_resume_agent(self, name: str) -> CliResumeAgent:
+        data = await self._runner.execute(CLI_RESUME_AGENT_DOCUMENT, "CliResumeAgent", {"name": name})
+        return CliResumeAgent.model_validate(data)
+
+    async def cli_cancel_agent_work(self, name: str, *, reason: str | None = None) -> CliCancelAgentWork:
+        data = await self._runner.execute(CLI_CANCEL_AGENT_WORK_DOCUMENT, "CliCancelAgentWork", _present({"name": name, "reason": reason}))
+        return CliCancelAgentWork.model_validate(data)
+
+    async def cli_approvals(self, *, status: ApprovalStatus | None = None) -> CliApprovals:
+        data = await self._runner.execute(CLI_APPROVALS_DOCUMENT, "CliApprovals", _present({"status": status}))
+        return CliApprovals.model_validate(data)
+
+    async def cli_decide_approval(self, id: int, approve: bool, *, reason: str | None = None) -> CliDecideApproval:
+        data = await self._runner.execute(CLI_DECIDE_APPROVAL_DOCUMENT, "CliDecideApproval", _present({"id": id, "approve": approve, "reason": reason}))
+        return CliDecideApproval.model_validate(data)
+
+    async def cli_autonomy(self) -> CliAutonomy:
+        data = await self._runner.execute(CLI_AUTONOMY_DOCUMENT, "CliAutonomy", {})
+        return CliAutonomy.model_validate(data)
+
+    async def cli_set_autonomy(self, *, paused: bool | None = None, mode: AutonomyMode | None = None) -> CliSetAutonomy:
+        data = await self._runner.execute(CLI_SET_AUTONOMY_DOCUMENT, "CliSetAutonomy", _present({"paused": paused, "mode": mode}))
+        return CliSetAutonomy.model_validate(data)
