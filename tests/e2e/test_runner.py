@@ -53,7 +53,7 @@ async def test_a_failing_command_blocks_the_task_with_the_error_tail(
 ) -> None:
     operator = http_client(server.graphql_url, server.operator_token)
     token = await make_agent(operator, "dev", ["python"])
-    task = await make_task(operator, tags=["python", "fail"])
+    task = await make_task(operator, description="#fail please", tags=["python"])
     runners.append(start_runner(server, "dev", token))
 
     await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "BLOCKED"), 30)
@@ -106,7 +106,9 @@ async def test_cancelling_the_task_terminates_the_command_and_the_runner_moves_o
 ) -> None:
     operator = http_client(server.graphql_url, server.operator_token)
     token = await make_agent(operator, "dev", ["python"])
-    stuck = await make_task(operator, title="Endless", priority=1, tags=["python", "hang"])
+    stuck = await make_task(
+        operator, title="Endless", description="#hang", priority=1, tags=["python"]
+    )
     runners.append(start_runner(server, "dev", token))
     await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "PROGRESS"), 30)
 
