@@ -149,3 +149,20 @@ async def test_runner_survives_a_server_restart_and_takes_work_afterwards(
     assert [e["taskId"] for e in events if e["kind"] == "SUBMITTED"] == [first["id"], second["id"]]
     assert "server unreachable" in runners[0].log() or "event stream lost" in runners[0].log()
     assert runners[0].process.poll() is None
+
+
+async def test_heartbeats_keep_the_lease_of_a_long_quiet_command(
+    short_lease_server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    server = short_lease_server  # lease 5 s; the command is silent for 8 s
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    task = await make_task(operator, description="#slow", tags=["python"])
+    runners.append(start_runner(server, "dev", token, interval=1.0))
+
+    events = await asyncio.wait_for(
+        wait_for_events(server, lambda s: s[-1]["kind"] == "SUBMITTED"), 40
+    )
+
+    assert "LEASE_EXPIRED" not in kinds_for(events, task["id"])
+    assert done_log(server) == [("dev", task["id"], "python")]

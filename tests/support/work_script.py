@@ -3,7 +3,7 @@
 Usage: python work_script.py LOG_DIR [--hang]. It appends "<agent> <task id> <tags>" to
 LOG_DIR/done.log when it finishes. A task whose description has `#fail` makes it exit 3
 with an error on stderr. With --hang (or `#hang` in the description) it reports 10% and
-then waits until its runner is gone or it is terminated.
+then waits until its runner is gone or it is terminated. `#slow` makes it take 8 seconds.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def main() -> int:
         while os.getppid() == parent:
             time.sleep(0.1)
         return 9
-    time.sleep(0.3)
+    time.sleep(8 if "#slow" in asks else 0.3)
     print(json.dumps({"progress": 60, "note": "half way"}), flush=True)
     if "#fail" in asks:
         print(f"cannot do task {task['id']}: the disk is full", file=sys.stderr, flush=True)
