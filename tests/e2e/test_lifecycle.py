@@ -38,8 +38,9 @@ async def test_task_goes_from_intake_to_done_while_a_watcher_sees_every_event(
     operator = http_client(server.graphql_url, server.operator_token)
     token = await make_agent(operator, "dev", ["python"])
     agent = http_client(server.graphql_url, token)
-    watcher = asyncio.create_task(collect(server, 6, protocol, since=None))
-    await asyncio.sleep(0.5)  # let the subscription register before the first change
+    # From the newest Event on: whatever happens before the WebSocket is up is replayed.
+    log = await run(operator, "{ events(after: 0, limit: 1000) { id } }")
+    watcher = asyncio.create_task(collect(server, 6, protocol, since=log["events"][-1]["id"]))
 
     task = await make_task(operator, tags=["python"])
     assert task["status"] == "READY"

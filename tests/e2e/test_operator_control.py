@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -238,3 +239,32 @@ async def test_bad_autonomy_input_is_refused_and_changes_nothing(
         "paused": False,
     }
     assert (await agent_of(operator, "dev"))["paused"] is False
+
+
+async def test_a_request_for_a_task_the_operator_cancelled_is_closed_on_the_next_ask(
+    operator: Client, client_for: Clients
+) -> None:
+    dev = client_for(await make_agent(operator, "dev"))
+    await set_autonomy(operator, mode="MANUAL")
+    task = await make_task(operator)
+    asked = await claim_next(dev)
+    await run(operator, "mutation($id: Int!) { cancelTask(id: $id) { id } }", {"id": task["id"]})
+
+    assert (await claim_next(dev))["outcome"] == "NOTHING"
+    closed = (await run(operator, APPROVALS, {"status": "EXPIRED"}))["approvals"]
+    assert [a["id"] for a in closed] == [asked["approvalId"]]
+    assert (await agent_of(operator, "dev"))["status"] == "IDLE"
+
+
+async def test_agents_asking_at_once_in_manual_mode_reserve_a_task_only_once(
+    operator: Client, client_for: Clients
+) -> None:
+    agents = [client_for(await make_agent(operator, f"a{i}")) for i in range(5)]
+    await set_autonomy(operator, mode="MANUAL")
+    task = await make_task(operator)
+
+    answers = await asyncio.gather(*(claim_next(agent) for agent in agents))
+    outcomes = sorted(answer["outcome"] for answer in answers)
+    assert outcomes == ["AWAITING_APPROVAL"] + ["NOTHING"] * 4
+    pending = (await run(operator, APPROVALS, {"status": "PENDING"}))["approvals"]
+    assert [a["taskId"] for a in pending] == [task["id"]]

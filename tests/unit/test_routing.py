@@ -93,3 +93,22 @@ def test_a_recent_agent_shows_working_waiting_or_what_it_said() -> None:
         "blocked"
     )
     assert effective_status(AgentStatus.WORKING, holding=False, waiting=False, **recent) == "idle"
+
+
+def test_events_about_an_agents_work_become_the_seeds_activity_messages() -> None:
+    from mission_control.domain.activity import ActivityType, activity_of
+    from mission_control.domain.events import EventKind, EventRecord
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    payload = {"progress": 40}
+    progress = EventRecord(7, EventKind.PROGRESS, "agent:dev", now, 3, "dev", payload=payload)
+    shown = activity_of(progress)
+    assert shown is not None
+    assert (shown.type, shown.agent, shown.task_id, shown.progress) == (
+        ActivityType.TASK_PROGRESS,
+        "dev",
+        3,
+        40,
+    )
+    assert activity_of(EventRecord(8, EventKind.CREATED, "operator", now, 3)) is None
+    assert activity_of(EventRecord(9, EventKind.BLOCKED, "operator", now, 4)) is None  # no agent

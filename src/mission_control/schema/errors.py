@@ -9,6 +9,7 @@ import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult
 
@@ -18,6 +19,8 @@ log = logging.getLogger(__name__)
 
 BAD_QUERY = "BAD_QUERY"
 INTERNAL = "INTERNAL"
+# Errors that are answers to a bad request, not faults of the server.
+_REFUSALS = (MissionControlError, InvalidOperationTypeError, CannotGetOperationTypeError)
 
 
 def _camel(name: str) -> str:
@@ -28,11 +31,15 @@ def _camel(name: str) -> str:
 def coded(error: GraphQLError) -> GraphQLError:
     """The same error with a stable code; unexpected failures are logged and masked."""
     original = error.original_error
+    if original is None and error.extensions and "code" in error.extensions:
+        return error  # coded already
     if isinstance(original, MissionControlError):
         code, message = str(original.code), original.message
         extra = {_camel(key): value for key, value in original.details.items() if value is not None}
     elif original is None:
         code, message, extra = BAD_QUERY, error.message, {}
+    elif isinstance(original, InvalidOperationTypeError | CannotGetOperationTypeError):
+        code, message, extra = BAD_QUERY, _operation_refused(original), {}
     else:
         log.error("unexpected error in %s", error.path, exc_info=original)
         code, message, extra = INTERNAL, "Something went wrong on the server; it is logged.", {}
@@ -47,6 +54,16 @@ def coded(error: GraphQLError) -> GraphQLError:
     )
 
 
+def _operation_refused(error: InvalidOperationTypeError | CannotGetOperationTypeError) -> str:
+    if isinstance(error, CannotGetOperationTypeError):
+        return error.as_http_error_reason()
+    return (
+        error.as_http_error_reason("this transport")
+        + " (the legacy graphql-ws protocol carries subscriptions only: send queries and "
+        "mutations over HTTP or graphql-transport-ws)."
+    )
+
+
 class MissionControlSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -55,10 +72,7 @@ class MissionControlSchema(strawberry.Schema):
         for error in errors:
             if error.extensions and error.extensions.get("code") == INTERNAL:
                 continue  # already logged with its traceback by coded()
-            if (
-                isinstance(error.original_error, MissionControlError)
-                or error.original_error is None
-            ):
+            if error.original_error is None or isinstance(error.original_error, _REFUSALS):
                 log.debug("refused: %s", error.message)
             else:
                 log.error("unexpected error", exc_info=error.original_error)
@@ -70,3 +84,9 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
             result.errors = [coded(error) for error in result.errors]
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        """Over WebSocket each result is sent before on_operation ends: code it on its way."""
+        if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
+            result.errors = [coded(error) for error in result.errors]
+        yield

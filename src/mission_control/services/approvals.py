@@ -24,7 +24,17 @@ from mission_control.services.tasks import require_operator
 
 
 async def request_approval(ch: Change, ctx: Context, agent: Agent, task: Task) -> Approval:
-    """Reserve a ready task for an agent until the operator answers (inside an open change)."""
+    """Reserve a ready task for an agent until the operator answers (inside an open change).
+
+    The caller holds the task row's lock; a request another agent committed just before is
+    seen here and turns into CONFLICT, which makes `claim_next` look again.
+    """
+    if (
+        await Approval.filter(task_id=task.id, status=ApprovalStatus.PENDING)
+        .using_db(ch.conn)
+        .exists()
+    ):
+        raise Conflict(f"Task #{task.id} was just reserved by another agent.", task_id=task.id)
     approval = await Approval.create(
         task_id=task.id,
         agent_id=agent.id,
@@ -121,6 +131,24 @@ async def decide_approval(
             )
         approval.task = task
     return approval
+
+
+async def close_stale(ch: Change, approval: Approval) -> bool:
+    """Expire a pending request whose task is no longer ready (cancelled, blocked, taken by
+    the operator's hand); True when it was closed."""
+    task: Task = approval.task
+    if task.status is TaskStatus.READY:
+        return False
+    await _close(ch, approval, ApprovalStatus.EXPIRED, AUTOMATION.label)
+    ch.record(
+        EventKind.APPROVAL_EXPIRED,
+        AUTOMATION.label,
+        task_id=task.id,
+        agent_name=approval.agent.name,
+        approval_id=approval.id,
+        reason=f"task #{task.id} is {task.status} now",
+    )
+    return True
 
 
 async def expire_approvals(ctx: Context) -> int:

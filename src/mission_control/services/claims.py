@@ -16,7 +16,7 @@ from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
-from mission_control.services.approvals import request_approval
+from mission_control.services.approvals import close_stale, request_approval
 from mission_control.services.context import Context
 from mission_control.services.eligibility import claimable, skills_fit
 from mission_control.services.gates import pending_approval_of, pickup_gate, skipped_task_ids
@@ -137,7 +137,7 @@ async def claim_next(ctx: Context, actor: Actor) -> NextClaim:
 async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
     agent = await load_agent(actor.name, ch.conn)
     pending = await pending_approval_of(agent, ch.conn)
-    if pending is not None:
+    if pending is not None and not await close_stale(ch, pending):
         return NextClaim(
             ClaimOutcome.AWAITING_APPROVAL, task=pending.task, approval=pending, reason=WAITING
         )

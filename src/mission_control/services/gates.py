@@ -63,7 +63,7 @@ async def pending_approval_of(agent: Agent, conn: BaseDBAsyncClient) -> Approval
     approval: Approval | None = (
         await Approval.filter(agent_id=agent.id, status=ApprovalStatus.PENDING)
         .using_db(conn)
-        .prefetch_related("task__assignee")
+        .prefetch_related("task__assignee", "agent")
         .first()
     )
     return approval

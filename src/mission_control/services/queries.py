@@ -17,6 +17,7 @@ from mission_control.models import Event, Task
 from mission_control.services.journal import to_record
 from mission_control.services.rows import load_task
 
+EVENTS_MAX = 1000
 PAGE_MAX = 500
 
 
@@ -104,6 +105,11 @@ async def list_tasks(query: TaskQuery, first: int = 50, after: str | None = None
 
 async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Column]:
     """Every status column in board order with its count and its first cards by urgency."""
+    if per_column < 0:
+        raise ValidationFailed(
+            "Ask for 0 or more cards per column (0 gives the counts only).", field="per_column"
+        )
+    per_column = min(per_column, PAGE_MAX)
     condition = _filtered(query or TaskQuery())
     counts: dict[str, int] = {
         str(row["status"]): int(row["n"])
@@ -142,7 +148,9 @@ async def task_history(task_id: int, limit: int = 200) -> list[EventRecord]:
 
 async def events_after(after: int, limit: int = 200) -> list[EventRecord]:
     """The audit log from an id on (for catching up without a subscription)."""
-    rows = await Event.filter(id__gt=after).order_by("id").limit(min(limit, 1000))
+    if limit < 1:
+        raise ValidationFailed("Ask for at least one Event.", field="limit")
+    rows = await Event.filter(id__gt=after).order_by("id").limit(min(limit, EVENTS_MAX))
     return [to_record(row) for row in rows]
 
 

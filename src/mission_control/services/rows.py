@@ -52,7 +52,8 @@ async def write_task(ch: Change, task: Task, **changes: Any) -> Task:
     if "status" in changes and changes["status"] != task.status:
         changes["status_changed_at"] = ch.now
     columns = dict(changes)
-    if "assignee" in columns:  # Tortoise cannot update a foreign key to None by its relation
+    if "assignee" in columns:
+        # By id: Tortoise's bulk update cannot set a foreign key to None through the relation.
         agent = columns.pop("assignee")
         columns["assignee_id"] = agent.id if agent else None
     updated = await (

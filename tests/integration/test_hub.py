@@ -1,0 +1,161 @@
+"""The EventHub on a real SQLite file, fed by the real services."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from mission_control.bus import EventHub
+from mission_control.bus.base import InMemoryBus
+from mission_control.database import close_database, open_database
+from mission_control.domain.actors import OPERATOR
+from mission_control.domain.events import EventRecord
+from mission_control.models import Event
+from mission_control.services.context import Context
+from mission_control.services.journal import DatabaseEventStore
+from mission_control.services.tasks import TaskDraft, create_task
+from mission_control.settings import Settings
+from tests.support.databases import database_url, forget_cached_queries
+
+QUEUE_SIZE = 5
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
+    async with database_url(request.param, tmp_path) as url:
+        settings = Settings(database_url=url, subscriber_queue_size=QUEUE_SIZE)
+        await open_database(settings)
+        try:
+            yield settings
+        finally:
+            await close_database()
+            forget_cached_queries()
+
+
+@pytest.fixture
+async def hub(settings: Settings) -> AsyncIterator[EventHub]:
+    hub = EventHub(DatabaseEventStore(), InMemoryBus(), settings.subscriber_queue_size)
+    await hub.start()
+    try:
+        yield hub
+    finally:
+        await hub.stop()
+
+
+@pytest.fixture
+def ctx(settings: Settings, hub: EventHub) -> Context:
+    return Context(settings, publisher=hub)
+
+
+async def write_events(ctx: Context, count: int, label: str = "task") -> None:
+    """One Event each: an incomplete task stays in intake, so only CREATED is recorded."""
+    for n in range(count):
+        await create_task(ctx, OPERATOR, TaskDraft(title=f"{label} {n}"))
+
+
+async def stored_ids(after: int = 0) -> list[int]:
+    return [e.id for e in await Event.filter(id__gt=after).order_by("id")]
+
+
+async def take(stream: AsyncIterator[EventRecord], count: int) -> list[int]:
+    return [(await asyncio.wait_for(anext(stream), 10)).id for _ in range(count)]
+
+
+async def wait_for_subscribers(hub: EventHub, count: int) -> None:
+    """A subscription registers on its first read; poll that observable fact with a deadline."""
+    deadline = time.monotonic() + 5
+    while hub.subscriber_count < count:
+        assert time.monotonic() < deadline, "the subscription never registered"
+        await asyncio.sleep(0.01)
+
+
+async def wait_for_cursor(hub: EventHub, event_id: int) -> None:
+    """The hub has fanned out everything up to `event_id` (polled with a deadline)."""
+    deadline = time.monotonic() + 5
+    while hub.cursor < event_id:
+        assert time.monotonic() < deadline, "the hub never caught up"
+        await asyncio.sleep(0.01)
+
+
+async def test_every_subscriber_receives_every_event_in_order(ctx: Context, hub: EventHub) -> None:
+    base = await DatabaseEventStore().last_id()
+    streams = [hub.subscribe(since=base) for _ in range(25)]
+    readers = [asyncio.create_task(take(stream, 40)) for stream in streams]
+
+    await write_events(ctx, 40)
+
+    received = await asyncio.gather(*readers)
+    expected = await stored_ids(base)
+    assert len(expected) == 40
+    assert all(ids == expected for ids in received)
+
+
+async def test_replay_then_live_has_no_gap_and_no_duplicate_while_writes_continue(
+    ctx: Context, hub: EventHub
+) -> None:
+    await write_events(ctx, 60, "before")
+    history = await stored_ids()
+    # Four writers at once: on PostgreSQL their transactions really overlap.
+    writer = asyncio.gather(*(write_events(ctx, 30, f"writer {w}") for w in range(4)))
+    # Subscribers join at different points of the history while the writer is running.
+    starts = [0, history[9], history[30], history[-1]]
+    missed = [180 - sum(i <= start for i in history) for start in starts]
+    readers = [
+        asyncio.create_task(take(hub.subscribe(since=start), count))
+        for start, count in zip(starts, missed, strict=True)
+    ]
+    await writer
+    received = await asyncio.gather(*readers)
+
+    everything = await stored_ids()
+    assert len(everything) == 180
+    for start, ids in zip(starts, received, strict=True):
+        assert ids == [i for i in everything if i > start]
+
+
+async def test_slow_subscriber_overflows_without_slowing_others_and_still_gets_every_event(
+    ctx: Context, hub: EventHub
+) -> None:
+    base = await DatabaseEventStore().last_id()
+    await write_events(ctx, 3, "first")
+    await wait_for_cursor(hub, await DatabaseEventStore().last_id())
+    slow, fast = hub.subscribe(since=base), hub.subscribe(since=base)
+    fast_reader = asyncio.create_task(take(fast, 33))
+    slow_seen = await take(slow, 3)  # replayed from the store; then the slow one stalls
+
+    await write_events(ctx, 30, "burst")  # six times its queue while it stalls
+
+    fast_seen = await asyncio.wait_for(fast_reader, 10)
+    expected = await stored_ids(base)
+    assert fast_seen == expected, "the fast subscriber got everything while the slow one stalled"
+    assert hub.subscriber_count == 1, "the slow subscriber was cut loose when its queue filled"
+
+    slow_seen += await take(slow, 30)  # it resumes from its last id by replaying
+    assert slow_seen == expected
+
+    await write_events(ctx, 1, "after")
+    last = (await stored_ids(expected[-1]))[0]
+    assert await take(slow, 1) == [last] and await take(fast, 1) == [last]
+    for stream in (slow, fast):
+        await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_subscription_without_since_starts_after_the_newest_committed_event(
+    settings: Settings, ctx: Context, hub: EventHub
+) -> None:
+    await write_events(ctx, 3, "old")
+    # Committed but not yet fanned out: written without waking the hub.
+    await write_events(Context(settings), 4, "unannounced")
+    assert hub.cursor < await DatabaseEventStore().last_id()
+
+    stream = hub.subscribe()
+    first = asyncio.create_task(take(stream, 1))
+    await wait_for_subscribers(hub, 1)
+    await write_events(ctx, 1, "new")
+
+    newest = (await stored_ids())[-1]
+    assert await first == [newest]

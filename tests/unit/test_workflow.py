@@ -1,0 +1,207 @@
+"""The whole state machine, its guards and the limits on what goes into a task."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from mission_control.domain import tasks as rules
+from mission_control.domain.actors import AUTOMATION, OPERATOR, Actor, Role, agent_actor
+from mission_control.domain.errors import (
+    ErrorCode,
+    Forbidden,
+    InvalidTransition,
+    ValidationFailed,
+)
+from mission_control.domain.workflow import (
+    Move,
+    TaskFacts,
+    TaskStatus,
+    allowed_targets,
+    check_move,
+    is_complete_for_pickup,
+    move_for,
+)
+
+S = TaskStatus
+OPEN = (S.INTAKE, S.READY, S.IN_PROGRESS, S.REVIEW)
+
+# The seed's state machine written out by hand, independently of TRANSITIONS.
+EXPECTED: dict[tuple[TaskStatus, TaskStatus], Move] = {
+    (S.INTAKE, S.READY): Move.TRIAGE,
+    (S.READY, S.IN_PROGRESS): Move.CLAIM,
+    (S.IN_PROGRESS, S.REVIEW): Move.SUBMIT,
+    (S.IN_PROGRESS, S.READY): Move.RELEASE,
+    (S.REVIEW, S.DONE): Move.APPROVE,
+    (S.REVIEW, S.IN_PROGRESS): Move.REJECT,
+    (S.BLOCKED, S.READY): Move.UNBLOCK,
+    (S.INTAKE, S.BLOCKED): Move.BLOCK,
+    (S.READY, S.BLOCKED): Move.BLOCK,
+    (S.IN_PROGRESS, S.BLOCKED): Move.BLOCK,
+    (S.REVIEW, S.BLOCKED): Move.BLOCK,
+    (S.INTAKE, S.CANCELLED): Move.CANCEL,
+    (S.READY, S.CANCELLED): Move.CANCEL,
+    (S.IN_PROGRESS, S.CANCELLED): Move.CANCEL,
+    (S.REVIEW, S.CANCELLED): Move.CANCEL,
+    (S.BLOCKED, S.CANCELLED): Move.CANCEL,
+}
+ALL_PAIRS = list(itertools.product(TaskStatus, TaskStatus))
+REFUSED = [pair for pair in ALL_PAIRS if pair not in EXPECTED]
+
+
+def test_the_table_covers_every_pair_of_statuses() -> None:
+    assert len(ALL_PAIRS) == 49
+    assert len(EXPECTED) + len(REFUSED) == 49
+
+
+@pytest.mark.parametrize(("current", "target"), list(EXPECTED), ids=str)
+def test_allowed_transition_is_made_by_its_move(current: TaskStatus, target: TaskStatus) -> None:
+    assert move_for(current, target) is EXPECTED[(current, target)]
+
+
+@pytest.mark.parametrize(("current", "target"), REFUSED, ids=str)
+def test_refused_transition_names_the_allowed_targets(
+    current: TaskStatus, target: TaskStatus
+) -> None:
+    with pytest.raises(InvalidTransition) as refused:
+        move_for(current, target)
+    error = refused.value
+    assert error.code is ErrorCode.INVALID_TRANSITION
+    assert error.details == {"current": str(current), "target": str(target)}
+    allowed = [to for (frm, to) in EXPECTED if frm is current]
+    assert f"from {current} to {target}" in error.message
+    if allowed:
+        for to in allowed:
+            assert str(to) in error.message.split("it can move to", 1)[1]
+    else:
+        assert "nothing (it is closed)" in error.message
+
+
+@pytest.mark.parametrize("status", list(TaskStatus), ids=str)
+def test_allowed_targets_match_the_table(status: TaskStatus) -> None:
+    assert set(allowed_targets(status)) == {to for (frm, to) in EXPECTED if frm is status}
+
+
+def test_done_and_cancelled_are_closed() -> None:
+    assert allowed_targets(S.DONE) == [] and allowed_targets(S.CANCELLED) == []
+
+
+DEV = agent_actor("dev", 1)
+VIEWER = Actor(Role.VIEWER, "guest")
+HELD_BY_DEV = TaskFacts(S.IN_PROGRESS, "dev")
+HELD_BY_OPS = TaskFacts(S.IN_PROGRESS, "ops")
+
+
+@pytest.mark.parametrize("reason", [None, "", "   \n\t"])
+def test_blocking_without_a_reason_is_refused(reason: str | None) -> None:
+    for actor, facts in ((OPERATOR, TaskFacts(S.READY, None)), (DEV, HELD_BY_DEV)):
+        with pytest.raises(ValidationFailed, match="needs a reason"):
+            check_move(Move.BLOCK, facts, actor, reason=reason)
+
+
+def test_blocking_with_a_reason_is_allowed_for_operator_and_holder() -> None:
+    check_move(Move.BLOCK, TaskFacts(S.READY, None), OPERATOR, reason="waits for the API key")
+    check_move(Move.BLOCK, HELD_BY_DEV, DEV, reason="waits for the API key")
+
+
+@pytest.mark.parametrize("move", [Move.SUBMIT, Move.RELEASE, Move.BLOCK])
+def test_agent_moves_only_a_task_it_holds(move: Move) -> None:
+    check_move(move, HELD_BY_DEV, DEV, reason="why")
+    for facts in (HELD_BY_OPS, TaskFacts(S.IN_PROGRESS, None), TaskFacts(S.READY, "dev")):
+        with pytest.raises(Forbidden) as refused:
+            check_move(move, facts, DEV, reason="why")
+        assert refused.value.code is ErrorCode.FORBIDDEN
+        assert "does not hold" in refused.value.message
+
+
+def test_agent_may_claim_a_ready_task_nobody_holds() -> None:
+    check_move(Move.CLAIM, TaskFacts(S.READY, None), DEV)
+
+
+@pytest.mark.parametrize(
+    "move", [Move.APPROVE, Move.REJECT, Move.CANCEL, Move.TRIAGE, Move.UNBLOCK]
+)
+def test_operator_only_moves_are_refused_to_agents(move: Move) -> None:
+    with pytest.raises(Forbidden, match="Only the operator"):
+        check_move(move, HELD_BY_DEV, DEV, reason="why")
+    check_move(move, HELD_BY_DEV, OPERATOR, reason="why")
+    check_move(move, HELD_BY_DEV, AUTOMATION, reason="why")
+
+
+@pytest.mark.parametrize("move", list(Move))
+def test_viewer_changes_nothing(move: Move) -> None:
+    with pytest.raises(Forbidden, match="viewer"):
+        check_move(move, TaskFacts(S.READY, None), VIEWER, reason="why")
+
+
+@pytest.mark.parametrize(
+    ("title", "description", "priority", "complete"),
+    [
+        ("Fix login", "Users cannot sign in", 2, True),
+        ("Fix login", "", 2, False),
+        ("Fix login", "   ", 2, False),
+        ("Fix login", "Users cannot sign in", None, False),
+        ("  ", "Users cannot sign in", 2, False),
+    ],
+)
+def test_a_task_is_ready_for_pickup_when_title_description_and_priority_are_set(
+    title: str, description: str, priority: int | None, complete: bool
+) -> None:
+    assert is_complete_for_pickup(title, description, priority) is complete
+
+
+def test_title_is_trimmed_and_bounded() -> None:
+    assert rules.clean_title("  Fix login  ") == "Fix login"
+    assert rules.clean_title("x" * rules.TITLE_MAX) == "x" * rules.TITLE_MAX
+    with pytest.raises(ValidationFailed, match="at most 200"):
+        rules.clean_title("x" * (rules.TITLE_MAX + 1))
+    with pytest.raises(ValidationFailed, match="needs a title") as empty:
+        rules.clean_title("   ")
+    assert empty.value.details == {"field": "title"}
+
+
+@pytest.mark.parametrize("priority", [1, 2, 3, 4, 5, None])
+def test_priority_from_one_to_five_or_unset_is_accepted(priority: int | None) -> None:
+    assert rules.clean_priority(priority) == priority
+
+
+@pytest.mark.parametrize("priority", [0, 6, -1, 100])
+def test_priority_out_of_range_is_refused(priority: int) -> None:
+    with pytest.raises(ValidationFailed, match="between 1") as refused:
+        rules.clean_priority(priority)
+    assert refused.value.details == {"field": "priority"}
+
+
+def test_tags_are_lower_cased_deduplicated_and_sorted() -> None:
+    assert rules.clean_tags(["Rust", "#rust", " p:ops ", "", "a.b+c"]) == ["a.b+c", "p:ops", "rust"]
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [["has space"], ["-leading"], ["x" * (rules.TAG_MAX + 1)], [f"t{i}" for i in range(21)]],
+)
+def test_bad_tags_are_refused(tags: list[str]) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        rules.clean_tags(tags)
+    assert refused.value.details == {"field": "tags"}
+
+
+@pytest.mark.parametrize("progress", [0, 1, 50, 100])
+def test_progress_in_percent_is_accepted(progress: int) -> None:
+    assert rules.clean_progress(progress) == progress
+
+
+@pytest.mark.parametrize("progress", [-1, 101, 1000])
+def test_progress_outside_zero_to_hundred_is_refused(progress: int) -> None:
+    with pytest.raises(ValidationFailed, match="0 to 100"):
+        rules.clean_progress(progress)
+
+
+def test_blank_reason_becomes_none_and_long_text_is_refused() -> None:
+    assert rules.clean_reason("   ") is None
+    assert rules.clean_reason(" waits ") == "waits"
+    with pytest.raises(ValidationFailed, match="at most"):
+        rules.clean_reason("x" * (rules.REASON_MAX + 1))
+    with pytest.raises(ValidationFailed, match="description"):
+        rules.clean_text("x" * 11, "description", 10)
