@@ -219,5 +219,6 @@ async def test_agent_activity_streams_the_seeds_messages_for_one_agent(
     ]
     assert messages[2]["progress"] == 40 and messages[2]["task"] == {"id": task["id"]}
     assert messages[3]["reason"] == "needs a key"
+    assert messages[0]["task"] is None  # dev held nothing when it sent that heartbeat
     ids = [m["eventId"] for m in messages]
     assert ids == sorted(ids)

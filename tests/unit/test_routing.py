@@ -112,3 +112,14 @@ def test_events_about_an_agents_work_become_the_seeds_activity_messages() -> Non
     )
     assert activity_of(EventRecord(8, EventKind.CREATED, "operator", now, 3)) is None
     assert activity_of(EventRecord(9, EventKind.BLOCKED, "operator", now, 4)) is None  # no agent
+
+
+def test_a_heartbeat_activity_names_the_task_the_agent_holds() -> None:
+    from mission_control.domain.activity import ActivityType, activity_of
+    from mission_control.domain.events import EventKind, EventRecord
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    payload = {"holding": 9}
+    beat = EventRecord(5, EventKind.HEARTBEAT, "agent:dev", now, None, "dev", payload=payload)
+    shown = activity_of(beat)
+    assert shown is not None and (shown.type, shown.task_id) == (ActivityType.HEARTBEAT, 9)

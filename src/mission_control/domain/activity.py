@@ -42,12 +42,17 @@ def activity_of(event: EventRecord) -> Activity | None:
     if kind is None or event.agent_name is None:
         return None
     progress = event.payload.get("progress")
+    holding = event.payload.get("holding")  # a heartbeat names the task it holds here
     reason = event.payload.get("reason") or event.payload.get("note")
     return Activity(
         type=kind,
         agent=event.agent_name,
         event=event,
-        task_id=event.task_id,
-        progress=int(progress) if isinstance(progress, int) else None,
+        task_id=event.task_id if event.task_id is not None else _int(holding),
+        progress=_int(progress),
         reason=str(reason) if reason else None,
     )
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None

@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 
 from mission_control.domain.activity import ACTIVITY_KINDS, activity_of
 from mission_control.domain.agents import ApprovalStatus as DomainApprovalStatus
+from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventFilter
 from mission_control.models import Agent as AgentRow
 from mission_control.models import Task as TaskRow
@@ -40,12 +41,11 @@ async def list_agents(info: Info) -> list[types.Agent]:
 
 async def agent(info: Info, name: str) -> types.Agent | None:
     await caller(info)
-    rows = [
-        row
-        for row in await agents.list_agents(info.context.services)
-        if row.name == clean_agent_name(name)
-    ]
-    return await _view(info, rows[0]) if rows else None
+    try:
+        row = await agents.get_agent(name, info.context.services)
+    except NotFound:
+        return None
+    return await _view(info, row)
 
 
 async def list_approvals(

@@ -133,7 +133,7 @@ async def heartbeat(
             EventKind.HEARTBEAT,
             actor.label,
             agent_name=agent.name,
-            task_id=held[0].id if held else None,
+            holding=held[0].id if held else None,  # not task_id: keeps task histories clean
             status=str(shown),
             token_budget=token_budget,
             note=note,
