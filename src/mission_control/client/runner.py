@@ -28,6 +28,9 @@ T = TypeVar("T")
 
 # Events about our task that mean "stop working on it".
 STOPPING = {EventKind.RELEASED, EventKind.CANCELLED, EventKind.LEASE_EXPIRED}
+# Refusals that mean the task is not ours any more, and ones no retry can fix.
+TASK_GONE = {"FORBIDDEN", "INVALID_TRANSITION", "NOT_FOUND"}
+FATAL = {"UNAUTHENTICATED", "FORBIDDEN"}
 APPROVAL_ENDS = {
     EventKind.APPROVAL_GRANTED,
     EventKind.APPROVAL_DECLINED,
@@ -94,9 +97,14 @@ class Runner:
         await self.heartbeat()
         if self._working is not None and not self._working.done():
             return
-        claim = (
-            await self.retry("claim the next task", self.ops.runner_claim_next)
-        ).claim_next_task
+        try:
+            answer = await self.retry("claim the next task", self.ops.runner_claim_next)
+        except ServerRefused as error:
+            if error.code in FATAL:
+                raise
+            log.warning("claim refused: %s; trying again next heartbeat", error)
+            return
+        claim = answer.claim_next_task
         if claim.outcome is ClaimOutcome.NOTHING or claim.task is None:
             log.info("nothing to do%s", f" ({claim.reason})" if claim.reason else "")
             return
@@ -107,7 +115,12 @@ class Runner:
             if not await self.await_approval(claim.task.id):
                 return
         self._working = asyncio.create_task(self.work(claim.task), name=f"task-{claim.task.id}")
-        self._working.add_done_callback(lambda _: self._wake.set())  # next task at once
+        self._working.add_done_callback(self._work_done)
+
+    def _work_done(self, job: asyncio.Task[None]) -> None:
+        self._wake.set()  # look for the next task at once
+        if not job.cancelled() and (error := job.exception()) is not None:
+            log.error("work on a task failed: %r", error, exc_info=error)
 
     async def heartbeat(self) -> None:
         """Tell the server we are alive; this also renews the lease of the task we hold."""
@@ -167,7 +180,10 @@ class Runner:
                 "task #%s: progress %s%% not sent, server unreachable: %s", task_id, value, error
             )
         except ServerRefused as error:
-            log.warning("task #%s: progress refused (%s); stopping the command", task_id, error)
+            if error.code not in TASK_GONE:
+                log.warning("task #%s: progress %s%% refused: %s", task_id, value, error)
+                return
+            log.warning("task #%s: no longer ours (%s); stopping the command", task_id, error)
             self._stop_work.set()
 
     async def hand_in(self, task_id: int, outcome: WorkOutcome) -> None:
