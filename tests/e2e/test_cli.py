@@ -4,34 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from mission_control.cli import app
+from tests.support.cli import mc, mc_json
 from tests.support.runners import MISSION_CONTROL, clean_environment
 from tests.support.server import ServerProcess
-
-
-def mc(
-    server: ServerProcess, *args: str, token: str | None = None, expect: int = 0
-) -> subprocess.CompletedProcess[str]:
-    """Run `mission-control --server URL --token T ARGS`, asserting its exit code."""
-    auth = ["--token", token or server.operator_token]
-    done = subprocess.run(
-        [MISSION_CONTROL, "--server", server.url, *auth, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_environment(),
-    )
-    assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-def mc_json(server: ServerProcess, *args: str, token: str | None = None) -> Any:
-    return json.loads(mc(server, "--json", *args, token=token).stdout)
 
 
 def test_operator_adds_a_task_and_finds_it_in_the_list_and_in_show(server: ServerProcess) -> None:
@@ -129,3 +109,33 @@ def test_watch_replays_from_since_then_stops_after_count(server: ServerProcess) 
 def test_every_command_explains_itself_with_help(command: list[str]) -> None:
     done = CliRunner().invoke(app, [*command, "--help"])  # in-process: 20 starts cost too much
     assert done.exit_code == 0 and "Usage:" in done.output
+
+
+def test_watch_resumes_after_a_server_restart_without_losing_events(server: ServerProcess) -> None:
+    first = mc_json(server, "task", "add", "Before", "-d", "restart", "-p", "3")
+    auth = ["--server", server.url, "--token", server.operator_token]
+    watcher = subprocess.Popen(
+        [MISSION_CONTROL, *auth, "--json", "watch", "--since", "0", "--count", "4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_environment(),
+    )
+    try:
+        assert watcher.stdout is not None
+        before = [json.loads(watcher.stdout.readline()) for _ in range(2)]
+        server.stop()
+        server.start()  # same port and database; the watcher is still backing off
+        second = mc_json(server, "task", "add", "After", "-d", "restart", "-p", "3")
+        remaining, errors = watcher.communicate(timeout=60)
+    finally:
+        watcher.kill()
+
+    after = [json.loads(line) for line in remaining.splitlines()]
+    assert [(e["kind"], e["taskId"]) for e in before + after] == [
+        ("CREATED", first["id"]),
+        ("TRIAGED", first["id"]),
+        ("CREATED", second["id"]),
+        ("TRIAGED", second["id"]),
+    ]
+    assert "stream lost" in errors and watcher.returncode == 0

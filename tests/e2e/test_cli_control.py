@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import mc, mc_json
+from tests.support.cli import mc, mc_json
 from tests.support.server import ServerProcess
 
 
