@@ -45,7 +45,7 @@ def _refused(error: TransportQueryError) -> ServerRefused:
 class GqlRunner:
     """Runs operations with gql: HTTP for queries/mutations, graphql-transport-ws for streams."""
 
-    def __init__(self, server: str, token: str | None, timeout: float = 30.0) -> None:
+    def __init__(self, server: str, token: str | None, timeout: int = 30) -> None:
         base = server.rstrip("/")
         if not base.endswith("/graphql"):
             base += "/graphql"
