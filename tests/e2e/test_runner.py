@@ -166,3 +166,28 @@ async def test_heartbeats_keep_the_lease_of_a_long_quiet_command(
 
     assert "LEASE_EXPIRED" not in kinds_for(events, task["id"])
     assert done_log(server) == [("dev", task["id"], "python")]
+
+
+async def test_operator_cancelling_the_agents_work_stops_the_command_and_frees_the_task(
+    server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    stuck = await make_task(operator, title="Wrong way", description="#hang", tags=["python"])
+    runners.append(start_runner(server, "dev", token))
+    await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "PROGRESS"), 30)
+
+    released = await run(
+        operator,
+        'mutation { cancelAgentWork(name: "dev", reason: "try again") { id status } }',
+    )
+    assert released["cancelAgentWork"] == {"id": stuck["id"], "status": "READY"}
+    # Free again, the runner picks the task back up: its first command was stopped.
+    events = await asyncio.wait_for(
+        wait_for_events(server, lambda s: [e["kind"] for e in s].count("CLAIMED") == 2), 30
+    )
+
+    kinds = kinds_for(events, stuck["id"])
+    assert kinds.index("RELEASED") < len(kinds) - 1 - kinds[::-1].index("CLAIMED")
+    assert f"task #{stuck['id']}: released; terminating the command" in runners[0].log()
+    assert "command stopped; the task is no longer ours" in runners[0].log()
