@@ -9,6 +9,7 @@ from typing import Any
 from aerich import Command
 from tortoise import Tortoise
 
+from mission_control.migration_lock import migration_lock
 from mission_control.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,12 @@ async def migrate(settings: Settings) -> list[str]:
     command = Command(
         tortoise_config(settings.database_url), app="models", location=str(MIGRATIONS)
     )
-    try:
-        await command.init()
-        applied = await command.upgrade(run_in_transaction=True)
-    finally:
-        await command.aclose()
+    async with migration_lock(settings):
+        try:
+            await command.init()
+            applied = await command.upgrade(run_in_transaction=True)
+        finally:
+            await command.aclose()
     for name in applied:
         log.info("applied migration %s", name)
     return list(applied)

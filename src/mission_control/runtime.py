@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
 from mission_control.database import close_database, open_database
+from mission_control.leadership import Leadership, make_leadership
 from mission_control.services.approvals import expire_approvals
 from mission_control.services.auth import ensure_operator_token
+from mission_control.services.automation import follow, run_automation, trigger_filter
 from mission_control.services.claims import expire_leases
 from mission_control.services.context import Context
 from mission_control.services.journal import DatabaseEventStore
@@ -38,6 +40,7 @@ class Runtime:
     settings: Settings
     jobs: list[tuple[str, PeriodicJob]] = field(default_factory=list)
     hub: EventHub = field(init=False)
+    leadership: Leadership = field(init=False)
     ctx: Context = field(init=False)
     new_operator_token: str | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -47,15 +50,19 @@ class Runtime:
             DatabaseEventStore(), make_bus(self.settings), self.settings.subscriber_queue_size
         )
         self.ctx = Context(self.settings, publisher=self.hub)
+        self.leadership = make_leadership(self.settings)
         self.jobs.append(("expire leases", expire_leases))
         self.jobs.append(("expire approvals", expire_approvals))
         self.jobs.append(("route ready tasks", route_ready_tasks))
+        self.jobs.append(("automation rules", run_automation))
 
     async def start(self) -> None:
         await open_database(self.settings)
         await self.hub.start()
         self.new_operator_token = await ensure_operator_token(self.ctx)
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
+        events = self.hub.subscribe(None, trigger_filter())
+        self._tasks.append(asyncio.create_task(follow(self.ctx, events), name="automation"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -63,6 +70,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.leadership.release()
         await self.hub.stop()
         await close_database()
 
@@ -75,6 +83,9 @@ class Runtime:
                 log.exception("periodic job %r failed; it runs again next round", name)
 
     async def _periodic(self) -> None:
+        # Only the leader runs the jobs; the others ask again each round and take over when
+        # the leader's connection (and with it its advisory lock) goes away.
         while True:
             await asyncio.sleep(self.settings.sweep_interval_seconds)
-            await self.run_jobs_once()
+            if await self.leadership.refresh():
+                await self.run_jobs_once()

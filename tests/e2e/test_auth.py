@@ -102,6 +102,29 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         (VIEWER, OPERATOR),
     ),
     "claimNextTask": ("mutation { claimNextTask { outcome } }", {}, (VIEWER, OPERATOR)),
+    "addDependency": (
+        "mutation($held: Int!, $ready: Int!) { addDependency(taskId: $ready, dependsOn: $held)"
+        " { id } }",
+        {"held": "held", "ready": "ready"},
+        (VIEWER, DEV),
+    ),
+    "removeDependency": (
+        "mutation($held: Int!, $ready: Int!) "
+        "{ removeDependency(taskId: $ready, dependsOn: $held) { id } }",
+        {"held": "held", "ready": "ready"},
+        (VIEWER, DEV),
+    ),
+    "decomposeTask": (
+        "mutation($ready: Int!) { decomposeTask(id: $ready) { __typename } }",
+        {"ready": "ready"},
+        (VIEWER, DEV),
+    ),
+    "acceptDecomposition": (
+        'mutation($ready: Int!) { acceptDecomposition(id: $ready, subtasks: [{title: "a"}])'
+        " { __typename } }",
+        {"ready": "ready"},
+        (VIEWER, DEV),
+    ),
     "reportProgress": (
         "mutation($held: Int!) { reportProgress(id: $held, progress: 50) { id } }",
         {"held": "held"},
@@ -215,3 +238,14 @@ async def test_the_snapshot_sees_a_change_that_is_allowed(world: World) -> None:
     after = await snapshot(world)
     assert after != before
     assert [a["tokenBudget"] for a in after["agents"] if a["name"] == DEV] == [5]
+
+
+async def test_a_viewer_reads_the_board_agents_and_approvals(world: World) -> None:
+    viewer = http_client(world.server.graphql_url, world.tokens[VIEWER])
+    seen = await run(
+        viewer,
+        "{ me agents { name } approvals { id agent } autonomy { mode } task(id: 1) { id } }",
+    )
+    assert seen["me"] == "klein"
+    assert [a["name"] for a in seen["agents"]] == [DEV, OPS]
+    assert seen["approvals"] == [{"id": world.ids["approval"], "agent": OPS}]

@@ -72,6 +72,7 @@ def test_readme_has_exactly_two_setup_commands() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two fresh pip installs; slow on a loaded two-core machine
 def test_readme_commands_start_a_server_that_answers_and_run_the_tests(fresh_copy: Path) -> None:
     serve, test = setup_commands()
     port = free_port()

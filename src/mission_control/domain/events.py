@@ -34,6 +34,7 @@ class EventKind(StrEnum):
     AGENT_UPDATED = "agent_updated"
     AUTONOMY_CHANGED = "autonomy_changed"
     DEPENDENCY_ADDED = "dependency_added"
+    DEPENDENCY_REMOVED = "dependency_removed"
     DECOMPOSED = "decomposed"
 
 

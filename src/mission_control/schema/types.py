@@ -15,6 +15,7 @@ from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
 from mission_control.models import Agent as AgentRow
 from mission_control.models import Task as TaskRow
+from mission_control.services.dependencies import depends_on_ids
 from mission_control.services.queries import subtasks
 
 if TYPE_CHECKING:
@@ -51,6 +52,12 @@ class Task:
     @strawberry.field(description="The tasks whose parent this is.")
     async def subtasks(self) -> list[Task]:
         return [Task.from_row(row) for row in await subtasks(self.id)]
+
+    @strawberry.field(
+        description="Ids of the tasks this one waits for; it is not handed out until they are done."
+    )
+    async def depends_on(self) -> list[int]:
+        return await depends_on_ids(self.id)
 
     @classmethod
     def from_row(cls, row: TaskRow) -> Task:

@@ -18,6 +18,7 @@ from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
 from mission_control.services.context import Context
+from mission_control.services.dependencies import roll_up_progress, waiting_task_ids
 from mission_control.services.eligibility import claimable, skills_fit
 from mission_control.services.gates import pending_approval_of, pickup_gate, skipped_task_ids
 from mission_control.services.journal import Change, change
@@ -30,7 +31,7 @@ from mission_control.services.rows import (
     write_task,
 )
 
-CANDIDATE_PAGE = 50
+CANDIDATE_LIMIT = 200  # ready tasks one claim looks at before saying nothing fits
 CLAIM_ATTEMPTS = 8
 
 
@@ -86,26 +87,29 @@ async def _check_named_claim(
 async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncIterator[Task]:
     """Ready tasks for this agent, its own assignments first, each most urgent then oldest.
 
-    Rows locked by another claim in flight are skipped on PostgreSQL (SKIP LOCKED), so
-    concurrent agents do not queue behind each other.
+    Each is the first ready row that no claim in flight has locked (FOR UPDATE SKIP LOCKED on
+    PostgreSQL), locked alone: concurrent agents neither queue behind each other nor hide
+    ready tasks from each other. Tasks this agent may not take are passed over, up to a limit.
     """
     for assigned in (agent.id, None):
-        offset = 0
-        while True:
-            page = (
-                await Task.filter(status=TaskStatus.READY, assignee_id=assigned)
-                .annotate(rank=Coalesce("priority", rules.PRIORITY_MAX + 1))
+        passed: list[int] = []
+        while len(passed) < CANDIDATE_LIMIT:
+            query = Task.filter(status=TaskStatus.READY, assignee_id=assigned).exclude(
+                id__in=waiting_task_ids()
+            )
+            if passed:
+                query = query.exclude(id__in=passed)
+            found = (
+                await query.annotate(rank=Coalesce("priority", rules.PRIORITY_MAX + 1))
                 .order_by("rank", "created_at", "id")
-                .offset(offset)
-                .limit(CANDIDATE_PAGE)
+                .limit(1)
                 .select_for_update(skip_locked=True)
                 .using_db(conn)
             )
-            for task in page:
-                yield task
-            if len(page) < CANDIDATE_PAGE:
+            if not found:
                 break
-            offset += CANDIDATE_PAGE
+            yield found[0]
+            passed.append(found[0].id)
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,7 @@ async def report_progress(
             progress=value,
             note=note,
         )
+        await roll_up_progress(ch, task)
     return task
 
 

@@ -6,6 +6,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.routing import fits
 from mission_control.models import Agent, Task
+from mission_control.services.dependencies import open_dependencies
 from mission_control.services.routing import needs_of
 from mission_control.settings import Settings, load_settings
 
@@ -16,8 +17,8 @@ def skills_fit(task: Task, agent: Agent, settings: Settings | None = None) -> bo
 
 
 async def dependencies_done(task: Task, conn: BaseDBAsyncClient) -> bool:
-    """Every task this one depends on is done (dependencies fill this in)."""
-    return True
+    """Every task this one depends on is done: work is handed out in dependency order."""
+    return not await open_dependencies(task.id, conn)
 
 
 async def claimable(

@@ -12,6 +12,7 @@ from mission_control.domain.events import EventKind, kind_of
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Task
 from mission_control.services.context import Context
+from mission_control.services.dependencies import refuse_open_children, roll_up_progress
 from mission_control.services.journal import Change, change
 from mission_control.services.rows import (
     assignee_name,
@@ -62,6 +63,8 @@ async def apply_move(
         )
     before_status, before_holder = task.status, assignee_name(task)
     check_move(move, TaskFacts(task.status, before_holder), actor, reason=text)
+    if move is Move.APPROVE:
+        await refuse_open_children(task, ch.conn)
     changes = {"status": target, **_effects(ch, ctx, move, text)}
     if move is Move.CLAIM:
         if actor.role is not Role.AGENT:
@@ -70,6 +73,7 @@ async def apply_move(
     await write_task(ch, task, **changes)
     if "assignee" in changes:
         task.assignee = changes["assignee"]
+    shown = text if move in (Move.BLOCK, Move.RELEASE, Move.CANCEL, Move.REJECT) else None
     ch.record(
         kind or kind_of(move),
         actor.label,
@@ -77,9 +81,13 @@ async def apply_move(
         agent_name=assignee_name(task) or before_holder,
         from_status=before_status,
         to_status=target,
-        reason=text if move in (Move.BLOCK, Move.RELEASE, Move.CANCEL, Move.REJECT) else None,
-        **payload,
+        **{
+            "reason": shown,
+            **payload,  # an automatic move passes the rule that made it as its reason
+        },
     )
+    if task.parent_id is not None and move in (Move.APPROVE, Move.CANCEL):
+        await roll_up_progress(ch, task)
     return task
 
 

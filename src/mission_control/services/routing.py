@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from mission_control.domain.actors import Actor, Role
+from mission_control.domain.automation import AUTO_APPROVE_TAG
 from mission_control.domain.errors import Conflict
 from mission_control.domain.events import EventKind
 from mission_control.domain.routing import Candidate, best_agent, load_percent, required_skills
@@ -26,7 +27,9 @@ SWEEP_LIMIT = 200
 
 def control_tags(settings: Settings) -> frozenset[str]:
     """Tags that steer the workflow (like `trivial`) and are never skills."""
-    return frozenset(settings.auto_tags) | frozenset(settings.auto_approve_tags)
+    return (
+        frozenset(settings.auto_tags) | frozenset(settings.auto_approve_tags) | {AUTO_APPROVE_TAG}
+    )
 
 
 def needs_of(task: Task, settings: Settings) -> frozenset[str]:

@@ -1,0 +1,132 @@
+"""The automation scheduler: applies the rules of domain/automation.py to the board.
+
+It runs periodically (registered in the runtime's jobs) and at once after the Events that
+trigger a rule. Every decision is read from the database, never from memory, so a restart
+changes nothing and a rule fires once: after its move the task no longer matches it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+
+from mission_control.domain.actors import AUTOMATION
+from mission_control.domain.automation import (
+    AUTO_APPROVE_TAG,
+    AutoMove,
+    Blocker,
+    approval_due,
+    blockers_of,
+    unblock_due,
+)
+from mission_control.domain.errors import MissionControlError
+from mission_control.domain.events import EventFilter, EventKind, EventRecord
+from mission_control.domain.workflow import Move, TaskStatus
+from mission_control.models import Task
+from mission_control.services.context import Context
+from mission_control.services.dependencies import depends_on_ids
+from mission_control.services.journal import change
+from mission_control.services.moves import apply_move
+from mission_control.services.rows import load_task
+
+log = logging.getLogger(__name__)
+
+# Events after which a rule may have become due; the runtime runs the scheduler on them.
+# (APPROVED matters for the blocked → ready rule: the blocker just became done.)
+TRIGGERS = frozenset(
+    {
+        EventKind.SUBMITTED,
+        EventKind.APPROVED,
+        EventKind.BLOCKED,
+        EventKind.UPDATED,
+        EventKind.DEPENDENCY_ADDED,
+        EventKind.DEPENDENCY_REMOVED,
+    }
+)
+
+
+async def _decide(
+    ctx: Context, task: Task, conn: BaseDBAsyncClient | None = None
+) -> AutoMove | None:
+    """The automatic move this task is due for now, read fresh from its row."""
+    if task.status is TaskStatus.REVIEW:
+        return approval_due(
+            task.id,
+            task.status,
+            task.tags,
+            task.status_changed_at,
+            ctx.clock(),
+            delay=timedelta(seconds=ctx.settings.auto_approve_delay_seconds),
+            instant_tags=ctx.settings.auto_approve_tags,
+        )
+    if task.status is TaskStatus.BLOCKED:
+        wanted = blockers_of(task.id, task.block_reason, await depends_on_ids(task.id, conn))
+        rows = (
+            await Task.filter(id__in=wanted)
+            .using_db(conn)
+            .values_list("id", "status", "status_changed_at")
+            if wanted
+            else []
+        )
+        found = {int(row[0]): Blocker(TaskStatus(row[1]), row[2]) for row in rows}
+        missing = Blocker(TaskStatus.CANCELLED, task.status_changed_at)  # never becomes done
+        blockers = {number: found.get(number, missing) for number in wanted}
+        return unblock_due(task.id, task.status, task.status_changed_at, blockers)
+    return None
+
+
+async def _apply(ctx: Context, due: AutoMove) -> bool:
+    """Make one automatic move in its own change, re-checking it on the locked-in row."""
+    async with change(ctx) as ch:
+        task = await load_task(due.task_id, ch.conn)
+        again = await _decide(ctx, task, ch.conn)
+        if again is None or again.target is not due.target:
+            return False
+        expect = Move.APPROVE if due.target is TaskStatus.DONE else Move.UNBLOCK
+        await apply_move(ch, ctx, AUTOMATION, task, due.target, expect=expect, reason=due.reason)
+    return True
+
+
+def _candidates(ctx: Context) -> Q:
+    tags = {AUTO_APPROVE_TAG, *ctx.settings.auto_approve_tags}
+    tagged = Q(*(Q(tag_text__contains=f" {tag} ") for tag in tags), join_type=Q.OR)
+    return Q(Q(status=TaskStatus.REVIEW) & tagged) | Q(status=TaskStatus.BLOCKED)
+
+
+async def run_automation(ctx: Context) -> list[AutoMove]:
+    """Make every automatic move that is due now; returns the moves made.
+
+    A move the workflow refuses (a parent with open subtasks, a task changed meanwhile) is
+    logged and tried again next round.
+    """
+    made: list[AutoMove] = []
+    for task in await Task.filter(_candidates(ctx)).order_by("id"):
+        due = await _decide(ctx, task)
+        if due is None:
+            continue
+        try:
+            if await _apply(ctx, due):
+                made.append(due)
+        except MissionControlError as error:
+            log.info("automation skipped task #%s (%s): %s", due.task_id, due.reason, error)
+    return made
+
+
+async def follow(ctx: Context, events: AsyncIterator[EventRecord]) -> None:
+    """Run the rules at once after each triggering Event, so nobody waits for the next sweep."""
+    async for event in events:
+        if event.kind not in TRIGGERS:
+            continue
+        try:
+            await run_automation(ctx)
+        except Exception:
+            log.exception("automation after event #%s failed; the sweep retries it", event.id)
+
+
+def trigger_filter() -> EventFilter:
+    """The hub subscription `follow` needs."""
+    return EventFilter(kinds=TRIGGERS)
