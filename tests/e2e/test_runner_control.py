@@ -125,3 +125,36 @@ async def test_global_pause_means_no_new_claim_until_resumed(
     assert [c["taskId"] for c in claims] == [task["id"]]
     assert claims[0]["id"] > max(autonomy)
     assert done_log(server) == [("dev", task["id"], "python")]
+
+
+async def test_a_declined_pickup_leaves_the_runner_idle_and_asking_again(
+    manual_server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    server = manual_server
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    task = await make_task(operator, tags=["python"])
+    runners.append(start_runner(server, "dev", token))
+    await asyncio.wait_for(
+        wait_for_events(server, lambda s: s[-1]["kind"] == "APPROVAL_REQUESTED"), 30
+    )
+    [approval] = (await run(operator, "{ approvals { id } }"))["approvals"]
+
+    await run(
+        operator,
+        "mutation($id: Int!) { decideApproval(id: $id, approve: false) { status } }",
+        {"id": approval["id"]},
+    )
+    events = await asyncio.wait_for(
+        wait_for_events(server, lambda s: [e["kind"] for e in s].count("APPROVAL_REQUESTED") == 2),
+        30,
+    )
+
+    kinds = kinds_for_task(events, task["id"])
+    assert "APPROVAL_DECLINED" in kinds and "CLAIMED" not in kinds
+    assert "approval declined" in runners[0].log()
+    assert done_log(server) == []
+
+
+def kinds_for_task(events: list[dict], task_id: int) -> list[str]:
+    return [e["kind"] for e in events if e["taskId"] == task_id]

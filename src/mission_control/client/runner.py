@@ -112,7 +112,7 @@ class Runner:
             log.info(
                 "task #%s awaits the operator's approval (#%s)", claim.task.id, claim.approval_id
             )
-            if not await self.await_approval(claim.task.id):
+            if not await self.await_approval(claim.task.id, claim.approval_id):
                 return
         self._working = asyncio.create_task(self.work(claim.task), name=f"task-{claim.task.id}")
         self._working.add_done_callback(self._work_done)
@@ -135,8 +135,11 @@ class Runner:
         if answer.heartbeat.paused:
             log.info("paused by the operator: no new task until resumed")
 
-    async def await_approval(self, task_id: int) -> bool:
-        """Wait for the operator's decision on our claim of `task_id`; True when granted."""
+    async def await_approval(self, task_id: int, approval_id: int | None) -> bool:
+        """Wait for the operator's decision on our claim of `task_id`; True when granted.
+
+        The Event stream says it first; each heartbeat we also look, in case it was missed.
+        """
         decision = asyncio.get_running_loop().create_future()
         self._approvals[task_id] = decision
         try:
@@ -146,13 +149,20 @@ class Runner:
                     log.info("task #%s: %s", task_id, kind.value.lower().replace("_", " "))
                     return kind is EventKind.APPROVAL_GRANTED
                 await self.heartbeat()
-                holder = (
-                    await self.retry("check the task", lambda: self.ops.runner_task_holder(task_id))
-                ).task
-                if holder.status is TaskStatus.IN_PROGRESS and holder.assignee == self.config.name:
-                    return True
+                pending = await self.retry("list approvals", self.ops.runner_pending_approvals)
+                if approval_id in {approval.id for approval in pending.approvals}:
+                    continue
+                granted = await self.holds(task_id)
+                log.info("task #%s: approval %s", task_id, "granted" if granted else "not granted")
+                return granted
         finally:
             self._approvals.pop(task_id, None)
+
+    async def holds(self, task_id: int) -> bool:
+        """Whether the server says we hold `task_id` (it is in progress with us)."""
+        check = lambda: self.ops.runner_task_holder(task_id)  # noqa: E731
+        task = (await self.retry("check the task", check)).task
+        return task.status is TaskStatus.IN_PROGRESS and task.assignee == self.config.name
 
     async def work(self, task: RunnerClaimNextClaimNextTaskTask) -> None:
         """Run the command on `task`, then submit it for review or block it with the error."""

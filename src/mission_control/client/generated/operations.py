@@ -175,6 +175,14 @@ class RunnerHeartbeat(Result):
     heartbeat: RunnerHeartbeatHeartbeat
 
 
+class RunnerPendingApprovalsApprovals(Result):
+    id: int
+
+
+class RunnerPendingApprovals(Result):
+    approvals: list[RunnerPendingApprovalsApprovals]
+
+
 class CliCreateTaskCreateTask(Result):
     id: int
     title: str
@@ -530,6 +538,15 @@ mutation RunnerHeartbeat($status: AgentStatus, $tokenBudget: Int, $note: String)
 """
 
 
+RUNNER_PENDING_APPROVALS_DOCUMENT = """
+query RunnerPendingApprovals {
+  approvals(status: PENDING) {
+    id
+  }
+}
+"""
+
+
 CLI_CREATE_TASK_DOCUMENT = """
 mutation CliCreateTask($input: CreateTaskInput!) {
   createTask(input: $input) {
@@ -841,6 +858,10 @@ class Operations:
     async def runner_heartbeat(self, *, status: AgentStatus | None = None, token_budget: int | None = None, note: str | None = None) -> RunnerHeartbeat:
         data = await self._runner.execute(RUNNER_HEARTBEAT_DOCUMENT, "RunnerHeartbeat", _present({"status": status, "tokenBudget": token_budget, "note": note}))
         return RunnerHeartbeat.model_validate(data)
+
+    async def runner_pending_approvals(self) -> RunnerPendingApprovals:
+        data = await self._runner.execute(RUNNER_PENDING_APPROVALS_DOCUMENT, "RunnerPendingApprovals", {})
+        return RunnerPendingApprovals.model_validate(data)
 
     async def cli_create_task(self, input: dict[str, Any]) -> CliCreateTask:
         data = await self._runner.execute(CLI_CREATE_TASK_DOCUMENT, "CliCreateTask", {"input": input})
