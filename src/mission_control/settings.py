@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
 
+    # Client side (the CLI and the agent runner): which server to talk to, and as whom.
+    server_url: str | None = None
+    token: str | None = None
+
     _split_lists = field_validator(
         "auto_tags", "slack_operators", "auto_approve_tags", mode="before"
     )(_csv)

@@ -10,6 +10,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from mission_control.cli.agents import agent_app
+from mission_control.cli.client import Options
+from mission_control.cli.control import approvals_app, pause, resume
+from mission_control.cli.tasks import task_app
+from mission_control.cli.watch import watch
 from mission_control.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -19,6 +24,17 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+
+
+@app.callback()
+def client_options(
+    ctx: typer.Context,
+    server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
+    token: str | None = typer.Option(None, help="Your token (MC_TOKEN)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """Mission Control: a Kanban backend for autonomous agents and their operator."""
+    ctx.obj = Options(server=server, token=token, as_json=as_json)
 
 
 def settings_or_exit(**overrides: object) -> Settings:
@@ -91,6 +107,37 @@ def export_schema(
     sdl = build_schema(settings_or_exit()).as_str() + "\n"
     output.write_text(sdl)
     console.print(f"Wrote {output} ({len(sdl.splitlines())} lines).")
+
+
+@app.command()
+def codegen(
+    source: Path = typer.Option(Path("codegen"), help="Folder with schema.graphql + operations/."),
+    check: bool = typer.Option(False, help="Only check; exit 1 when the client is stale."),
+) -> None:
+    """Regenerate the typed client (src/mission_control/client/generated) from codegen/."""
+    from mission_control.client.codegen import GENERATED_PATH, CodegenError, generate_from
+
+    try:
+        code = generate_from(source)
+    except CodegenError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    if check:
+        if GENERATED_PATH.read_text() != code:
+            console.print(f"[red]{GENERATED_PATH} is stale: run `mission-control codegen`[/red]")
+            raise typer.Exit(1)
+        console.print("Generated client is up to date.")
+        return
+    GENERATED_PATH.write_text(code)
+    console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
+
+
+app.add_typer(agent_app, name="agent")
+app.add_typer(task_app, name="task")
+app.command("watch")(watch)
+app.add_typer(approvals_app, name="approvals")
+app.command("pause")(pause)
+app.command("resume")(resume)
 
 
 def main() -> None:

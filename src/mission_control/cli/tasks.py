@@ -1,0 +1,222 @@
+"""`mission-control task ...`: create, list, show and move tasks over the typed client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+
+from mission_control.cli.client import Connection, call, connect, emit_json, out
+from mission_control.client.generated.operations import TaskStatus
+
+task_app = typer.Typer(help="Create, list, show and move tasks.", no_args_is_help=True)
+
+TASK_ID = typer.Argument(..., help="The task's id.")
+
+
+def show_moved(conn: Connection, task: BaseModel, verb: str) -> None:
+    """One line for people ("Task #3 is now REVIEW"), or the task as JSON for scripts."""
+    if conn.as_json:
+        emit_json(task)
+        return
+    data: dict[str, Any] = task.model_dump()
+    holder = f" ({data['assignee']})" if data.get("assignee") else ""
+    out.print(f"Task #{data['id']} {verb}: [bold]{data['status']}[/bold]{holder}")
+
+
+@task_app.command("add")
+def add(
+    ctx: typer.Context,
+    title: str = typer.Argument(..., help="What needs doing."),
+    description: str = typer.Option("", "--description", "-d", help="Details."),
+    priority: int | None = typer.Option(None, "--priority", "-p", help="1 (urgent) to 5."),
+    tags: str = typer.Option(
+        "", "--tags", "-t", help="Comma-separated tags (skills), e.g. python."
+    ),
+) -> None:
+    """Create a task."""
+    conn = connect(ctx)
+    wanted = [tag.strip() for tag in tags.split(",") if tag.strip()]
+    payload = {"title": title, "description": description, "priority": priority, "tags": wanted}
+    task = call(lambda: conn.ops.cli_create_task(payload)).create_task
+    show_moved(conn, task, "created")
+
+
+@task_app.command("list")
+def list_tasks(
+    ctx: typer.Context,
+    status: list[TaskStatus] | None = typer.Option(
+        None, "--status", "-s", case_sensitive=False, help="Only these (repeatable)."
+    ),
+    assignee: str | None = typer.Option(None, help="Only tasks of this agent."),
+    tag: str | None = typer.Option(None, help="Only tasks with this tag."),
+    text: str | None = typer.Option(None, help="Only tasks whose title/description has this."),
+    limit: int = typer.Option(50, min=1, max=500, help="How many, newest first."),
+) -> None:
+    """List tasks, newest first."""
+    conn = connect(ctx)
+    where = {"status": status, "assignee": assignee, "tag": tag, "text": text}
+    where = {key: value for key, value in where.items() if value}
+    page = call(lambda: conn.ops.cli_list_tasks(where=where or None, first=limit)).tasks
+    if conn.as_json:
+        emit_json(page.nodes)
+        return
+    table = Table("id", "title", "status", "priority", "tags", "assignee", "progress")
+    for task in page.nodes:
+        table.add_row(
+            str(task.id),
+            task.title,
+            task.status.value,
+            "" if task.priority is None else str(task.priority),
+            ",".join(task.tags),
+            task.assignee or "",
+            f"{task.progress}%",
+        )
+    out.print(table)
+    out.print(f"{len(page.nodes)} of {page.total_count} task(s)")
+
+
+@task_app.command("show")
+def show(ctx: typer.Context, task_id: int = TASK_ID) -> None:
+    """Show one task and its history."""
+    conn = connect(ctx)
+    result = call(lambda: conn.ops.cli_show_task(task_id))
+    if conn.as_json:
+        emit_json(result)
+        return
+    task = result.task
+    out.print(f"[bold]#{task.id} {task.title}[/bold]  {task.status.value}  v{task.version}")
+    for label, value in (
+        ("description", task.description),
+        ("priority", task.priority),
+        ("tags", ",".join(task.tags)),
+        ("assignee", task.assignee),
+        ("progress", f"{task.progress}%"),
+        ("blocked because", task.block_reason),
+        ("result", task.result),
+        ("feedback", task.feedback),
+        ("lease until", task.lease_expires_at),
+    ):
+        if value not in (None, ""):
+            out.print(f"  {label}: {value}")
+    history = Table("event", "kind", "actor", "at", "move")
+    for event in result.task_history:
+        move = f"{event.from_status or ''} → {event.to_status}" if event.to_status else ""
+        history.add_row(
+            str(event.id), event.kind.value, event.actor, f"{event.created_at:%H:%M:%S}", move
+        )
+    out.print(history)
+
+
+@task_app.command("next")
+def claim_next(ctx: typer.Context) -> None:
+    """(Agent token) Claim the next task that fits you."""
+    conn = connect(ctx)
+    claim = call(conn.ops.runner_claim_next).claim_next_task
+    if conn.as_json:
+        emit_json(claim)
+        return
+    if claim.task is None:
+        out.print(f"{claim.outcome.value}: {claim.reason or 'nothing to claim'}")
+        return
+    out.print(f"{claim.outcome.value}: task #{claim.task.id} {claim.task.title}")
+
+
+@task_app.command("claim")
+def claim(ctx: typer.Context, task_id: int = TASK_ID) -> None:
+    """(Agent token) Claim this ready task."""
+    conn = connect(ctx)
+    show_moved(conn, call(lambda: conn.ops.cli_claim_task(task_id)).claim_task, "claimed")
+
+
+@task_app.command("progress")
+def progress(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    value: int = typer.Argument(..., help="0 to 100."),
+    note: str | None = typer.Option(None, help="What is happening."),
+) -> None:
+    """(Holder) Report how far the task is; renews the lease."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.runner_report_progress(task_id, value, note=note)).report_progress
+    if conn.as_json:
+        emit_json(task)
+        return
+    out.print(f"Task #{task.id} at {task.progress}%")
+
+
+@task_app.command("submit")
+def submit(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    result: str | None = typer.Option(None, help="What was done."),
+) -> None:
+    """(Holder) Hand the task in for review."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.runner_submit_for_review(task_id, result=result)).submit_for_review
+    show_moved(conn, task, "submitted")
+
+
+@task_app.command("block")
+def block(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    reason: str = typer.Option(..., help="Why it cannot go on."),
+) -> None:
+    """Block a task, with a reason."""
+    conn = connect(ctx)
+    show_moved(
+        conn, call(lambda: conn.ops.runner_block_task(task_id, reason)).block_task, "blocked"
+    )
+
+
+@task_app.command("unblock")
+def unblock(ctx: typer.Context, task_id: int = TASK_ID) -> None:
+    """Unblock a task."""
+    conn = connect(ctx)
+    show_moved(conn, call(lambda: conn.ops.cli_unblock_task(task_id)).unblock_task, "unblocked")
+
+
+@task_app.command("approve")
+def approve(ctx: typer.Context, task_id: int = TASK_ID) -> None:
+    """(Operator) Accept a task in review: it is done."""
+    conn = connect(ctx)
+    show_moved(conn, call(lambda: conn.ops.cli_approve_task(task_id)).approve_task, "approved")
+
+
+@task_app.command("reject")
+def reject(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    feedback: str = typer.Option(..., help="What to change."),
+) -> None:
+    """(Operator) Send a task in review back, with feedback."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.cli_reject_task(task_id, feedback)).reject_task
+    show_moved(conn, task, "rejected")
+
+
+@task_app.command("assign")
+def assign(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    agent: str | None = typer.Argument(None, help="The agent; leave out to unassign."),
+) -> None:
+    """(Operator) Suggest an agent for a task (or clear the suggestion)."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.cli_assign_task(task_id, agent=agent)).assign_task
+    show_moved(conn, task, "assigned" if agent else "unassigned")
+
+
+@task_app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    reason: str | None = typer.Option(None, help="Why."),
+) -> None:
+    """(Operator) Cancel a task; an agent working on it is told to stop."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.cli_cancel_task(task_id, reason=reason)).cancel_task
+    show_moved(conn, task, "cancelled")

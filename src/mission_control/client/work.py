@@ -1,0 +1,133 @@
+"""One piece of work: the agent's command run on a task, its progress lines, and its end."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+ProgressSink = Callable[[int, str | None], Awaitable[None]]
+
+_PROGRESS_LINE = re.compile(r"^PROGRESS\s+(\d{1,3})(?:\s+(.*))?$")
+
+
+@dataclass(frozen=True)
+class WorkOutcome:
+    """How the command ended: its exit code (None when stopped) and the tails of its output."""
+
+    exit_code: int | None
+    output_tail: str
+    error_tail: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exit_code == 0
+
+
+def parse_progress(line: str) -> tuple[int, str | None] | None:
+    """`PROGRESS 40 [note]` or a JSON line {"progress": 40, "note": "..."}; anything else: None."""
+    text = line.strip()
+    if match := _PROGRESS_LINE.match(text):
+        return min(int(match.group(1)), 100), match.group(2) or None
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        value = data.get("progress") if isinstance(data, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100:
+            note = data.get("note")
+            return value, note if isinstance(note, str) else None
+    return None
+
+
+def task_environment(task: dict[str, Any]) -> dict[str, str]:
+    """The task as MC_TASK_* variables, added to the runner's own environment."""
+    env = dict(os.environ)
+    env.update(
+        MC_TASK_ID=str(task["id"]),
+        MC_TASK_TITLE=str(task.get("title") or ""),
+        MC_TASK_DESCRIPTION=str(task.get("description") or ""),
+        MC_TASK_TAGS=",".join(task.get("tags") or []),
+        MC_TASK_PRIORITY="" if task.get("priority") is None else str(task["priority"]),
+        MC_TASK_JSON=json.dumps(task),
+    )
+    return env
+
+
+async def _pump(
+    stream: asyncio.StreamReader, tail: deque[str], on_line: Callable[[str], Awaitable[None]]
+) -> None:
+    while line := await stream.readline():
+        text = line.decode(errors="replace").rstrip("\n")
+        tail.append(text)
+        await on_line(text)
+
+
+async def _terminate(process: asyncio.subprocess.Process, grace: float) -> None:
+    """SIGTERM the command's whole process group, then SIGKILL it after `grace` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+            return
+        except TimeoutError:
+            continue
+
+
+async def run_command(
+    command: str,
+    task: dict[str, Any],
+    on_progress: ProgressSink,
+    stop: asyncio.Event,
+    *,
+    tail_lines: int = 20,
+    grace: float = 5.0,
+) -> WorkOutcome:
+    """Run `command` in a shell on `task`; report its progress; end it early when `stop` is set."""
+    process = await asyncio.create_subprocess_shell(
+        command,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=task_environment(task),
+        start_new_session=True,
+    )
+    assert process.stdin and process.stdout and process.stderr
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        process.stdin.write(json.dumps(task).encode() + b"\n")
+        await process.stdin.drain()
+        process.stdin.close()
+    out: deque[str] = deque(maxlen=tail_lines)
+    err: deque[str] = deque(maxlen=tail_lines)
+
+    async def progress_line(text: str) -> None:
+        if (parsed := parse_progress(text)) is not None:
+            await on_progress(*parsed)
+
+    async def ignore(_: str) -> None:
+        return None
+
+    readers = asyncio.gather(
+        _pump(process.stdout, out, progress_line), _pump(process.stderr, err, ignore)
+    )
+    stopped = asyncio.create_task(stop.wait())
+    finished = asyncio.create_task(process.wait())
+    await asyncio.wait({stopped, finished}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if not finished.done():
+        await _terminate(process, grace)
+        readers.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await readers
+        return WorkOutcome(None, "\n".join(out), "\n".join(err))
+    await readers
+    return WorkOutcome(process.returncode, "\n".join(out), "\n".join(err))

@@ -1,0 +1,92 @@
+"""Real runner processes (the installed `mission-control agent run`) and waiting on Events."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gql import GraphQLRequest
+
+from tests.support.graphql import ws_client
+from tests.support.server import ServerProcess
+
+WORK_SCRIPT = Path(__file__).with_name("work_script.py")
+MISSION_CONTROL = str(Path(sys.executable).with_name("mission-control"))
+
+EVENTS = """
+subscription($since: Int) {
+  events(since: $since) { id kind taskId agentName fromStatus toStatus payload }
+}
+"""
+
+
+def clean_environment() -> dict[str, str]:
+    """This process's environment without MC_* settings, so only the given options count."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MC_")}
+
+
+@dataclass
+class RunnerProcess:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def start_runner(
+    server: ServerProcess, name: str, token: str, *extra: str, interval: float = 0.5
+) -> RunnerProcess:
+    """`mission-control agent run` as a person would start it, logging to a file."""
+    command = f"{sys.executable} {WORK_SCRIPT} {server.workdir} {' '.join(extra)}"
+    log_path = server.workdir / f"runner-{name}.log"
+    env = clean_environment()
+    env["AGENT_NAME"] = name
+    options = ["--name", name, "--token", token, "--server", server.url, "--command", command]
+    process = subprocess.Popen(
+        [MISSION_CONTROL, "agent", "run", *options, "--interval", str(interval)],
+        env=env,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    return RunnerProcess(name, process, log_path)
+
+
+async def wait_for_events(
+    server: ServerProcess,
+    done: Callable[[list[dict[str, Any]]], bool],
+    since: int = 0,
+) -> list[dict[str, Any]]:
+    """Follow the Event log from `since` until `done(events so far)` holds; return them."""
+    seen: list[dict[str, Any]] = []
+    client = ws_client(server.ws_url, server.operator_token)
+    async with client as session:
+        request = GraphQLRequest(EVENTS, variable_values={"since": since})
+        async for result in session.subscribe(request):
+            seen.append(result["events"])
+            if done(seen):
+                return seen
+    return seen
+
+
+def done_log(server: ServerProcess) -> list[tuple[str, int, str]]:
+    path = server.workdir / "done.log"
+    if not path.exists():
+        return []
+    rows = [line.split(" ", 2) for line in path.read_text().splitlines()]
+    return [(agent, int(task_id), tags) for agent, task_id, tags in rows]
