@@ -23,11 +23,8 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def server(tmp_path: Path, sqlite_url: str) -> Iterator[ServerProcess]:
     """A fresh server on SQLite, in its own directory, stopped after the test."""
-    process = ServerProcess(workdir=tmp_path, database_url=sqlite_url).start()
-    try:
+    with ServerProcess(workdir=tmp_path, database_url=sqlite_url) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

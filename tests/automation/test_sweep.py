@@ -20,11 +20,8 @@ HISTORY = """query($id: Int!) { taskHistory(taskId: $id) { kind createdAt } }"""
 @pytest.fixture
 def quick_server(tmp_path: Path, sqlite_url: str) -> Iterator[ServerProcess]:
     env = {"MC_AUTO_APPROVE_DELAY_SECONDS": "2"}
-    process = ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env).start()
-    try:
+    with ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env) as process:
         yield process
-    finally:
-        process.stop()
 
 
 async def test_server_sweep_approves_auto_approve_work_once_the_delay_has_passed(

@@ -31,11 +31,8 @@ SNAPSHOT = """
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One server for every refusal here: each test compares the state around its own refusal."""
     workdir: Path = tmp_path_factory.mktemp("bad-input")
-    process = ServerProcess(workdir=workdir, database_url=f"sqlite://{workdir / 'mc.db'}").start()
-    try:
+    with ServerProcess(workdir=workdir, database_url=f"sqlite://{workdir / 'mc.db'}") as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.support.cli import mc, mc_json
 from tests.support.server import ServerProcess
-
-
-@pytest.fixture
-def manual_server(tmp_path: Path, sqlite_url: str) -> Iterator[ServerProcess]:
-    env = {"MC_AUTONOMY": "manual"}
-    process = ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env).start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 def add_task(server: ServerProcess, title: str, tag: str = "python") -> int:

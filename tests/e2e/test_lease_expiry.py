@@ -18,15 +18,12 @@ LEASE_SECONDS = 5  # the shortest lease the settings allow
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(
+    with ServerProcess(
         workdir=tmp_path,
         database_url=f"sqlite://{tmp_path / 'mc.db'}",
         env={"MC_LEASE_SECONDS": str(LEASE_SECONDS)},
-    ).start()
-    try:
+    ) as process:
         yield process
-    finally:
-        process.stop()
 
 
 async def test_a_claim_whose_lease_runs_out_goes_back_to_ready(server: ServerProcess) -> None:

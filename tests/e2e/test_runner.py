@@ -16,14 +16,6 @@ from tests.support.server import ServerProcess
 TASK = "query($id: Int!) { task(id: $id) { status assignee result blockReason progress } }"
 
 
-@pytest.fixture
-def runners() -> Iterator[list[RunnerProcess]]:
-    started: list[RunnerProcess] = []
-    yield started
-    for runner in started:
-        runner.stop()
-
-
 def kinds_for(events: list[dict], task_id: int) -> list[str]:
     return [e["kind"] for e in events if e["taskId"] == task_id]
 
@@ -68,11 +60,8 @@ async def test_a_failing_command_blocks_the_task_with_the_error_tail(
 @pytest.fixture
 def short_lease_server(tmp_path: Path, sqlite_url: str) -> Iterator[ServerProcess]:
     env = {"MC_LEASE_SECONDS": "5"}
-    process = ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env).start()
-    try:
+    with ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env) as process:
         yield process
-    finally:
-        process.stop()
 
 
 async def test_a_runner_killed_mid_task_loses_it_after_the_lease_and_another_finishes_it(

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import http_client, run
@@ -17,24 +13,6 @@ STATUS = "query($id: Int!) { task(id: $id) { status assignee } }"
 SET_AUTONOMY = (
     "mutation($p: Boolean, $m: AutonomyMode) { setAutonomy(paused: $p, mode: $m) { paused mode } }"
 )
-
-
-@pytest.fixture
-def runners() -> Iterator[list[RunnerProcess]]:
-    started: list[RunnerProcess] = []
-    yield started
-    for runner in started:
-        runner.stop()
-
-
-@pytest.fixture
-def manual_server(tmp_path: Path, sqlite_url: str) -> Iterator[ServerProcess]:
-    env = {"MC_AUTONOMY": "manual"}
-    process = ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env).start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 async def test_two_runners_with_different_skills_each_do_only_their_kind_of_task_once(

@@ -37,11 +37,8 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def slack_server(tmp_path: Path, sqlite_url: str, fake_slack: FakeSlack) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path, sqlite_url, env=slack_env(fake_slack)).start()
-    try:
+    with ServerProcess(tmp_path, sqlite_url, env=slack_env(fake_slack)) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture

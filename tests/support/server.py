@@ -82,6 +82,12 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"server did not answer in {timeout}s:\n{self.log_path.read_text()}")
 
+    def __enter__(self) -> ServerProcess:
+        return self if self.process else self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

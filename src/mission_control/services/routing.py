@@ -11,14 +11,13 @@ import dataclasses
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.automation import AUTO_APPROVE_TAG
 from mission_control.domain.errors import Conflict
-from mission_control.domain.events import EventKind
 from mission_control.domain.routing import Candidate, best_agent, load_percent, required_skills
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Task
 from mission_control.services.context import Context
 from mission_control.services.journal import Change, change
 from mission_control.services.roster import candidates, is_offline
-from mission_control.services.rows import assignee_name, load_agent, load_task, write_task
+from mission_control.services.rows import assignee_name, load_task, reassign
 from mission_control.settings import Settings
 
 ROUTER = Actor(Role.SYSTEM, "router")
@@ -43,18 +42,7 @@ def needs_of(task: Task, settings: Settings) -> frozenset[str]:
 
 
 async def _assign(ch: Change, task: Task, chosen: str | None, why: str) -> None:
-    agent = await load_agent(chosen, ch.conn) if chosen else None
-    previous = assignee_name(task)
-    await write_task(ch, task, assignee=agent)
-    task.assignee = agent
-    ch.record(
-        EventKind.ASSIGNED,
-        ROUTER.label,
-        task_id=task.id,
-        agent_name=chosen,
-        previous=previous,
-        reason=why,
-    )
+    await reassign(ch, task, chosen, ROUTER.label, why)
 
 
 async def route_task(

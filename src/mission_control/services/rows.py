@@ -7,6 +7,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.errors import Conflict, NotFound
+from mission_control.domain.events import EventKind
 from mission_control.models import Agent, Task
 from mission_control.services.journal import Change
 
@@ -70,3 +71,21 @@ async def write_task(ch: Change, task: Task, **changes: Any) -> Task:
     if "assignee" in changes:
         task.assignee_id = changes["assignee"].id if changes["assignee"] else None
     return task
+
+
+async def reassign(
+    ch: Change, task: Task, agent_name: str | None, actor_label: str, reason: str | None
+) -> None:
+    """Point a task at an agent (or at nobody) and record who decided it and why."""
+    agent = await load_agent(agent_name, ch.conn) if agent_name else None
+    previous = assignee_name(task)
+    await write_task(ch, task, assignee=agent)
+    task.assignee = agent
+    ch.record(
+        EventKind.ASSIGNED,
+        actor_label,
+        task_id=task.id,
+        agent_name=agent_name,
+        previous=previous,
+        reason=reason,
+    )

@@ -21,8 +21,8 @@ from mission_control.services.routing import route_task
 from mission_control.services.rows import (
     assignee_name,
     check_version,
-    load_agent,
     load_task,
+    reassign,
     write_task,
 )
 
@@ -165,16 +165,5 @@ async def assign_task(
                 f"cancel that claim before reassigning it.",
                 task_id=task.id,
             )
-        agent = await load_agent(agent_name, ch.conn) if agent_name else None
-        previous = assignee_name(task)
-        await write_task(ch, task, assignee=agent)
-        task.assignee = agent
-        ch.record(
-            EventKind.ASSIGNED,
-            actor.label,
-            task_id=task.id,
-            agent_name=agent_name,
-            previous=previous,
-            reason=reason,
-        )
+        await reassign(ch, task, agent_name, actor.label, reason)
     return task
