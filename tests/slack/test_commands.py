@@ -27,7 +27,7 @@ async def test_an_operator_adds_a_task_with_priority_and_tags_from_slack(
     task = (await run(slack_operator, TASK, {"id": task_id}))["task"]
     assert task["title"] == "Renew the TLS certificate"
     assert task["priority"] == 1 and task["tags"] == ["ops", "security"]
-    assert reply.startswith(f"Created <{slack_server.url}/?task={task_id}|#{task_id} Renew the TLS")
+    assert reply.startswith(f"Created <{slack_server.url}/task/{task_id}|#{task_id} Renew the TLS")
 
 
 async def test_list_and_show_answer_anyone_with_the_board_s_tasks(

@@ -44,7 +44,7 @@ async def test_a_task_s_changes_are_posted_in_one_thread_under_its_first_message
     assert all(reply.body["thread_ts"] == root.answer["ts"] for reply in replies)
     assert [reply.body["reply_broadcast"] for reply in replies] == [False, True]
     first = root.body["blocks"][0]["text"]["text"]
-    assert f"<{slack_server.url}/?task={task['id']}|#{task['id']} Ship &lt;the&gt; report>" in first
+    assert f"<{slack_server.url}/task/{task['id']}|#{task['id']} Ship &lt;the&gt; report>" in first
     facts = replies[-1].body["blocks"][1]["text"]["text"]
     assert "*Status:* blocked" in facts and "*Reason:* waiting on the API key" in facts
 

@@ -136,3 +136,28 @@ async def test_viewer_reads_a_task_but_gets_no_controls(user: User, board_runtim
     await user.should_not_see(marker="edit-save")
     await user.should_not_see(marker="block")
     await user.should_not_see(marker="assign")
+
+
+async def test_operator_previews_edits_and_accepts_a_decomposition(
+    user: User, board_runtime: Runtime
+) -> None:
+    draft = tasks.TaskDraft("Ship v2", "Steps:\n1. Write the notes\n2. Tag the release", 2)
+    task = await tasks.create_task(board_runtime.ctx, OPERATOR, draft)
+    await open_task(user, task.id)
+    user.find(marker="decompose").click()
+    await user.should_see(marker="decompose-dialog", retries=WAIT)
+    assert await queries.subtasks(task.id) == [], "the preview writes nothing"
+    user.find(marker="subtask-0").clear().type("Write the release notes")
+    user.find(marker="decompose-accept").click()
+    await user.should_see("Created 2 subtasks", retries=WAIT)
+    children = await queries.subtasks(task.id)
+    assert [child.title for child in children] == ["Write the release notes", "Tag the release"]
+
+
+async def test_a_task_without_a_list_is_not_decomposed(user: User, board_runtime: Runtime) -> None:
+    task = await add_task(board_runtime, "Plain")
+    await open_task(user, task.id)
+    user.find(marker="decompose").click()
+    await user.should_see("has no checklist, numbered or bulleted lines", retries=WAIT)
+    await user.should_not_see(marker="decompose-dialog")
+    assert await queries.subtasks(task.id) == []

@@ -53,7 +53,7 @@ class Message:
 def task_link(task_id: int, title: str, base_url: str) -> str:
     """The task's title as a link to it on the board."""
     safe = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"<{base_url}/?task={task_id}|#{task_id} {safe}>"
+    return f"<{base_url}/task/{task_id}|#{task_id} {safe}>"
 
 
 def _facts(event: EventRecord, task: Task | None) -> list[str]:

@@ -18,6 +18,7 @@ from mission_control.runtime import Runtime
 from mission_control.services import moves, queries, tasks
 from mission_control.services.rows import assignee_name
 from mission_control.ui.cards import age_of
+from mission_control.ui.decompose import open_decomposition
 from mission_control.ui.live import LiveFeed
 from mission_control.ui.session import Session, header, open_session, to_login
 
@@ -147,6 +148,9 @@ class TaskDetail:
                 return await tasks.assign_task(ctx, actor, task_id, name, reason="from the board")
 
             ui.button("Reassign", on_click=lambda: self.act(assign, "Reassigned")).mark("assign")
+        ui.button(
+            "Decompose", on_click=lambda: open_decomposition(self.session, task_id, self.redraw)
+        ).props("outline").mark("decompose")
 
     def subtasks(self, children: list[Task]) -> None:
         ui.label(f"Subtasks ({len(children)})").classes("font-bold mt-4")
