@@ -84,10 +84,10 @@ async def test_pause_and_resume_an_agent(user: User, board_runtime: Runtime) -> 
     await open_agents(user)
     user.find("Pause").click()
     await user.should_see("⏸ paused", retries=WAIT)
-    assert (await agents.get_agent("dev")).paused
+    assert (await agents.get_agent("dev", board_runtime.ctx)).paused
     user.find("Resume").click()
     await user.should_not_see("⏸ paused", retries=WAIT)
-    assert not (await agents.get_agent("dev")).paused
+    assert not (await agents.get_agent("dev", board_runtime.ctx)).paused
 
 
 async def test_cancel_puts_the_agents_task_back_in_ready(

@@ -17,13 +17,12 @@ from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.auth import issue_token
 from mission_control.services.claims import require_agent
-from mission_control.services.context import Context, utcnow
+from mission_control.services.context import Context
 from mission_control.services.journal import change
 from mission_control.services.moves import apply_move
 from mission_control.services.roster import held_counts, last_seen, taken_counts
 from mission_control.services.rows import load_agent, write_task
 from mission_control.services.tasks import require_operator
-from mission_control.settings import load_settings
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -59,10 +58,9 @@ async def register_agent(
     return agent, token
 
 
-async def _present(agents: list[Agent], ctx: Context | None) -> list[Agent]:
+async def _present(agents: list[Agent], ctx: Context) -> list[Agent]:
     """Fill in what is computed on read: the shown status (offline after silence) and load."""
-    settings = ctx.settings if ctx else load_settings()
-    now = ctx.clock() if ctx else utcnow()
+    settings, now = ctx.settings, ctx.clock()
     held = await held_counts()
     taken = await taken_counts()
     waiting = {
@@ -84,12 +82,12 @@ async def _present(agents: list[Agent], ctx: Context | None) -> list[Agent]:
     return agents
 
 
-async def list_agents(ctx: Context | None = None) -> list[Agent]:
+async def list_agents(ctx: Context) -> list[Agent]:
     """Every agent by name, with its status as the board shows it (offline when silent)."""
     return await _present(list(await Agent.all().order_by("name")), ctx)
 
 
-async def get_agent(name: str, ctx: Context | None = None) -> Agent:
+async def get_agent(name: str, ctx: Context) -> Agent:
     """One agent by name, or NOT_FOUND."""
     (agent,) = await _present([await load_agent(clean_agent_name(name))], ctx)
     return agent

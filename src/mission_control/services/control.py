@@ -27,13 +27,11 @@ class Autonomy:
     mode: AutonomyMode
 
 
-async def get_autonomy(
-    ctx: Context | None = None, conn: BaseDBAsyncClient | None = None
-) -> Autonomy:
+async def get_autonomy(ctx: Context, conn: BaseDBAsyncClient | None = None) -> Autonomy:
     """The current switches; the mode falls back to the configured default when never set."""
     row = await Control.filter(key=KEY).using_db(conn).first()
     stored = row.value if row is not None and isinstance(row.value, dict) else {}
-    default = ctx.settings.autonomy if ctx else AutonomyMode.AUTO
+    default = ctx.settings.autonomy
     mode = stored.get("mode")
     return Autonomy(
         paused=bool(stored.get("paused", False)),

@@ -8,12 +8,12 @@ from mission_control.domain.routing import fits
 from mission_control.models import Agent, Task
 from mission_control.services.dependencies import open_dependencies
 from mission_control.services.routing import needs_of
-from mission_control.settings import Settings, load_settings
+from mission_control.settings import Settings
 
 
-def skills_fit(task: Task, agent: Agent, settings: Settings | None = None) -> bool:
+def skills_fit(task: Task, agent: Agent, settings: Settings) -> bool:
     """The agent has every skill the task needs (its skill tags and keyword-map skills)."""
-    return fits(agent.skills or (), needs_of(task, settings or load_settings()))
+    return fits(agent.skills or (), needs_of(task, settings))
 
 
 async def dependencies_done(task: Task, conn: BaseDBAsyncClient) -> bool:
@@ -21,8 +21,6 @@ async def dependencies_done(task: Task, conn: BaseDBAsyncClient) -> bool:
     return not await open_dependencies(task.id, conn)
 
 
-async def claimable(
-    task: Task, agent: Agent, conn: BaseDBAsyncClient, settings: Settings | None = None
-) -> bool:
+async def claimable(task: Task, agent: Agent, conn: BaseDBAsyncClient, settings: Settings) -> bool:
     """All of the per-task checks, cheapest first."""
     return skills_fit(task, agent, settings) and await dependencies_done(task, conn)

@@ -140,10 +140,11 @@ async def get_task(task_id: int) -> Task:
 
 
 async def task_history(task_id: int, limit: int = 200) -> list[EventRecord]:
-    """A task's Events, oldest first."""
+    """A task's latest Events (up to `limit`), oldest first."""
     await load_task(task_id)
-    rows = await Event.filter(task_id=task_id).order_by("id").limit(limit)
-    return [to_record(row) for row in rows]
+    # The newest `limit` Events, oldest first: a long-running task keeps its recent history.
+    rows = await Event.filter(task_id=task_id).order_by("-id").limit(limit)
+    return [to_record(row) for row in reversed(rows)]
 
 
 async def events_after(after: int, limit: int = 200) -> list[EventRecord]:

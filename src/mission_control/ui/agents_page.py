@@ -160,7 +160,9 @@ class ActivityView:
                 name, target = self.reassigning, (other.value or "").strip()
 
                 async def act(actor: Actor) -> object:
-                    await agents.get_agent(target)  # refuse an unknown name before releasing
+                    await agents.get_agent(
+                        target, self.ctx
+                    )  # refuse an unknown name before releasing
                     task = await agents.cancel_agent_work(
                         self.ctx, actor, name, f"reassigned to {target}"
                     )
