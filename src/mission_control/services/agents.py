@@ -18,10 +18,10 @@ from mission_control.models import Agent, Approval, Task
 from mission_control.services.auth import issue_token
 from mission_control.services.claims import require_agent
 from mission_control.services.context import Context
-from mission_control.services.journal import change
+from mission_control.services.journal import Change, change
 from mission_control.services.moves import apply_move
 from mission_control.services.roster import held_counts, last_seen, taken_counts
-from mission_control.services.rows import load_agent, write_task
+from mission_control.services.rows import load_agent, reassign, write_task
 from mission_control.services.tasks import require_operator
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -168,17 +168,36 @@ async def cancel_agent_work(
     require_operator(actor, "cancel an agent's work")
     text = rules.clean_reason(reason) or "cancelled by the operator"
     async with change(ctx) as ch:
-        agent = await load_agent(clean_agent_name(name), ch.conn)
-        task = await (
-            Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent.id)
-            .using_db(ch.conn)
-            .prefetch_related("assignee")
-            .order_by("id")
-            .first()
-        )
-        if task is None:
-            return None
-        await apply_move(ch, ctx, actor, task, TaskStatus.READY, text=text, expect=Move.RELEASE)
+        return await _release_work_of(ch, ctx, actor, name, text)
+
+
+async def reassign_agent_work(ctx: Context, actor: Actor, name: str, target: str) -> Task | None:
+    """Move an agent's current task to another agent in one change: released, then assigned.
+    None when the first agent held nothing."""
+    require_operator(actor, "reassign an agent's work")
+    target = clean_agent_name(target)
+    async with change(ctx) as ch:
+        await load_agent(target, ch.conn)  # an unknown target refuses before anything moves
+        task = await _release_work_of(ch, ctx, actor, name, f"reassigned to {target}")
+        if task is not None:
+            await reassign(ch, task, target, actor.label, f"taken from {name}")
+    return task
+
+
+async def _release_work_of(
+    ch: Change, ctx: Context, actor: Actor, name: str, reason: str
+) -> Task | None:
+    agent = await load_agent(clean_agent_name(name), ch.conn)
+    task = await (
+        Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent.id)
+        .using_db(ch.conn)
+        .prefetch_related("assignee")
+        .order_by("id")
+        .first()
+    )
+    if task is None:
+        return None
+    await apply_move(ch, ctx, actor, task, TaskStatus.READY, text=reason, expect=Move.RELEASE)
     return task
 
 

@@ -13,7 +13,7 @@ from mission_control.domain.actors import Actor
 from mission_control.domain.events import EventRecord
 from mission_control.models import Agent, Approval, Task
 from mission_control.runtime import Runtime
-from mission_control.services import agents, approvals, control, tasks
+from mission_control.services import agents, approvals, control
 from mission_control.settings import AutonomyMode
 from mission_control.ui.agent_cards import AgentAction, AgentCard
 from mission_control.ui.cards import age_of
@@ -160,17 +160,7 @@ class ActivityView:
                 name, target = self.reassigning, (other.value or "").strip()
 
                 async def act(actor: Actor) -> object:
-                    await agents.get_agent(
-                        target, self.ctx
-                    )  # refuse an unknown name before releasing
-                    task = await agents.cancel_agent_work(
-                        self.ctx, actor, name, f"reassigned to {target}"
-                    )
-                    if task is None:
-                        return None
-                    return await tasks.assign_task(
-                        self.ctx, actor, task.id, target, reason=f"taken from {name}"
-                    )
+                    return await agents.reassign_agent_work(self.ctx, actor, name, target)
 
                 self.dialog.close()
                 await self.act(act, f"Reassigned to {target}")
