@@ -15,14 +15,14 @@ from mission_control.domain.decomposition import (
 )
 from mission_control.domain.errors import InvalidTransition
 from mission_control.domain.events import EventKind
-from mission_control.domain.workflow import TERMINAL_STATUSES, TaskStatus
+from mission_control.domain.workflow import TERMINAL_STATUSES
 from mission_control.models import Task
 from mission_control.services.context import Context
 from mission_control.services.dependencies import link
 from mission_control.services.journal import Change, change
 from mission_control.services.llm_decomposer import LlmDecomposer
 from mission_control.services.rows import load_task, write_task
-from mission_control.services.tasks import require_operator, triage_if_complete
+from mission_control.services.tasks import TaskDraft, insert_task, require_operator
 from mission_control.settings import Settings
 
 
@@ -67,29 +67,8 @@ async def _write(
     """The subtasks, their dependencies and the parent's Event, all in the open change."""
     created: list[Task] = []
     for item in proposal:
-        child = await Task.create(
-            title=item.title,
-            description=item.description,
-            priority=item.priority,
-            tag_text=Task.tag_text_of(list(item.tags)),
-            parent_id=parent.id,
-            created_at=ch.now,
-            updated_at=ch.now,
-            status_changed_at=ch.now,
-            using_db=ch.conn,
-        )
-        child.assignee = None
-        ch.record(
-            EventKind.CREATED,
-            actor.label,
-            task_id=child.id,
-            to_status=TaskStatus.INTAKE,
-            title=child.title,
-            priority=child.priority,
-            tags=list(item.tags),
-            parent_id=parent.id,
-        )
-        await triage_if_complete(ch, child)
+        draft = TaskDraft(item.title, item.description, item.priority, item.tags, parent.id)
+        child = await insert_task(ch, actor, draft)
         created.append(child)
     for child, item in zip(created, proposal, strict=True):
         for index in item.depends_on:

@@ -79,6 +79,38 @@ async def triage_if_complete(ch: Change, task: Task, ctx: Context | None = None)
             await route_task(ch, ctx, task)
 
 
+async def insert_task(
+    ch: Change, actor: Actor, draft: TaskDraft, ctx: Context | None = None
+) -> Task:
+    """Write an already validated task and its CREATED Event into the open change; a complete
+    one moves on to ready (and is routed when `ctx` is given)."""
+    tags = list(draft.tags)
+    task = await Task.create(
+        title=draft.title,
+        description=draft.description,
+        priority=draft.priority,
+        tag_text=Task.tag_text_of(tags),
+        parent_id=draft.parent_id,
+        created_at=ch.now,
+        updated_at=ch.now,
+        status_changed_at=ch.now,
+        using_db=ch.conn,
+    )
+    task.assignee = None
+    ch.record(
+        EventKind.CREATED,
+        actor.label,
+        task_id=task.id,
+        to_status=TaskStatus.INTAKE,
+        title=draft.title,
+        priority=draft.priority,
+        tags=tags,
+        parent_id=draft.parent_id,
+    )
+    await triage_if_complete(ch, task, ctx)
+    return task
+
+
 async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> Task:
     """Add a task to intake; it is ready at once when it is complete (operator only)."""
     require_operator(actor, "create tasks")
@@ -89,29 +121,9 @@ async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> Task:
     async with change(ctx) as ch:
         if draft.parent_id is not None:
             await load_task(draft.parent_id, ch.conn)
-        task = await Task.create(
-            title=title,
-            description=description,
-            priority=priority,
-            tag_text=Task.tag_text_of(tags),
-            parent_id=draft.parent_id,
-            created_at=ch.now,
-            updated_at=ch.now,
-            status_changed_at=ch.now,
-            using_db=ch.conn,
+        task = await insert_task(
+            ch, actor, TaskDraft(title, description, priority, tags, draft.parent_id), ctx
         )
-        task.assignee = None
-        ch.record(
-            EventKind.CREATED,
-            actor.label,
-            task_id=task.id,
-            to_status=TaskStatus.INTAKE,
-            title=title,
-            priority=priority,
-            tags=tags,
-            parent_id=draft.parent_id,
-        )
-        await triage_if_complete(ch, task, ctx)
     return task
 
 
