@@ -1,5 +1,7 @@
 """Claims per second when many agents drain a backlog at once, against one agent alone.
 
+Each claim is followed by its submit for review (a WIP limit of 1 allows one task at a time).
+
     .venv/bin/python -m bench.claim_throughput [--tasks N] [--agents N] [--database postgres]
 
 Runs the real services in one process on a fresh database (a temporary SQLite file, or a
@@ -27,6 +29,7 @@ from mission_control.domain.agents import ClaimOutcome
 from mission_control.services.agents import register_agent
 from mission_control.services.claims import claim_next
 from mission_control.services.context import Context
+from mission_control.services.moves import submit_for_review
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
 
@@ -58,8 +61,11 @@ async def backlog(ctx: Context, count: int, label: str) -> None:
 
 
 async def drain(ctx: Context, name: str) -> int:
-    claimed = 0
-    while (await claim_next(ctx, agent_actor(name))).outcome is ClaimOutcome.CLAIMED:
+    """Claim and hand to review until nothing is left, as an agent with a WIP limit of 1 does."""
+    agent, claimed = agent_actor(name), 0
+    while (claim := await claim_next(ctx, agent)).outcome is ClaimOutcome.CLAIMED:
+        assert claim.task is not None
+        await submit_for_review(ctx, agent, claim.task.id)
         claimed += 1
     return claimed
 
@@ -78,7 +84,7 @@ async def main(tasks: int, agents: int, kind: str) -> None:
             ctx = Context(settings)
             names = [f"bench-{n:03d}" for n in range(agents)]
             for name in names:
-                await register_agent(ctx, OPERATOR, name, wip_limit=100)
+                await register_agent(ctx, OPERATOR, name)
 
             await backlog(ctx, tasks, "baseline")
             alone, alone_seconds = await timed_drain(ctx, names[:1])
