@@ -63,22 +63,25 @@ def click(fake: FakeSlack, message: Call, action_id: str, user_id: str) -> str:
     return click_body(payload)
 
 
-async def in_review(server: ServerProcess, operator: Client, fake: FakeSlack) -> dict[str, Any]:
+async def in_review(
+    server: ServerProcess, operator: Client, fake: FakeSlack
+) -> tuple[dict[str, Any], Call]:
+    """A task submitted for review, and the "Review requested" message Slack received for it."""
     agent = http_client(server.graphql_url, await make_agent(operator, "dev"))
     task = await make_task(operator, title="Fix the login bug")
     claimed = await run(agent, CLAIM)
     assert claimed["claimNextTask"]["outcome"] == "CLAIMED"
     await run(agent, SUBMIT, {"id": task["id"]})
     await wait(fake, lambda f: message_starting(f, "Review requested") is not None)
-    return task
+    message = message_starting(fake, "Review requested")
+    assert message is not None
+    return task, message
 
 
 async def test_approve_on_a_review_message_finishes_the_task_and_shows_who_decided(
     slack_server: ServerProcess, slack_operator: Client, fake_slack: FakeSlack
 ) -> None:
-    task = await in_review(slack_server, slack_operator, fake_slack)
-    message = message_starting(fake_slack, "Review requested")
-    assert message is not None
+    task, message = await in_review(slack_server, slack_operator, fake_slack)
 
     body = click(fake_slack, message, "review_approve", OPERATOR_ID)
     response = await post(slack_server.url, "/slack/interactions", body)
@@ -95,9 +98,7 @@ async def test_approve_on_a_review_message_finishes_the_task_and_shows_who_decid
 async def test_reject_on_a_review_message_sends_the_task_back_with_feedback(
     slack_server: ServerProcess, slack_operator: Client, fake_slack: FakeSlack
 ) -> None:
-    task = await in_review(slack_server, slack_operator, fake_slack)
-    message = message_starting(fake_slack, "Review requested")
-    assert message is not None
+    task, message = await in_review(slack_server, slack_operator, fake_slack)
 
     body = click(fake_slack, message, "review_reject", OPERATOR_ID)
     await post(slack_server.url, "/slack/interactions", body)
@@ -112,9 +113,7 @@ async def test_reject_on_a_review_message_sends_the_task_back_with_feedback(
 async def test_a_viewer_s_click_is_refused_privately_and_the_buttons_stay(
     slack_server: ServerProcess, slack_operator: Client, fake_slack: FakeSlack
 ) -> None:
-    await in_review(slack_server, slack_operator, fake_slack)
-    message = message_starting(fake_slack, "Review requested")
-    assert message is not None
+    _, message = await in_review(slack_server, slack_operator, fake_slack)
     before = await snapshot(slack_operator)
 
     body = click(fake_slack, message, "review_approve", VIEWER_ID)
@@ -131,9 +130,7 @@ async def test_a_viewer_s_click_is_refused_privately_and_the_buttons_stay(
 async def test_forged_and_stale_clicks_are_refused_and_change_nothing(
     slack_server: ServerProcess, slack_operator: Client, fake_slack: FakeSlack
 ) -> None:
-    await in_review(slack_server, slack_operator, fake_slack)
-    message = message_starting(fake_slack, "Review requested")
-    assert message is not None
+    _, message = await in_review(slack_server, slack_operator, fake_slack)
     before = await snapshot(slack_operator)
     body = click(fake_slack, message, "review_approve", OPERATOR_ID)
 
