@@ -3,16 +3,20 @@
 from mission_control.models.agents import Agent, Approval, Credential
 from mission_control.models.control import Control
 from mission_control.models.events import Event
+from mission_control.models.security import BoardSession, LoginCode, SlackSeen
 from mission_control.models.slack import SlackOutbox, SlackThread
 from mission_control.models.tasks import Task, TaskDependency
 
 __all__ = [
     "Agent",
     "Approval",
+    "BoardSession",
     "Control",
     "Credential",
     "Event",
+    "LoginCode",
     "SlackOutbox",
+    "SlackSeen",
     "SlackThread",
     "Task",
     "TaskDependency",

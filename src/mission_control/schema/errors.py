@@ -20,7 +20,12 @@ log = logging.getLogger(__name__)
 BAD_QUERY = "BAD_QUERY"
 INTERNAL = "INTERNAL"
 # Errors that are answers to a bad request, not faults of the server.
-_REFUSALS = (MissionControlError, InvalidOperationTypeError, CannotGetOperationTypeError)
+_REFUSALS = (
+    MissionControlError,
+    InvalidOperationTypeError,
+    CannotGetOperationTypeError,
+    GraphQLError,
+)
 
 
 def _camel(name: str) -> str:
@@ -37,6 +42,9 @@ def coded(error: GraphQLError) -> GraphQLError:
         code, message = str(original.code), original.message
         extra = {_camel(key): value for key, value in original.details.items() if value is not None}
     elif original is None:
+        code, message, extra = BAD_QUERY, error.message, {}
+    elif isinstance(original, GraphQLError):
+        # A variable that does not coerce to its type (e.g. "abc" for Int!): the client's.
         code, message, extra = BAD_QUERY, error.message, {}
     elif isinstance(original, InvalidOperationTypeError | CannotGetOperationTypeError):
         code, message, extra = BAD_QUERY, _operation_refused(original), {}

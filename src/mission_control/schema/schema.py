@@ -7,6 +7,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import automation, mutations, queries, subscriptions
+from mission_control.resolvers import tokens as token_resolvers
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
 
@@ -27,6 +28,9 @@ class Query:
         resolver=agent_resolvers.list_approvals, description="Pickup requests (pending by default)."
     )
     autonomy = strawberry.field(resolver=agent_resolvers.autonomy)
+    tokens = strawberry.field(
+        resolver=token_resolvers.list_tokens, description="Tokens (operator only); no secrets."
+    )
 
 
 @strawberry.type
@@ -66,6 +70,18 @@ class Mutation:
     )
     issue_viewer_token = strawberry.mutation(
         resolver=agent_resolvers.issue_viewer_token, description="A read-only token, shown once."
+    )
+    issue_token = strawberry.mutation(
+        resolver=token_resolvers.issue_token,
+        description="A named operator or viewer token for a person, shown once.",
+    )
+    revoke_token = strawberry.mutation(
+        resolver=token_resolvers.revoke_token,
+        description="Refuse a token from now on; its connections and board sessions end.",
+    )
+    rotate_token = strawberry.mutation(
+        resolver=token_resolvers.rotate_token,
+        description="Revoke a token and issue its replacement, shown once.",
     )
     add_dependency = strawberry.mutation(
         resolver=automation.add_dependency,

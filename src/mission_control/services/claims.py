@@ -35,9 +35,9 @@ CANDIDATE_LIMIT = 200  # ready tasks one claim looks at before saying nothing fi
 CLAIM_ATTEMPTS = 8
 
 
-def require_agent(actor: Actor) -> None:
+def require_agent(actor: Actor, doing: str = "claim tasks") -> None:
     if actor.role is not Role.AGENT:
-        raise Forbidden("Only an agent can claim tasks; sign in with an agent token.")
+        raise Forbidden(f"Only an agent can {doing}; sign in with an agent token.")
 
 
 async def claim_task(
