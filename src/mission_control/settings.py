@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     ws_init_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
     max_subscriptions_per_connection: Annotated[int, Field(ge=1)] = 20
     max_connections_per_token: Annotated[int, Field(ge=1)] = 20
-    max_query_cost: Annotated[int, Field(ge=100)] = 20_000
+    max_query_cost: Annotated[int, Field(ge=100)] = 100_000
     max_response_bytes: Annotated[int, Field(ge=65_536)] = 8_388_608
     secure_cookies: bool = False
     session_hours: Annotated[float, Field(gt=0)] = 24 * 7

@@ -176,6 +176,13 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         (VIEWER, OPS, DEV),
     ),
     "issueViewerToken": ('mutation { issueViewerToken(name: "eve") }', {}, (VIEWER, DEV)),
+    "issueToken": (
+        'mutation { issueToken(name: "eve", role: OPERATOR) { token } }',
+        {},
+        (VIEWER, OPS, DEV),
+    ),
+    "revokeToken": ("mutation { revokeToken(id: 1) { id } }", {}, (VIEWER, OPS, DEV)),
+    "rotateToken": ("mutation { rotateToken(id: 1) { token } }", {}, (VIEWER, OPS, DEV)),
 }
 
 CASES = [

@@ -8,6 +8,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import automation, mutations, queries, subscriptions
 from mission_control.resolvers import tokens as token_resolvers
+from mission_control.schema.cost import QueryCost
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
 
@@ -122,5 +123,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            # Last: it runs validation with the rules the limiters above added, then the budget.
+            lambda: QueryCost(max_cost=settings.max_query_cost),
         ],
     )
