@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from mission_control.api import BodySizeLimit, GraphQLEndpoint
+from mission_control.edges import health_report
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
 from mission_control.slack import mount_slack
@@ -44,7 +45,8 @@ def build_app(settings: Settings) -> FastAPI:
     limited = BodySizeLimit(graphql, settings.max_body_bytes)
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "lastEventId": runtime.hub.cursor})
+        """Liveness for anyone; the event cursor only for a caller with a valid token."""
+        return JSONResponse(await health_report(runtime, request))
 
     app.router.routes.extend(
         [

@@ -225,3 +225,20 @@ def _status_for(data: Any) -> int | None:
 def _sentence(reason: str) -> str:
     reason = reason.strip()
     return reason if reason.endswith((".", "?", "!")) else reason + "."
+
+
+async def health_report(runtime: Any, request: Request) -> dict[str, Any]:
+    """`{"status": "ok"}` to anonymous callers; with a valid bearer token also the Event
+    cursor (how far this process has read), which tells an attacker nothing useful for free."""
+    from mission_control.domain.errors import MissionControlError
+    from mission_control.services.auth import authenticate
+
+    report: dict[str, Any] = {"status": "ok"}
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        try:
+            await authenticate(runtime.ctx, token.strip())
+        except MissionControlError:
+            return report
+        report["lastEventId"] = runtime.hub.cursor
+    return report

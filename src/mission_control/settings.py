@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     @field_validator("operator_token")
     @classmethod
     def _strong_operator_token(cls, value: str | None) -> str | None:
-        return check_token_strength(value) if value is not None else None
+        return check_token_strength(value) if value and value.strip() else None
 
     @field_validator("database_url")
     @classmethod

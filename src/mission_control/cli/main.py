@@ -14,6 +14,7 @@ from mission_control.cli.agents import agent_app
 from mission_control.cli.client import Options
 from mission_control.cli.control import approvals_app, pause, resume
 from mission_control.cli.tasks import task_app
+from mission_control.cli.tokens import token_app
 from mission_control.cli.watch import watch
 from mission_control.settings import Settings, SettingsError, load_settings
 
@@ -146,6 +147,7 @@ def codegen(
 
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
+app.add_typer(token_app, name="token")
 app.command("watch")(watch)
 app.add_typer(approvals_app, name="approvals")
 app.command("pause")(pause)
