@@ -95,7 +95,12 @@ async def issue_person_token(
     async with change(ctx) as ch:
         token = await issue_token(ctx, role, name, None, ch.conn, expires_at)
         ch.record(EventKind.TOKEN_ISSUED, actor.label, token_name=name, role=str(role))
-    row = await Credential.filter(revoked_at=None, name=name, role=role).order_by("-id").first()
+    row = (
+        await Credential.filter(revoked_at=None, name=name, role=role)
+        .order_by("-id")
+        .prefetch_related("agent")
+        .first()
+    )
     assert row is not None
     return _info(row), token
 
@@ -164,5 +169,9 @@ async def rotate_token(ctx: Context, actor: Actor, token_id: int) -> tuple[Token
             role=str(row.role),
             rotated=True,
         )
-    fresh = await Credential.filter(revoked_at=None, name=row.name, role=row.role).order_by("-id")
+    fresh = (
+        await Credential.filter(revoked_at=None, name=row.name, role=row.role)
+        .order_by("-id")
+        .prefetch_related("agent")
+    )
     return _info(fresh[0]), token
