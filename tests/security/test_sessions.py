@@ -81,8 +81,6 @@ async def test_the_printed_login_link_carries_a_one_time_code_and_no_secret_is_l
     assert first.status_code == 303 and "mc_session" in first.cookies
     assert second.status_code == 200 and "mc_session" not in second.cookies  # used up
     assert scripted.status_code == 303
-    logged = "\n".join(
-        line for line in server.log_path.read_text().splitlines() if '"GET ' in line
-    )
+    logged = "\n".join(line for line in server.log_path.read_text().splitlines() if '"GET ' in line)
     assert "GET /login?code=***" in logged and "GET /login?token=***" in logged
     assert token not in logged and code not in logged
