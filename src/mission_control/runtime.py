@@ -18,10 +18,10 @@ from mission_control.services.approvals import expire_approvals
 from mission_control.services.auth import ensure_operator_token
 from mission_control.services.automation import follow, run_automation, trigger_filter
 from mission_control.services.claims import expire_leases
-from mission_control.services.context import Context
-from mission_control.services.journal import DatabaseEventStore
 from mission_control.services.routing import route_ready_tasks
 from mission_control.settings import Settings
+from mission_control.store.context import Context
+from mission_control.store.journal import DatabaseEventStore
 
 log = logging.getLogger(__name__)
 

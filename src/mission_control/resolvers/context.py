@@ -13,7 +13,7 @@ from mission_control.bus import EventHub
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Forbidden
 from mission_control.services.auth import authenticate
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 
 
 @dataclass

@@ -16,11 +16,11 @@ from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
 from mission_control.models import Agent as AgentRow
 from mission_control.models import Task as TaskRow
 from mission_control.services.dependencies import depends_on_ids
-from mission_control.services.queries import subtasks
+from mission_control.store.queries import subtasks
 
 if TYPE_CHECKING:
-    from mission_control.services.queries import Column as ColumnData
-    from mission_control.services.queries import TaskPage
+    from mission_control.store.queries import Column as ColumnData
+    from mission_control.store.queries import TaskPage
 
 TaskStatus = strawberry.enum(DomainTaskStatus, name="TaskStatus")
 EventKind = strawberry.enum(DomainEventKind, name="EventKind")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mission_control.adapters.llm_decomposer import LlmDecomposer
 from mission_control.domain.actors import Actor
 from mission_control.domain.decomposition import (
     Decomposer,
@@ -15,15 +16,15 @@ from mission_control.domain.decomposition import (
 )
 from mission_control.domain.errors import InvalidTransition
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import TERMINAL_STATUSES
 from mission_control.models import Task
-from mission_control.services.context import Context
 from mission_control.services.dependencies import link
-from mission_control.services.journal import Change, change
-from mission_control.services.llm_decomposer import LlmDecomposer
-from mission_control.services.rows import load_task, write_task
-from mission_control.services.tasks import TaskDraft, insert_task, require_operator
+from mission_control.services.tasks import TaskDraft, insert_task
 from mission_control.settings import Settings
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import load_task, write_task
 
 
 class OutlineDecomposer:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.agents import ApprovalStatus
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
-from mission_control.services.context import Context
 from mission_control.services.control import get_autonomy
-from mission_control.services.roster import below_budget
-from mission_control.settings import AutonomyMode
+from mission_control.store.context import Context
+from mission_control.store.roster import below_budget
 
 
 @dataclass(frozen=True)

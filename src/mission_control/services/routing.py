@@ -14,11 +14,11 @@ from mission_control.domain.errors import Conflict
 from mission_control.domain.routing import Candidate, best_agent, load_percent, required_skills
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Task
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
-from mission_control.services.roster import candidates, is_offline
-from mission_control.services.rows import assignee_name, load_task, reassign
 from mission_control.settings import Settings
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.roster import candidates, is_offline
+from mission_control.store.tasks import assignee_name, load_task, reassign
 
 ROUTER = Actor(Role.SYSTEM, "router")
 SWEEP_LIMIT = 200

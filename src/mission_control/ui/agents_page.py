@@ -10,11 +10,11 @@ from nicegui import ui
 from starlette.responses import RedirectResponse
 
 from mission_control.domain.actors import Actor
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.events import EventRecord
 from mission_control.models import Agent, Approval, Task
 from mission_control.runtime import Runtime
 from mission_control.services import agents, approvals, control
-from mission_control.settings import AutonomyMode
 from mission_control.ui.agent_cards import AgentAction, AgentCard
 from mission_control.ui.cards import age_of
 from mission_control.ui.live import LiveFeed
