@@ -12,6 +12,7 @@ from mission_control.domain.agents import AgentStatus, ApprovalStatus
 from mission_control.domain.errors import Conflict, ValidationFailed
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_agent, require_operator
+from mission_control.domain.pickup import last_seen
 from mission_control.domain.presence import effective_status
 from mission_control.domain.routing import load_percent
 from mission_control.domain.workflow import Move, TaskStatus
@@ -20,7 +21,7 @@ from mission_control.services.auth import issue_token
 from mission_control.services.moves import apply_move
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
-from mission_control.store.roster import held_counts, last_seen, taken_counts
+from mission_control.store.roster import held_counts, taken_counts
 from mission_control.store.tasks import load_agent, reassign, write_task
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -19,9 +19,14 @@ from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
 from mission_control.services.dependencies import roll_up_progress, waiting_task_ids
-from mission_control.services.eligibility import claimable, skills_fit
-from mission_control.services.gates import pending_approval_of, pickup_gate, skipped_task_ids
 from mission_control.services.moves import apply_move
+from mission_control.services.pickup import (
+    claimable,
+    pending_approval_of,
+    pickup_gate,
+    skills_fit,
+    skipped_task_ids,
+)
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
@@ -73,7 +78,7 @@ async def _check_named_claim(
         raise Forbidden(
             f"Task #{task.id} needs skills agent {agent.name} does not have.", task_id=task.id
         )
-    if task.status is TaskStatus.READY and gate.needs_approval(task):
+    if task.status is TaskStatus.READY and gate.needs_approval(task.tags):
         raise Forbidden(
             "Autonomy is manual: ask with claimNextTask, which requests the operator's approval.",
             task_id=task.id,
@@ -149,7 +154,7 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
         if task.id in skipped or not await claimable(task, agent, ch.conn, ctx.settings):
             continue
         task.assignee = agent if task.assignee_id == agent.id else None
-        if gate.needs_approval(task):
+        if gate.needs_approval(task.tags):
             approval = await request_approval(ch, ctx, agent, task)
             return NextClaim(
                 ClaimOutcome.AWAITING_APPROVAL, task=task, approval=approval, reason=WAITING
