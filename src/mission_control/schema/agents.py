@@ -15,9 +15,12 @@ from mission_control.models import Task as TaskRow
 from mission_control.schema.types import Task
 from mission_control.services.control import Autonomy as AutonomyData
 
-AutonomyMode = strawberry.enum(SettingsAutonomyMode, name="AutonomyMode")
-ApprovalStatus = strawberry.enum(DomainApprovalStatus, name="ApprovalStatus")
-ActivityType = strawberry.enum(DomainActivityType, name="ActivityType")
+strawberry.enum(SettingsAutonomyMode, name="AutonomyMode")
+AutonomyMode = SettingsAutonomyMode
+strawberry.enum(DomainApprovalStatus, name="ApprovalStatus")
+ApprovalStatus = DomainApprovalStatus
+strawberry.enum(DomainActivityType, name="ActivityType")
+ActivityType = DomainActivityType
 
 
 @strawberry.type(description="The operator's board-wide switches.")

@@ -111,7 +111,9 @@ class ActivityView:
                 if self.session.can_write:
                     approval_id = approval.id
 
-                    def decide(approve: bool, approval_id: int = approval_id) -> Callable:
+                    def decide(
+                        approve: bool, approval_id: int = approval_id
+                    ) -> Callable[[], Awaitable[None]]:
                         async def act(actor: Actor) -> object:
                             return await approvals.decide_approval(
                                 self.ctx, actor, approval_id, approve

@@ -37,7 +37,7 @@ def matches(task: Task, query: queries.TaskQuery) -> bool:
 @dataclass
 class ColumnView:
     status: TaskStatus
-    count: ui.label
+    count: ui.badge
     cards: ui.column
     more: ui.button
     ids: list[int] = field(default_factory=list)

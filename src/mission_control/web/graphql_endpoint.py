@@ -33,7 +33,7 @@ class GraphQLEndpoint(GraphQL[GraphQLContext, None]):
             services=self.runtime.ctx, hub=self.runtime.hub, request=request, response=response
         )
 
-    async def on_ws_connect(self, context: GraphQLContext) -> dict[str, object] | None:  # type: ignore[override]
+    async def on_ws_connect(self, context: GraphQLContext) -> dict[str, object] | None:
         try:
             actor = await context.actor()
         except MissionControlError as error:
