@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mission_control.adapters.llm_decomposer import LlmDecomposer
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
 from mission_control.database import close_database, open_database
@@ -60,7 +61,7 @@ class Runtime:
         self.hub = EventHub(
             DatabaseEventStore(), make_bus(self.settings), self.settings.subscriber_queue_size
         )
-        self.ctx = Context(self.settings, publisher=self.hub)
+        self.ctx = Context(self.settings, publisher=self.hub, llm_decomposer=LlmDecomposer)
         self.leadership = make_leadership(self.settings)
         self.jobs.append(("expire leases", expire_leases))
         self.jobs.append(("expire approvals", expire_approvals))
