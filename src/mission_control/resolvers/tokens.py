@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from mission_control.domain.actors import Role
 from mission_control.resolvers.context import Info, caller
-from mission_control.schema.tokens import IssuedToken, Role, TokenInfo
+from mission_control.schema.tokens import IssuedToken, TokenInfo
 from mission_control.services import tokens
 
 

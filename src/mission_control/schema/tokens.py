@@ -9,7 +9,8 @@ import strawberry
 from mission_control.domain.actors import Role as DomainRole
 from mission_control.services.tokens import TokenInfo as TokenData
 
-Role = strawberry.enum(DomainRole, name="Role")
+strawberry.enum(DomainRole, name="Role")
+Role = DomainRole
 
 
 @strawberry.type(description="A token as the operator sees it: who, what role, when; no secret.")

@@ -11,7 +11,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from mission_control.domain.actors import OPERATOR, Actor, Role
 from mission_control.domain.errors import Unauthenticated
 from mission_control.models import Credential
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 
 TOKEN_BYTES = 24
 LAST_USED_GRANULARITY = timedelta(seconds=60)

@@ -18,7 +18,7 @@ from mission_control.domain.actors import Actor
 from mission_control.domain.errors import Unauthenticated
 from mission_control.models import BoardSession, LoginCode
 from mission_control.services.auth import authenticate_hash, hash_token
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 
 LOGIN_CODE_MINUTES = 10
 SESSION_COOKIE = "mc_session"

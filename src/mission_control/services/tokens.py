@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Conflict, NotFound, ValidationFailed
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_operator
 from mission_control.models import BoardSession, Credential
 from mission_control.services.auth import issue_token
-from mission_control.services.context import Context
-from mission_control.services.journal import change
-from mission_control.services.tasks import require_operator
+from mission_control.store.context import Context
+from mission_control.store.journal import change
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.@-]{0,63}$")
 MAX_EXPIRY = timedelta(days=3650)

@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from mission_control.models import SlackSeen
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 
 # Slack refuses timestamps older than five minutes; keep keys a little longer than that.
 WINDOW = timedelta(minutes=10)
