@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from gql import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from tests.support.databases import database_url
@@ -67,7 +67,7 @@ class World:
     server: ServerProcess
     operator: Client
     names: list[str]
-    clients: list[Client]
+    tokens: list[str]
     token_ids: list[int]
     task_ids: list[int]
     paused: bool = False
@@ -84,7 +84,7 @@ _ids = itertools.count()
 async def new_world(server: ServerProcess, operator: Client) -> World:
     await run(operator, "mutation { setAutonomy(paused: false, mode: AUTO) { paused } }")
     round_ = next(_ids)
-    names, clients = [], []
+    names, tokens = [], []
     for n, wip in enumerate(WIP):
         name = f"a{round_}x{n}"
         token = (
@@ -96,9 +96,9 @@ async def new_world(server: ServerProcess, operator: Client) -> World:
             )
         )["registerAgent"]["token"]
         names.append(name)
-        clients.append(http_client(server.graphql_url, token))
-    tokens = (await run(operator, "{ tokens { id name } }"))["tokens"]
-    token_ids = [next(t["id"] for t in tokens if t["name"] == name) for name in names]
+        tokens.append(token)
+    listed = (await run(operator, "{ tokens { id name } }"))["tokens"]
+    token_ids = [next(t["id"] for t in listed if t["name"] == name) for name in names]
     task_ids = [(await make_task(operator, title=f"r{round_} t{n}"))["id"] for n in range(TASKS)]
     # A dependency chain on part of the tasks: t1 waits for t0, t3 for t2.
     for waiting, first in ((1, 0), (3, 2)):
@@ -108,7 +108,7 @@ async def new_world(server: ServerProcess, operator: Client) -> World:
             {"t": task_ids[waiting], "d": task_ids[first]},
         )
     since = await _last_event_id(operator)
-    return World(server, operator, names, clients, token_ids, task_ids, since=since)
+    return World(server, operator, names, tokens, token_ids, task_ids, since=since)
 
 
 async def _last_event_id(operator: Client) -> int:
@@ -126,7 +126,8 @@ async def _last_event_id(operator: Client) -> int:
 
 async def agent_act(world: World, move: tuple[Any, ...]) -> None:
     kind, who = move[0], move[1]
-    name, client = world.names[who], world.clients[who]
+    name = world.names[who]
+    client = http_client(world.server.graphql_url, world.tokens[who])  # one per call: concurrent
     task_id = world.task_ids[move[2]] if len(move) > 2 else None
     blocked_by = (
         "paused"
@@ -283,6 +284,7 @@ async def test_random_interleavings_keep_the_pickup_rule(property_server: Server
         deadline=None,
         derandomize=bool(os.environ.get("CI")),
         database=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: each example is a server run
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     @given(steps=st.lists(step, min_size=4, max_size=14))
