@@ -297,3 +297,44 @@ async def test_an_agent_token_is_refused_on_the_board_too(
     ):
         assert answer.status == 200  # the login page again, no session
         assert "mc_session" not in answer.cookies
+
+
+@pytest.mark.postgres
+async def test_a_lost_database_is_unavailable_with_a_retry_hint_not_internal(
+    tmp_path: Path,
+) -> None:
+    import asyncpg
+
+    from tests.support.databases import POSTGRES_SERVER, postgres_database
+
+    async with postgres_database() as url:
+        name = url.rsplit("/", 1)[1]
+        with ServerProcess(workdir=tmp_path, database_url=url) as server:
+            operator = http_client(server.graphql_url, server.operator_token)
+            await make_task(operator)
+            admin = await asyncpg.connect(f"{POSTGRES_SERVER}/test")
+            try:
+                await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    name,
+                )
+                status, answer = await post(
+                    server, json.dumps({"query": "{ tasks { nodes { id } } }"}).encode()
+                )
+                assert status == 503, answer
+                error = answer["errors"][0]
+                assert error["extensions"]["code"] == "UNAVAILABLE"
+                assert error["extensions"]["retryAfterSeconds"] > 0
+            finally:
+                await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+                await admin.close()
+            # Once the database is back, the same request is answered.
+            for _ in range(20):
+                status, answer = await post(
+                    server, json.dumps({"query": "{ tasks { nodes { id } } }"}).encode()
+                )
+                if status == 200:
+                    break
+            assert status == 200 and answer["data"]["tasks"]["nodes"], answer

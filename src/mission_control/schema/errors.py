@@ -13,7 +13,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult
 
-from mission_control.domain.errors import MissionControlError
+from mission_control.domain.errors import RETRY_AFTER_SECONDS, MissionControlError, is_disconnect
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,11 @@ def coded(error: GraphQLError) -> GraphQLError:
         extra = {_camel(key): value for key, value in original.details.items() if value is not None}
     elif original is None:
         code, message, extra = BAD_QUERY, error.message, {}
+    elif is_disconnect(original):
+        log.warning("database unavailable in %s: %s", error.path, original)
+        code = "UNAVAILABLE"
+        message = "The database is unavailable for a moment; retry shortly."
+        extra = {"retryAfterSeconds": RETRY_AFTER_SECONDS}
     elif isinstance(original, GraphQLError):
         # A variable that does not coerce to its type (e.g. "abc" for Int!): the client's.
         code, message, extra = BAD_QUERY, error.message, {}

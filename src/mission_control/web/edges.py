@@ -23,11 +23,11 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from mission_control.domain.errors import RETRY_AFTER_SECONDS, is_disconnect
+
 log = logging.getLogger(__name__)
 
 BAD_REQUEST = "BAD_REQUEST"
-RETRY_AFTER_SECONDS = 2
-_DISCONNECTS = (ConnectionError, OSError)
 
 
 def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
@@ -77,32 +77,6 @@ def check_text(data: Any) -> None:
 
 class _Invalid(Exception):
     """Text that is valid JSON but not storable: VALIDATION, 400."""
-
-
-def is_disconnect(error: BaseException) -> bool:
-    """A database connection that went away (PostgreSQL restarted, network cut)."""
-    names = {type(e).__name__ for e in _chain(error)}
-    return bool(
-        names
-        & {
-            "ConnectionDoesNotExistError",
-            "InterfaceError",
-            "ConnectionResetError",
-            "ConnectionRefusedError",
-            "CannotConnectNowError",
-            "AdminShutdownError",
-            "OperationalError",
-        }
-    )
-
-
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
 
 
 class HardenedHTTP:
