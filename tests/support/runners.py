@@ -13,6 +13,7 @@ from typing import Any
 from gql import GraphQLRequest
 
 from tests.support.graphql import ws_client
+from tests.support.processes import track
 from tests.support.server import ServerProcess
 
 WORK_SCRIPT = Path(__file__).with_name("work_script.py")
@@ -64,6 +65,7 @@ def start_runner(
         stdout=log_path.open("ab"),
         stderr=subprocess.STDOUT,
     )
+    track(process)
     return RunnerProcess(name, process, log_path)
 
 

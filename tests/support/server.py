@@ -12,6 +12,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.processes import track
+
 OPERATOR_TOKEN = "mco_test_operator_token"
 
 
@@ -68,6 +70,7 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        track(self.process)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
