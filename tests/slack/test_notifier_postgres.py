@@ -21,6 +21,8 @@ from tests.support.server import ServerProcess
 
 pytest.importorskip("mission_control.leadership", reason="needs the pg branch's leadership")
 
+pytestmark = pytest.mark.postgres
+
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
 BLOCK = 'mutation($id: Int!) { blockTask(id: $id, reason: "needs a decision") { status } }'
 
