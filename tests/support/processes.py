@@ -93,12 +93,26 @@ def read(pid: int) -> ProcessInfo | None:
     )
 
 
-def _marked(pid: int, mark: str) -> bool:
+def _has(pid: int, variable: str, value: str) -> bool:
+    """Whether `pid` was started with `variable=value` in its environment."""
     try:
         environ = (PROC / str(pid) / "environ").read_bytes()
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return False
-    return f"{RUN_MARK}={mark}".encode() in environ.split(b"\0")
+    return f"{variable}={value}".encode() in environ.split(b"\0")
+
+
+def _marked(pid: int, mark: str) -> bool:
+    return _has(pid, RUN_MARK, mark)
+
+
+def carrying(variable: str, value: str) -> list[ProcessInfo]:
+    """Living processes started with `variable=value` (and so all they started in turn)."""
+    return [
+        info
+        for info in all_processes().values()
+        if info.alive and info.pid != os.getpid() and _has(info.pid, variable, value)
+    ]
 
 
 def all_processes() -> dict[int, ProcessInfo]:
