@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from gql import Client
 
-from tests.support import processes
+from tests.support import forkserver, processes
 from tests.support.graphql import http_client
 from tests.support.server import ServerProcess
 
@@ -28,6 +28,7 @@ def no_process_survives() -> Iterator[None]:
     """
     mark = processes.mark_this_run()
     yield
+    forkserver.stop()
     deadline = time.monotonic() + SURVIVOR_GRACE_SECONDS
     while (left := processes.survivors(mark)) and time.monotonic() < deadline:
         time.sleep(0.1)

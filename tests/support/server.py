@@ -12,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support import forkserver
 from tests.support.processes import track
 
 OPERATOR_TOKEN = "mco_test_operator_token"
@@ -32,7 +33,7 @@ class ServerProcess:
     database_url: str
     port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | forkserver.ForkedProcess | None = None
     operator_token: str = OPERATOR_TOKEN
 
     @property
@@ -65,15 +66,20 @@ class ServerProcess:
         return env
 
     def start(self, timeout: float = START_TIMEOUT) -> ServerProcess:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mission_control", "serve"],
-            cwd=self.workdir,
-            env=self.environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        track(self.process)
+        if forkserver.enabled():
+            self.process = forkserver.spawn(
+                ["serve"], self.workdir, self.environment(), self.log_path
+            )
+        else:
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "mission_control", "serve"],
+                    cwd=self.workdir,
+                    env=self.environment(),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            track(self.process)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
