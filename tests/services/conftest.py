@@ -16,8 +16,8 @@ import pytest
 from tortoise import Tortoise
 
 from mission_control.database import close_database, migrate, tortoise_config
-from mission_control.services.context import Context
 from mission_control.settings import Settings
+from mission_control.store.context import Context
 from tests.support.databases import forget_cached_queries
 
 LEASE_SECONDS = 60

@@ -18,7 +18,7 @@ from mission_control.services.agents import (
     register_agent,
 )
 from mission_control.services.claims import claim_next
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 from tests.services.conftest import OFFLINE_AFTER_SECONDS, Clock
 from tests.services.events import event_count, last_of
 from tests.support.factories import add_agent, add_task

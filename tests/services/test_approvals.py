@@ -6,15 +6,15 @@ import pytest
 
 from mission_control.domain.actors import OPERATOR
 from mission_control.domain.agents import ApprovalStatus, ClaimOutcome
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.errors import Conflict, Forbidden
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.services.approvals import decide_approval, expire_approvals, list_approvals
 from mission_control.services.claims import claim_next, claim_task
-from mission_control.services.context import Context
 from mission_control.services.control import set_autonomy
-from mission_control.settings import AutonomyMode
+from mission_control.store.context import Context
 from tests.services.conftest import APPROVAL_TIMEOUT_SECONDS, Clock
 from tests.services.events import kinds_of
 from tests.support.factories import add_agent, add_task

@@ -13,7 +13,7 @@ from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Task
 from mission_control.services.agents import heartbeat
 from mission_control.services.claims import claim_next, claim_task, expire_leases, report_progress
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 from tests.services.conftest import LEASE_SECONDS, Clock
 from tests.services.events import event_count, kinds_of, last_of
 from tests.support.factories import add_agent, add_task

@@ -6,14 +6,14 @@ import pytest
 
 from mission_control.domain.actors import OPERATOR
 from mission_control.domain.agents import ClaimOutcome
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.errors import Forbidden, Paused
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.services.agents import pause_agent, resume_agent
 from mission_control.services.claims import claim_next, claim_task
-from mission_control.services.context import Context
 from mission_control.services.control import Autonomy, get_autonomy, set_autonomy
-from mission_control.settings import AutonomyMode
+from mission_control.store.context import Context
 from tests.services.events import event_count
 from tests.support.factories import add_agent, add_task
 

@@ -10,9 +10,9 @@ from mission_control.domain.errors import Conflict, ValidationFailed
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task, TaskDependency
 from mission_control.services.claims import claim_next, claim_task
-from mission_control.services.context import Context
 from mission_control.services.dependencies import add_dependency, remove_dependency
 from mission_control.services.moves import approve_task, submit_for_review
+from mission_control.store.context import Context
 from tests.support.factories import add_agent, add_task
 
 

@@ -10,8 +10,8 @@ from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.services.claims import claim_task
-from mission_control.services.context import Context
 from mission_control.services.moves import approve_task, reject_task, submit_for_review
+from mission_control.store.context import Context
 from tests.services.events import event_count, kinds_of, last_of
 from tests.support.factories import add_agent, add_task
 

@@ -9,8 +9,8 @@ from mission_control.domain.errors import Forbidden, ValidationFailed
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
-from mission_control.services.context import Context
 from mission_control.services.tasks import TaskDraft, TaskEdit, create_task, update_task
+from mission_control.store.context import Context
 from tests.services.events import event_count, kinds_of
 from tests.support.factories import add_agent, add_task
 

@@ -10,8 +10,8 @@ from gql import Client
 from mission_control.domain.actors import OPERATOR, Actor, agent_actor
 from mission_control.models import Task
 from mission_control.services.agents import register_agent
-from mission_control.services.context import Context
 from mission_control.services.tasks import TaskDraft, create_task
+from mission_control.store.context import Context
 from tests.support.graphql import run
 
 TASK_FIELDS = "id title status version assignee progress priority tags blockReason result feedback"
