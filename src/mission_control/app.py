@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from mission_control.api import BodySizeLimit, GraphQLEndpoint
+from mission_control.mcp_server.http import McpEndpoints
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
 from mission_control.slack import mount_slack
@@ -23,12 +24,15 @@ log = logging.getLogger(__name__)
 def build_app(settings: Settings) -> FastAPI:
     """The whole server. FastAPI (a Starlette app) because NiceGUI mounts onto one."""
     runtime = Runtime(settings)
+    graphql = GraphQLEndpoint(runtime)
+    mcp = McpEndpoints(runtime, graphql.schema)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             await runtime.stop()
 
@@ -36,8 +40,6 @@ def build_app(settings: Settings) -> FastAPI:
         title="Mission Control", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.runtime = runtime
-
-    graphql = GraphQLEndpoint(runtime)
 
     # Explicit HTTP and WebSocket routes: a mount at /graphql would be shadowed by NiceGUI's
     # catch-all page route once the board is added.
@@ -51,6 +53,7 @@ def build_app(settings: Settings) -> FastAPI:
             Route("/graphql", limited, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health, methods=["GET"]),
+            *mcp.routes(),
         ]
     )
 

@@ -132,6 +132,27 @@ def codegen(
     console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
 
 
+@app.command("mcp")
+def mcp(
+    ctx: typer.Context,
+    operator_tools: bool = typer.Option(
+        False, "--operator-tools", help="Also list, create, approve, reject, assign, pause."
+    ),
+) -> None:
+    """Serve the board's MCP tools over stdio, as a client of --server with --token."""
+    import anyio
+
+    from mission_control.cli.client import connect
+    from mission_control.mcp_server.stdio import serve_stdio
+
+    conn = connect(ctx)
+    if not conn.token:
+        console.print("[red]A token is needed: --token or MC_TOKEN.[/red]")
+        raise typer.Exit(2)
+    token = conn.token
+    anyio.run(lambda: serve_stdio(conn.server, token, operator_tools=operator_tools))
+
+
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
 app.command("watch")(watch)
