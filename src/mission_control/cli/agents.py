@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -31,6 +35,66 @@ def add(
     agent = result.register_agent.agent
     out.print(f"Agent [bold]{agent.name}[/bold] registered (skills: {', '.join(agent.skills)}).")
     out.print(f"Token (shown once, keep it): [bold]{result.register_agent.token}[/bold]")
+
+
+@agent_app.command("import")
+def import_agents(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., help="A JSON file, or - for stdin."),
+) -> None:
+    """(Operator) Register many agents in one go and print each one's token once.
+
+    The JSON is a list of {"name": ..., "skills": [...], "wipLimit": 1}; "id" works for
+    "name", and {"agents": {"list": [...]}} (OpenClaw's agent list) is read as the list.
+    An agent that is already registered is reported and the others still go in.
+    """
+    conn = connect(ctx)
+    text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    try:
+        wanted = roster_entries(json.loads(text))
+    except (ValueError, TypeError, KeyError) as error:
+        err.print(f"[red]Not an agent list ({error}).[/red]")
+        raise typer.Exit(2) from None
+
+    async def register_all() -> list[dict[str, object]]:
+        results: list[dict[str, object]] = []
+        for name, skills, wip in wanted:
+            try:
+                answer = await conn.ops.cli_register_agent(name, skills=skills, wip_limit=wip)
+                results.append(
+                    {"name": name, "skills": skills, "token": answer.register_agent.token}
+                )
+            except ServerRefused as error:
+                results.append({"name": name, "skills": skills, "refused": str(error)})
+        return results
+
+    results = call(register_all)
+    if conn.as_json:
+        emit_json(results)
+    else:
+        table = Table("agent", "skills", "token (shown once) or refusal")
+        for row in results:
+            skills = row["skills"]
+            shown = ",".join(skills) if isinstance(skills, list) else ""
+            table.add_row(str(row["name"]), shown, str(row.get("token") or row.get("refused")))
+        out.print(table)
+    if any("refused" in row for row in results):
+        raise typer.Exit(1)
+
+
+def roster_entries(data: Any) -> list[tuple[str, list[str], int]]:
+    """(name, skills, WIP limit) from a list of agents, or OpenClaw's {"agents": {"list"}}."""
+    if isinstance(data, dict):
+        data = data["agents"]
+        data = data["list"] if isinstance(data, dict) else data
+    if not isinstance(data, list):
+        raise TypeError("expected a list of agents")
+    entries = []
+    for item in data:
+        name = str(item.get("name") or item["id"])
+        skills = [str(skill) for skill in item.get("skills") or []]
+        entries.append((name, skills, int(item.get("wipLimit") or item.get("wip_limit") or 1)))
+    return entries
 
 
 @agent_app.command("run")

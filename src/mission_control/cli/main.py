@@ -13,6 +13,7 @@ from rich.console import Console
 from mission_control.cli.agents import agent_app
 from mission_control.cli.client import Options
 from mission_control.cli.control import approvals_app, pause, resume
+from mission_control.cli.pickup import next_task
 from mission_control.cli.tasks import task_app
 from mission_control.cli.watch import watch
 from mission_control.settings import Settings, SettingsError, load_settings
@@ -156,6 +157,7 @@ def mcp(
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
 app.command("watch")(watch)
+app.command("next")(next_task)
 app.add_typer(approvals_app, name="approvals")
 app.command("pause")(pause)
 app.command("resume")(resume)

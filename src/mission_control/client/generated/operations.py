@@ -442,6 +442,27 @@ class CliSetAutonomy(Result):
     set_autonomy: CliSetAutonomySetAutonomy = Field(alias="setAutonomy")
 
 
+class CliHeartbeatNextHeartbeatCurrentTask(Result):
+    id: int
+    title: str
+    description: str
+    priority: int | None = None
+    tags: list[str]
+    status: TaskStatus
+    progress: int
+    feedback: str | None = None
+
+
+class CliHeartbeatNextHeartbeat(Result):
+    name: str
+    paused: bool
+    current_task: CliHeartbeatNextHeartbeatCurrentTask | None = Field(None, alias="currentTask")
+
+
+class CliHeartbeatNext(Result):
+    heartbeat: CliHeartbeatNextHeartbeat
+
+
 class McpNextTaskClaimNextTaskTask(Result):
     id: int
     title: str
@@ -1041,6 +1062,26 @@ mutation CliSetAutonomy($paused: Boolean, $mode: AutonomyMode) {
 """
 
 
+CLI_HEARTBEAT_NEXT_DOCUMENT = """
+mutation CliHeartbeatNext($note: String) {
+  heartbeat(note: $note) {
+    name
+    paused
+    currentTask {
+      id
+      title
+      description
+      priority
+      tags
+      status
+      progress
+      feedback
+    }
+  }
+}
+"""
+
+
 MCP_NEXT_TASK_DOCUMENT = """
 mutation McpNextTask {
   claimNextTask {
@@ -1397,6 +1438,10 @@ class Operations:
     async def cli_set_autonomy(self, *, paused: bool | None = None, mode: AutonomyMode | None = None) -> CliSetAutonomy:
         data = await self._runner.execute(CLI_SET_AUTONOMY_DOCUMENT, "CliSetAutonomy", _present({"paused": paused, "mode": mode}))
         return CliSetAutonomy.model_validate(data)
+
+    async def cli_heartbeat_next(self, *, note: str | None = None) -> CliHeartbeatNext:
+        data = await self._runner.execute(CLI_HEARTBEAT_NEXT_DOCUMENT, "CliHeartbeatNext", _present({"note": note}))
+        return CliHeartbeatNext.model_validate(data)
 
     async def mcp_next_task(self) -> McpNextTask:
         data = await self._runner.execute(MCP_NEXT_TASK_DOCUMENT, "McpNextTask", {})
