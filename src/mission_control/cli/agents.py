@@ -106,12 +106,19 @@ def run(
     server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
     token: str | None = typer.Option(None, help="The agent's token (MC_TOKEN)."),
     token_budget: int | None = typer.Option(None, help="Tokens left, sent with each heartbeat."),
+    worktree: Path | None = typer.Option(
+        None,
+        help="A git repository: each task gets a worktree and branch mc/<id>-<slug> of it.",
+    ),
+    keep_worktree: bool = typer.Option(False, help="Keep each task's worktree after it."),
 ) -> None:
     """Run an agent: each heartbeat take at most one task, run COMMAND on it, hand it in.
 
     The task reaches COMMAND as MC_TASK_* variables and as JSON on stdin. Stdout lines
     `PROGRESS 40` or {"progress": 40, "note": "..."} are reported; exit 0 submits the task
     for review with the output's tail, any other exit blocks it with the error's tail.
+    With --worktree the command runs in the task's own worktree, and the result starts with
+    its branch, commit range and diff stat.
     """
     from mission_control.client.runner import Runner, RunnerConfig, configure_logging
 
@@ -121,7 +128,14 @@ def run(
         raise typer.Exit(2)
     configure_logging(name)
     config = RunnerConfig(
-        name, conn.token, conn.server, command, interval=interval, token_budget=token_budget
+        name,
+        conn.token,
+        conn.server,
+        command,
+        interval=interval,
+        token_budget=token_budget,
+        worktree=worktree.resolve() if worktree else None,
+        keep_worktree=keep_worktree,
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):
