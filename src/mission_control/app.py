@@ -17,6 +17,7 @@ from mission_control.runtime import Runtime
 from mission_control.settings import Settings
 from mission_control.slack import mount_slack
 from mission_control.ui import mount as mount_board
+from mission_control.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def build_app(settings: Settings) -> FastAPI:
         ]
     )
 
+    runtime.workers.append(WebhookSender(runtime.ctx, runtime.hub))
     mount_slack(app, runtime)
     # The board mounts at / last: NiceGUI's catch-all must come after the explicit routes.
     mount_board(app, runtime)

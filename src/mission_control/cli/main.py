@@ -16,6 +16,7 @@ from mission_control.cli.control import approvals_app, pause, resume
 from mission_control.cli.pickup import next_task
 from mission_control.cli.tasks import task_app
 from mission_control.cli.watch import watch
+from mission_control.cli.webhooks import webhook_app
 from mission_control.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -156,6 +157,7 @@ def mcp(
 
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
+app.add_typer(webhook_app, name="webhook")
 app.command("watch")(watch)
 app.command("next")(next_task)
 app.add_typer(approvals_app, name="approvals")

@@ -463,6 +463,65 @@ class CliHeartbeatNext(Result):
     heartbeat: CliHeartbeatNextHeartbeat
 
 
+class CliRegisterWebhookRegisterWebhookWebhook(Result):
+    id: int
+    url: str
+    kinds: list[EventKind]
+    statuses: list[TaskStatus]
+    agent: str | None = None
+
+
+class CliRegisterWebhookRegisterWebhook(Result):
+    secret: str
+    webhook: CliRegisterWebhookRegisterWebhookWebhook
+
+
+class CliRegisterWebhook(Result):
+    register_webhook: CliRegisterWebhookRegisterWebhook = Field(alias="registerWebhook")
+
+
+class CliWebhooksWebhooks(Result):
+    id: int
+    url: str
+    kinds: list[EventKind]
+    statuses: list[TaskStatus]
+    agent: str | None = None
+    last_status: int | None = Field(None, alias="lastStatus")
+    last_error: str | None = Field(None, alias="lastError")
+    last_delivered_at: datetime | None = Field(None, alias="lastDeliveredAt")
+    failures: int
+    pending: int
+    failed: int
+
+
+class CliWebhooks(Result):
+    webhooks: list[CliWebhooksWebhooks]
+
+
+class CliWebhookDeliveriesWebhookDeliveries(Result):
+    id: int
+    event_id: int = Field(alias="eventId")
+    task_id: int | None = Field(None, alias="taskId")
+    attempts: int
+    last_status: int | None = Field(None, alias="lastStatus")
+    last_error: str | None = Field(None, alias="lastError")
+    next_attempt_at: datetime = Field(alias="nextAttemptAt")
+    done_at: datetime | None = Field(None, alias="doneAt")
+    failed: bool
+
+
+class CliWebhookDeliveries(Result):
+    webhook_deliveries: list[CliWebhookDeliveriesWebhookDeliveries] = Field(alias="webhookDeliveries")
+
+
+class CliReplayWebhookDeliveries(Result):
+    replay_webhook_deliveries: int = Field(alias="replayWebhookDeliveries")
+
+
+class CliRemoveWebhook(Result):
+    remove_webhook: int = Field(alias="removeWebhook")
+
+
 class McpNextTaskClaimNextTaskTask(Result):
     id: int
     title: str
@@ -1082,6 +1141,72 @@ mutation CliHeartbeatNext($note: String) {
 """
 
 
+CLI_REGISTER_WEBHOOK_DOCUMENT = """
+mutation CliRegisterWebhook($url: String!, $kinds: [EventKind!], $statuses: [TaskStatus!], $agent: String) {
+  registerWebhook(url: $url, kinds: $kinds, statuses: $statuses, agent: $agent) {
+    secret
+    webhook {
+      id
+      url
+      kinds
+      statuses
+      agent
+    }
+  }
+}
+"""
+
+
+CLI_WEBHOOKS_DOCUMENT = """
+query CliWebhooks {
+  webhooks {
+    id
+    url
+    kinds
+    statuses
+    agent
+    lastStatus
+    lastError
+    lastDeliveredAt
+    failures
+    pending
+    failed
+  }
+}
+"""
+
+
+CLI_WEBHOOK_DELIVERIES_DOCUMENT = """
+query CliWebhookDeliveries($webhookId: Int!, $failedOnly: Boolean! = false, $first: Int! = 50) {
+  webhookDeliveries(webhookId: $webhookId, failedOnly: $failedOnly, first: $first) {
+    id
+    eventId
+    taskId
+    attempts
+    lastStatus
+    lastError
+    nextAttemptAt
+    doneAt
+    failed
+  }
+}
+"""
+
+
+CLI_REPLAY_WEBHOOK_DELIVERIES_DOCUMENT = """
+mutation CliReplayWebhookDeliveries($webhookId: Int!, $deliveryIds: [Int!]) {
+  replayWebhookDeliveries(webhookId: $webhookId, deliveryIds: $deliveryIds)
+}
+"""
+
+
+CLI_REMOVE_WEBHOOK_DOCUMENT = """
+mutation CliRemoveWebhook($id: Int!) {
+  removeWebhook(id: $id)
+}
+"""
+
+
 MCP_NEXT_TASK_DOCUMENT = """
 mutation McpNextTask {
   claimNextTask {
@@ -1442,6 +1567,26 @@ class Operations:
     async def cli_heartbeat_next(self, *, note: str | None = None) -> CliHeartbeatNext:
         data = await self._runner.execute(CLI_HEARTBEAT_NEXT_DOCUMENT, "CliHeartbeatNext", _present({"note": note}))
         return CliHeartbeatNext.model_validate(data)
+
+    async def cli_register_webhook(self, url: str, *, kinds: list[EventKind] | None = None, statuses: list[TaskStatus] | None = None, agent: str | None = None) -> CliRegisterWebhook:
+        data = await self._runner.execute(CLI_REGISTER_WEBHOOK_DOCUMENT, "CliRegisterWebhook", _present({"url": url, "kinds": kinds, "statuses": statuses, "agent": agent}))
+        return CliRegisterWebhook.model_validate(data)
+
+    async def cli_webhooks(self) -> CliWebhooks:
+        data = await self._runner.execute(CLI_WEBHOOKS_DOCUMENT, "CliWebhooks", {})
+        return CliWebhooks.model_validate(data)
+
+    async def cli_webhook_deliveries(self, webhook_id: int, *, failed_only: bool | None = None, first: int | None = None) -> CliWebhookDeliveries:
+        data = await self._runner.execute(CLI_WEBHOOK_DELIVERIES_DOCUMENT, "CliWebhookDeliveries", _present({"webhookId": webhook_id, "failedOnly": failed_only, "first": first}))
+        return CliWebhookDeliveries.model_validate(data)
+
+    async def cli_replay_webhook_deliveries(self, webhook_id: int, *, delivery_ids: list[int] | None = None) -> CliReplayWebhookDeliveries:
+        data = await self._runner.execute(CLI_REPLAY_WEBHOOK_DELIVERIES_DOCUMENT, "CliReplayWebhookDeliveries", _present({"webhookId": webhook_id, "deliveryIds": delivery_ids}))
+        return CliReplayWebhookDeliveries.model_validate(data)
+
+    async def cli_remove_webhook(self, id: int) -> CliRemoveWebhook:
+        data = await self._runner.execute(CLI_REMOVE_WEBHOOK_DOCUMENT, "CliRemoveWebhook", {"id": id})
+        return CliRemoveWebhook.model_validate(data)
 
     async def mcp_next_task(self) -> McpNextTask:
         data = await self._runner.execute(MCP_NEXT_TASK_DOCUMENT, "McpNextTask", {})
