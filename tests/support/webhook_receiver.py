@@ -43,6 +43,12 @@ class Receiver:
         return any(hmac.compare_digest(wanted, sig) for sig in given)
 
     async def handle(self, request: web.Request) -> web.Response:
+        try:
+            return await self.answer(request)
+        finally:
+            self.changed.set()  # whatever happened, a waiter looks again
+
+    async def answer(self, request: web.Request) -> web.Response:
         body = await request.read()
         if not self.verify(request.headers, body):
             self.bad_signatures += 1
@@ -52,7 +58,6 @@ class Receiver:
             return web.Response(status=503, text="down for a moment")
         self.message_ids[request.headers["webhook-id"]] += 1
         self.received.append(json.loads(body))
-        self.changed.set()
         return web.Response(status=204)
 
     async def wait_until(self, done: Any, timeout: float = 60) -> None:
