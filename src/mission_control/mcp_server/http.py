@@ -90,7 +90,10 @@ class McpEndpoints:
             server = build_server(self.operations, operator_tools=operator)
             server.middleware.append(_remember_request)
             server.streamable_http_app(
-                stateless_http=True, json_response=True, transport_security=security
+                stateless_http=True,
+                json_response=True,
+                transport_security=security,
+                max_request_body_size=runtime.settings.max_body_bytes,
             )
             self.servers[path] = server
 

@@ -1,5 +1,5 @@
 """The operator's webhooks: register an endpoint with an Event filter, see how its deliveries
-fare, replay them, remove it. Sending is `webhooks/sender.py`'s job, through the outbox."""
+fare, replay them, remove it. Sending is `webhooks/sender.py`'s job (`webhooks/outbox.py`)."""
 
 from __future__ import annotations
 
