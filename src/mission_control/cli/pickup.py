@@ -44,8 +44,8 @@ def next_task(
         _answer(conn, line, claim.outcome.name, _json(claim.task))
         return
     extra = {"reason": claim.reason, "approvalId": claim.approval_id}
-    task = _json(claim.task) if claim.task is not None else None
-    _answer(conn, HEARTBEAT_OK, claim.outcome.name, task, **extra)
+    waiting_for = _json(claim.task) if claim.task is not None else None
+    _answer(conn, HEARTBEAT_OK, claim.outcome.name, waiting_for, **extra)
 
 
 def _answer(
