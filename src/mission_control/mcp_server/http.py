@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from typing import Any
 
-import strawberry
 from mcp.server import ServerRequestContext
 from mcp.server.context import CallNext, HandlerResult
 from mcp.server.mcpserver import MCPServer
@@ -21,6 +20,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.routing import Route
+from strawberry.schema.base import BaseSchema
 
 from mission_control.client.generated.operations import Operations
 from mission_control.client.transport import ServerRefused
@@ -41,7 +41,7 @@ class LocalRunner:
     the HTTP hop; the caller's token comes from the MCP request's Authorization header.
     """
 
-    def __init__(self, schema: strawberry.Schema, runtime: Runtime, request: Request) -> None:
+    def __init__(self, schema: BaseSchema, runtime: Runtime, request: Request) -> None:
         self.schema = schema
         self.runtime = runtime
         self.request = request
@@ -77,7 +77,7 @@ async def _remember_request(
 class McpEndpoints:
     """The MCP servers mounted in the app, and their session managers' lifetime."""
 
-    def __init__(self, runtime: Runtime, schema: strawberry.Schema) -> None:
+    def __init__(self, runtime: Runtime, schema: BaseSchema) -> None:
         self.runtime = runtime
         self.schema = schema
         self.servers: dict[str, MCPServer[Any]] = {}

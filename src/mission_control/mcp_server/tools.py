@@ -1,7 +1,7 @@
 """The MCP server's tools, resources and prompt, on the typed client's operations.
 
 One definition serves both transports: over stdio the operations go to a server over HTTP
-(`GqlRunner`); at `/mcp` they run in-process against the same schema (`LocalRunner`). Either
+(`GqlTransport`); at `/mcp` they run in-process against the same schema (`LocalRunner`). Either
 way a tool calls exactly what the GraphQL mutation of the same name calls, so a refusal comes
 back as the same code and sentence, here as a tool error `CODE: sentence`.
 """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -13,8 +15,12 @@ class Webhook(Model):
     id = fields.IntField(primary_key=True)
     url = fields.CharField(max_length=2000)
     secret = fields.CharField(max_length=100)
-    kinds = fields.JSONField(default=list)  # EventKind values; empty: every kind
-    statuses = fields.JSONField(default=list)  # TaskStatus values a move comes from or goes to
+    kinds: fields.JSONField[list[Any]] = fields.JSONField(
+        default=list
+    )  # EventKind values; empty: every kind
+    statuses: fields.JSONField[list[Any]] = fields.JSONField(
+        default=list
+    )  # TaskStatus values a move comes from or goes to
     agent_name = fields.CharField(max_length=64, null=True)
     after_event_id = fields.BigIntField(default=0)  # Events up to this one predate it
     created_at = fields.DatetimeField()

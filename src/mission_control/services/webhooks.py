@@ -14,10 +14,10 @@ from tortoise.functions import Count
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import NotFound, ValidationFailed
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Event, Webhook, WebhookDelivery
-from mission_control.services.context import Context
-from mission_control.services.tasks import require_operator
+from mission_control.store.context import Context
 
 SECRET_BYTES = 24
 DELIVERIES_MAX = 500

@@ -22,8 +22,8 @@ from tortoise.transactions import in_transaction
 from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Control, Event, Webhook, WebhookDelivery
-from mission_control.services.context import Context
-from mission_control.services.journal import to_record
+from mission_control.store.context import Context
+from mission_control.store.journal import to_record
 
 CURSOR_KEY = "webhooks.cursor"
 CLAIM_LEASE_SECONDS = 60.0

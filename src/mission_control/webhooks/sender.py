@@ -20,7 +20,7 @@ import aiohttp
 
 from mission_control.bus import EventHub
 from mission_control.domain.events import EventRecord
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 from mission_control.webhooks import outbox
 from mission_control.webhooks.signing import headers
 
