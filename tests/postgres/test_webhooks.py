@@ -8,12 +8,15 @@ import json
 from typing import Any
 
 import asyncpg
+import pytest
 
 from tests.support.cli import mc
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import http_client, run
 from tests.support.server import ServerProcess
 from tests.support.webhook_receiver import Receiver
+
+pytestmark = pytest.mark.postgres
 
 KINDS = ("CREATED", "TRIAGED", "CLAIMED", "PROGRESS", "SUBMITTED")
 PROGRESS = "mutation($id: Int!) { reportProgress(id: $id, progress: 50) { id } }"
