@@ -183,6 +183,17 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
     ),
     "revokeToken": ("mutation { revokeToken(id: 1) { id } }", {}, (VIEWER, OPS, DEV)),
     "rotateToken": ("mutation { rotateToken(id: 1) { token } }", {}, (VIEWER, OPS, DEV)),
+    "registerWebhook": (
+        'mutation { registerWebhook(url: "http://127.0.0.1:9/hook") { secret } }',
+        {},
+        (VIEWER, DEV),
+    ),
+    "replayWebhookDeliveries": (
+        "mutation { replayWebhookDeliveries(webhookId: 1) }",
+        {},
+        (VIEWER, DEV),
+    ),
+    "removeWebhook": ("mutation { removeWebhook(id: 1) }", {}, (VIEWER, DEV)),
 }
 
 CASES = [
@@ -202,6 +213,7 @@ SNAPSHOT = """
   agents { name paused tokenBudget lastHeartbeatAt note }
   approvals(status: null) { id status }
   autonomy { paused mode }
+  webhooks { id failures }
 }
 """
 

@@ -6,6 +6,7 @@ from mission_control.models.events import Event
 from mission_control.models.security import BoardSession, LoginCode, SlackSeen
 from mission_control.models.slack import SlackOutbox, SlackThread
 from mission_control.models.tasks import Task, TaskDependency
+from mission_control.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "Agent",
@@ -20,4 +21,6 @@ __all__ = [
     "SlackThread",
     "Task",
     "TaskDependency",
+    "Webhook",
+    "WebhookDelivery",
 ]
