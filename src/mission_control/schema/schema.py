@@ -11,6 +11,7 @@ from mission_control.resolvers import tokens as token_resolvers
 from mission_control.resolvers import webhooks as webhook_resolvers
 from mission_control.schema.cost import QueryCost
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
+from mission_control.schema.execution import SubscriptionExecutor
 from mission_control.settings import Settings
 
 
@@ -135,6 +136,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        execution_context_class=SubscriptionExecutor,
         extensions=[
             ErrorCodes,
             # Factories, not instances: strawberry builds a fresh extension per request.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from mission_control.domain.errors import MissionControlError
 from mission_control.resolvers.context import GraphQLContext
 from mission_control.runtime import Runtime
+from mission_control.schema.execution import shared_payloads
 from mission_control.schema.schema import build_schema
 from mission_control.web.edges import HardenedHTTP
 from mission_control.web.websocket import ConnectionGuard, LegacyWSHandler, TransportWSHandler
@@ -54,3 +56,14 @@ class GraphQLEndpoint(HardenedHTTP, GraphQL[GraphQLContext, None]):
                 {"message": error.message, "code": str(error.code)}
             ) from error
         return {"actor": actor.label}
+
+    def encode_json(self, data: object) -> str | bytes:
+        """A frame around a shared subscription payload reuses its JSON text (one per Event)."""
+        if isinstance(data, dict) and data.get("type") in ("next", "data"):
+            payload = data.get("payload")
+            if isinstance(payload, dict) and payload.keys() == {"data"}:
+                text = shared_payloads.text_of(payload["data"])
+                if text is not None:
+                    head = f'{{"id":{json.dumps(data["id"])},"type":"{data["type"]}"'
+                    return f'{head},"payload":{{"data":{text}}}}}'
+        return super().encode_json(data)

@@ -1,0 +1,146 @@
+"""Subscription payloads executed once per Event for everyone who asked the same question.
+
+Two things happen per subscription event in graphql-core: a per-event executor is made from
+the subscription's executor, and the selection set is executed on the payload. This module's
+executor class changes both:
+
+- graphql-core 3.3.2's `build_per_event_executor` is a shallow copy that shares the parent's
+  sub-field cache. That cache is keyed by the identity of the field list, and each event
+  collects the root fields afresh, so every delivered event added one `CollectedFields`
+  that lived as long as the subscription (the leak of issue 13). Each per-event executor
+  gets its own cache here, dropped with it.
+- The result of executing a payload depends only on the document, the variables used below
+  the root field, the caller's role and the Event. Results are memoised under that key for
+  the most recent Events, together with their JSON text, so N subscribers with the same
+  question cost one execution and one serialisation (see `SharedPayloads`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
+
+from graphql import ExecutionResult, FieldNode, VariableNode, visit
+from graphql.language import Visitor
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+# Recent Events a memoised payload is kept for: every live subscriber is within a few of the
+# newest; one replaying further back simply executes again.
+MEMO_SIZE = 4096
+
+
+class SharedPayloads:
+    """A bounded memo: (question, Event) → the execution result and its JSON text."""
+
+    def __init__(self, size: int = MEMO_SIZE) -> None:
+        self.size = size
+        self._results: OrderedDict[tuple[Any, ...], ExecutionResult] = OrderedDict()
+        # id(result.data) → (data, its JSON text); the data is kept so its id is not reused.
+        self._texts: dict[int, tuple[Any, str]] = {}
+        self.executions = 0
+
+    def get(self, key: tuple[Any, ...]) -> ExecutionResult | None:
+        return self._results.get(key)
+
+    def put(self, key: tuple[Any, ...], result: ExecutionResult) -> None:
+        self.executions += 1
+        if result.errors or not isinstance(result.data, dict):
+            return  # errors may name the caller: never shared
+        self._results[key] = result
+        self._texts[id(result.data)] = (result.data, json.dumps(result.data, separators=(",", ":")))
+        while len(self._results) > self.size:
+            _, old = self._results.popitem(last=False)
+            self._texts.pop(id(old.data), None)
+
+    def text_of(self, data: object) -> str | None:
+        """The JSON text of a shared payload's data, or None if `data` is not one."""
+        entry = self._texts.get(id(data))
+        return entry[1] if entry is not None and entry[0] is data else None
+
+
+shared_payloads = SharedPayloads()
+
+
+class _VariablesBelowRoot(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_variable(self, node: VariableNode, *_: object) -> None:
+        self.names.add(node.name.value)
+
+
+def _payload_variables(executor: StrawberryGraphQLCoreExecutionContext) -> tuple[Any, ...]:
+    """The variables that can change a payload: those used below the root fields.
+
+    The root field's own arguments (since, taskId, kinds, …) only choose which Events arrive.
+    """
+    visitor = _VariablesBelowRoot()
+    for selection in executor.operation.selection_set.selections:
+        if isinstance(selection, FieldNode) and selection.selection_set is not None:
+            visit(selection.selection_set, visitor)
+        elif not isinstance(selection, FieldNode):
+            visit(selection, visitor)
+    for fragment in executor.fragment_definitions.values():
+        visit(fragment, visitor)
+    coerced = executor.variable_values.coerced
+    return tuple(
+        (name, json.dumps(coerced.get(name), sort_keys=True, default=str))
+        for name in sorted(visitor.names)
+    )
+
+
+def _event_id(payload: object) -> int | None:
+    event_id = getattr(payload, "event_id", None)
+    if event_id is None and type(payload).__name__ == "Event":
+        event_id = getattr(payload, "id", None)
+    return event_id if isinstance(event_id, int) else None
+
+
+class SubscriptionExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor with a leak-free, memoised per-event execution."""
+
+    _question: tuple[Any, ...] | None = None
+    _memo_key: tuple[Any, ...] | None = None
+
+    def build_per_event_executor(self, payload: Any) -> SubscriptionExecutor:
+        executor = super().build_per_event_executor(payload)
+        assert isinstance(executor, SubscriptionExecutor)
+        # Its own sub-field cache: sharing the parent's keeps one entry per event forever.
+        executor._relevant_sub_fields = {}
+        executor._memo_key = self._key_for(payload)
+        return executor
+
+    def _key_for(self, payload: object) -> tuple[Any, ...] | None:
+        event_id = _event_id(payload)
+        actor = getattr(self.context_value, "_actor", None)
+        if event_id is None or actor is None:
+            return None
+        if self._question is None:
+            source = self.operation.loc.source.body if self.operation.loc else None
+            if source is None:
+                return None
+            name = self.operation.name.value if self.operation.name else None
+            self._question = (source, name, _payload_variables(self))
+        return (*self._question, str(actor.role), type(payload).__name__, event_id)
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        key = self._memo_key
+        if key is None:
+            return super().execute_operation(serially)
+        shared = shared_payloads.get(key)
+        if shared is not None:
+            return shared
+        result = super().execute_operation(serially)
+        if self.is_awaitable(result):
+            return self._remember_later(key, result)
+        if isinstance(result, ExecutionResult):
+            shared_payloads.put(key, result)
+        return result
+
+    async def _remember_later(self, key: tuple[Any, ...], pending: Any) -> Any:
+        result = await pending
+        if isinstance(result, ExecutionResult):
+            shared_payloads.put(key, result)
+        return result
