@@ -20,7 +20,8 @@ from mission_control.client.transport import OperationRunner
 class Result(BaseModel):
     """Base of every result model: camelCase on the wire, snake_case in Python."""
 
-    model_config = ConfigDict(populate_by_name=True, frozen=True)
+    # defer_build: a model is built on first use, so a CLI call pays only for what it reads.
+    model_config = ConfigDict(populate_by_name=True, frozen=True, defer_build=True)
 
 
 class AgentStatus(StrEnum):
