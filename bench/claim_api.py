@@ -1,0 +1,163 @@
+"""Claims: claimNextTask + submitForReview by N agents over HTTP, against raw SQL doing the same.
+
+    .venv/bin/python -m bench.claim_api [--tasks 10000] [--agents 1,10,50]
+
+One server (default settings, sweep every 15 s) on a private PostgreSQL database. For each N,
+`tasks` ready tasks are inserted with SQL, then N agents (one HTTP connection each) loop on
+claimNextTask then submitForReview until nothing is left. The baseline is N asyncpg
+connections doing the same two updates (the claim with the same priority order and SKIP
+LOCKED, then the submit) over a fresh backlog of the same size, in the same run. Every task
+must be claimed exactly once (0 double claims).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+import asyncpg
+
+from bench.support import Api, ServerProcess, Table, cpu_seconds, postgres_database, servers
+
+FILL = """
+INSERT INTO tasks (title, description, priority, tag_text, status, progress, version,
+                   created_at, updated_at, status_changed_at)
+SELECT 'Task ' || n, 'bench', CASE WHEN n % 7 = 0 THEN NULL ELSE n % 5 + 1 END, ' ',
+       'ready', 0, 1, now() - (n || ' ms')::interval, now(), now()
+FROM generate_series(1, $1::int) AS n
+"""
+RAW_CLAIM = """
+UPDATE tasks SET status = 'in_progress', assignee_id = $1, version = version + 1,
+                 claimed_at = now(), status_changed_at = now()
+WHERE id = (
+    SELECT id FROM tasks WHERE status = 'ready'
+    ORDER BY COALESCE(priority, 6), created_at, id
+    FOR UPDATE SKIP LOCKED LIMIT 1
+)
+RETURNING id
+"""
+RAW_SUBMIT = """
+UPDATE tasks SET status = 'review', version = version + 1, status_changed_at = now()
+WHERE id = $1 AND assignee_id = $2 AND status = 'in_progress'
+"""
+REGISTER = "mutation($name: String!) { registerAgent(name: $name, wipLimit: 1) { token } }"
+CLAIM = "mutation { claimNextTask { outcome task { id } } }"
+SUBMIT = 'mutation($id: Int!) { submitForReview(id: $id, result: "done") { id status } }'
+
+
+async def api_round(
+    processes: list[ServerProcess], url: str, tasks: int, agents: int, tag: str
+) -> dict[str, float]:
+    """Agents spread over `processes` drain a fresh backlog; rate, double claims, CPU/unit."""
+    server = processes[0]
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("UPDATE tasks SET status = 'done' WHERE status <> 'done'")
+        await conn.execute(FILL, tasks)
+        await conn.execute("ANALYZE tasks")
+    finally:
+        await conn.close()
+    async with Api(server) as operator:
+        tokens = [
+            (await operator(REGISTER, {"name": f"{tag}-{n}"}))["registerAgent"]["token"]
+            for n in range(agents)
+        ]
+
+    async def agent(token: str, process: ServerProcess) -> list[int]:
+        claimed = []
+        async with Api(process, token) as api:
+            while True:
+                answer = (await api(CLAIM))["claimNextTask"]
+                if answer["outcome"] != "CLAIMED":
+                    return claimed
+                claimed.append(answer["task"]["id"])
+                await api(SUBMIT, {"id": answer["task"]["id"]})
+
+    cpu_before = cpu_seconds(processes)
+    started = time.perf_counter()
+    claims = await asyncio.gather(
+        *(agent(token, processes[n % len(processes)]) for n, token in enumerate(tokens))
+    )
+    seconds = time.perf_counter() - started
+    cpu = cpu_seconds(processes) - cpu_before
+    ids = [i for c in claims for i in c]
+    return {
+        "rate": len(ids) / seconds,
+        "double": len(ids) - len(set(ids)),
+        "units": len(ids),
+        "cpu_ms": cpu * 1000 / max(1, len(ids)),
+    }
+
+
+async def raw_round(url: str, tasks: int, agents: int) -> dict[str, float]:
+    conns = [await asyncpg.connect(url) for _ in range(agents)]
+    try:
+        await conns[0].execute("UPDATE tasks SET status = 'done' WHERE status <> 'done'")
+        await conns[0].execute(FILL, tasks)
+        await conns[0].execute("ANALYZE tasks")
+        agent_id = await conns[0].fetchval("SELECT min(id) FROM agents")
+
+        async def drain(conn: asyncpg.Connection) -> list[int]:
+            claimed = []
+            while (task_id := await conn.fetchval(RAW_CLAIM, agent_id)) is not None:
+                claimed.append(task_id)
+                await conn.execute(RAW_SUBMIT, task_id, agent_id)
+            return claimed
+
+        started = time.perf_counter()
+        claims = await asyncio.gather(*(drain(conn) for conn in conns))
+        seconds = time.perf_counter() - started
+    finally:
+        for conn in conns:
+            await conn.close()
+    ids = [i for c in claims for i in c]
+    return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids))}
+
+
+async def run(tasks: int = 10_000, agents: tuple[int, ...] = (1, 10, 50)) -> list[Table]:
+    table = Table(
+        "Claims: claimNextTask + submitForReview over HTTP vs raw SQL",
+        f"python -m bench.claim_api --tasks {tasks} --agents {','.join(map(str, agents))}",
+    )
+    async with postgres_database() as url:
+        with servers(url, MC_SWEEP_INTERVAL_SECONDS="15") as (server,):
+            for n in agents:
+                api = await api_round([server], url, tasks, n, f"n{n}")
+                raw = await raw_round(url, tasks, n)
+                target = "≥ 0.30" if n >= 10 else ""
+                table.add(
+                    f"N={n}: claim+submit units/s",
+                    api["rate"],
+                    raw["rate"],
+                    "/s",
+                    "raw SQL, same N",
+                    target,
+                )
+                table.add(
+                    f"N={n}: server CPU per unit",
+                    api["cpu_ms"],
+                    5.0,
+                    "ms",
+                    "the 5 ms target",
+                    "≤ 5 ms",
+                )
+                table.notes.append(
+                    f"N={n}: {api['units']:.0f} units, {api['double']:.0f} double claims "
+                    f"(raw: {raw['double']:.0f})"
+                )
+    return [table.finish()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--agents", default="1,10,50")
+    args = parser.parse_args()
+    agents = tuple(int(a) for a in args.agents.split(","))
+    for table in asyncio.run(run(args.tasks, agents)):
+        table.print()
+
+
+if __name__ == "__main__":
+    main()

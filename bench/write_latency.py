@@ -1,0 +1,58 @@
+"""createTask latency with 500 subscribers watching, against none, at 10 createTask/s.
+
+    .venv/bin/python -m bench.write_latency [--seconds 15] [--subscribers 500]
+
+One server on a private PostgreSQL database. The baseline is the same paced writes with no
+subscriber, in the same run. Every Event is also checked at every subscriber.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bench.fanout import one_size
+from bench.support import Api, Table, paced, percentile, postgres_database, servers
+
+
+async def run(seconds: float = 15, subscribers: int = 500) -> list[Table]:
+    table = Table(
+        "Write latency under watchers",
+        f"python -m bench.write_latency --seconds {seconds:g} --subscribers {subscribers}",
+    )
+    async with postgres_database() as url:
+        with servers(url) as (server,):
+            async with Api(server) as api:
+                await paced(10, 1, api)  # warm up
+                quiet, quiet_pace = await paced(10, seconds, api)
+                watched = await one_size(api, server, subscribers, 10, seconds)
+    for label, fraction in (("p99", 0.99), ("p50", 0.5)):
+        table.add(
+            f"createTask {label} with {subscribers} subscribers",
+            watched[f"write_{label}"],
+            percentile(quiet, fraction) * 1000,
+            "ms",
+            "no subscriber",
+            "≤ 2× (p99)" if label == "p99" else "",
+        )
+    table.add(
+        "createTask pace held with subscribers", watched["pace"], quiet_pace, "/s", "no subscriber"
+    )
+    table.notes.append(
+        f"{watched['events']} Events; {subscribers - watched['incomplete']}/{subscribers} "
+        f"subscribers got every one; {seconds:g} s each at 10/s"
+    )
+    return [table.finish()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--subscribers", type=int, default=500)
+    args = parser.parse_args()
+    for table in asyncio.run(run(args.seconds, args.subscribers)):
+        table.print()
+
+
+if __name__ == "__main__":
+    main()
