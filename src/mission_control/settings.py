@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     autonomy: AutonomyMode = AutonomyMode.AUTO
     auto_tags: Annotated[list[str], Field(default_factory=lambda: ["trivial"])]
     token_budget_floor: Annotated[int, Field(ge=0)] = 0
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    max_run_seconds: Annotated[int, Field(ge=0)] = 7200
+    retry_backoff_seconds: Annotated[int, Field(ge=0, le=3600)] = 10
     max_agent_load: Annotated[int, Field(ge=0, le=100)] = 80
     skill_keywords: Annotated[dict[str, str], Field(default_factory=dict)]
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from mission_control.cli.client import call, connect, emit_json, err, out
 from mission_control.client.transport import ServerRefused
+
+if TYPE_CHECKING:
+    from mission_control.client.runner import Runner
 
 agent_app = typer.Typer(help="Register, list, pause and run agents.", no_args_is_help=True)
 
@@ -38,16 +45,30 @@ def run(
     ctx: typer.Context,
     name: str = typer.Option(..., help="The agent's name (as registered)."),
     command: str = typer.Option(..., help="Shell command run on each task."),
-    interval: float = typer.Option(1800.0, min=0.1, help="Seconds between heartbeats."),
+    interval: float = typer.Option(
+        30.0,
+        min=0.1,
+        help="Seconds between heartbeats (default 30). New work, assignments, unblocks, "
+        "approvals and rejections wake the runner at once over its Event subscription; the "
+        "heartbeat renews its lease and bounds how long a missed Event can delay it.",
+    ),
+    grace: float = typer.Option(
+        5.0, min=0.0, help="Seconds between SIGTERM and SIGKILL when stopping the command."
+    ),
     server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
     token: str | None = typer.Option(None, help="The agent's token (MC_TOKEN)."),
     token_budget: int | None = typer.Option(None, help="Tokens left, sent with each heartbeat."),
 ) -> None:
-    """Run an agent: each heartbeat take at most one task, run COMMAND on it, hand it in.
+    """Run an agent: take at most one task at a time, run COMMAND on it, hand it in.
 
-    The task reaches COMMAND as MC_TASK_* variables and as JSON on stdin. Stdout lines
-    `PROGRESS 40` or {"progress": 40, "note": "..."} are reported; exit 0 submits the task
-    for review with the output's tail, any other exit blocks it with the error's tail.
+    The task reaches COMMAND as MC_TASK_* variables (MC_TASK_FEEDBACK: the operator's feedback
+    on a rejected task) and as JSON on stdin. Stdout lines `PROGRESS 40` or
+    {"progress": 40, "note": "..."} are reported. Exit 0 submits the task for review with the
+    output's tail; any other exit, or running past the task's time limit, is a failed attempt
+    the server retries after a backoff or, at the last attempt, blocks with the error. A
+    rejected task comes back to this runner and is run again with the feedback. Ctrl-C or
+    SIGTERM stops COMMAND (TERM, then KILL after --grace), releases the task to ready and
+    exits 130/143; a second Ctrl-C exits at once.
     """
     from mission_control.client.runner import Runner, RunnerConfig, configure_logging
 
@@ -57,15 +78,49 @@ def run(
         raise typer.Exit(2)
     configure_logging(name)
     config = RunnerConfig(
-        name, conn.token, conn.server, command, interval=interval, token_budget=token_budget
+        name,
+        conn.token,
+        conn.server,
+        command,
+        interval=interval,
+        token_budget=token_budget,
+        grace=grace,
     )
+    runner = Runner(config)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(Runner(config).run())
+            code = asyncio.run(_run_until_signalled(runner))
     except ServerRefused as error:
         err.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(1) from None
-    err.print(f"Runner {name} stopped.")
+    released = "".join(f"; task #{task_id} released to ready" for task_id in runner.released)
+    why = f" by {runner.stopped_because}" if runner.stopped_because else ""
+    err.print(f"Runner {name} stopped{why}{released}.", highlight=False)
+    raise typer.Exit(code)
+
+
+SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+async def _run_until_signalled(runner: Runner) -> int:
+    """Run until SIGINT/SIGTERM; the first winds down cleanly, a second exits at once."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    received: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig)
+        if len(received) > 1:  # impatient: kill the command and leave without cleaning up
+            runner.kill_command()
+            sys.stderr.write(f"Runner {runner.config.name} killed by a second {sig.name}.\n")
+            os._exit(SIGNAL_EXIT[sig])
+        runner.request_stop(sig.name)
+        stop.set()
+
+    for sig in SIGNAL_EXIT:
+        loop.add_signal_handler(sig, on_signal, sig)
+    await runner.run(stop)
+    return SIGNAL_EXIT[received[0]] if received else 0
 
 
 @agent_app.command("list")

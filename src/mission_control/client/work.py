@@ -20,11 +20,13 @@ _PROGRESS_LINE = re.compile(r"^PROGRESS\s+(\d{1,3})(?:\s+(.*))?$")
 
 @dataclass(frozen=True)
 class WorkOutcome:
-    """How the command ended: its exit code (None when stopped) and the tails of its output."""
+    """How the command ended: its exit code (None when stopped or timed out), the tails of its
+    output, and whether it was stopped for running past its time limit."""
 
     exit_code: int | None
     output_tail: str
     error_tail: str
+    timed_out: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -57,6 +59,7 @@ def task_environment(task: dict[str, Any]) -> dict[str, str]:
         MC_TASK_DESCRIPTION=str(task.get("description") or ""),
         MC_TASK_TAGS=",".join(task.get("tags") or []),
         MC_TASK_PRIORITY="" if task.get("priority") is None else str(task["priority"]),
+        MC_TASK_FEEDBACK=str(task.get("feedback") or ""),
         MC_TASK_JSON=json.dumps(task),
     )
     return env
@@ -71,16 +74,35 @@ async def _pump(
         await on_line(text)
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group `pgid` is still there."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 async def _terminate(process: asyncio.subprocess.Process, grace: float) -> None:
-    """SIGTERM the command's whole process group, then SIGKILL it after `grace` seconds."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            await asyncio.wait_for(process.wait(), grace)
+    """SIGTERM the command's whole process group; SIGKILL whatever of it is left after `grace`
+    seconds (the shell may be gone while a child that ignores SIGTERM lives on)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while loop.time() < deadline:
+        if process.returncode is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(process.wait()), 0.05)
+        elif group_alive(process.pid):
+            await asyncio.sleep(0.05)  # the shell is gone; its children may still be exiting
+        else:
             return
-        except TimeoutError:
-            continue
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    await process.wait()
 
 
 async def run_command(
@@ -91,8 +113,11 @@ async def run_command(
     *,
     tail_lines: int = 20,
     grace: float = 5.0,
+    time_limit: float | None = None,
+    started: Callable[[int], None] | None = None,
 ) -> WorkOutcome:
-    """Run `command` in a shell on `task`; report its progress; end it early when `stop` is set."""
+    """Run `command` in a shell on `task`; report its progress; end it early when `stop` is set
+    or after `time_limit` seconds. `started` learns the command's process group id."""
     process = await asyncio.create_subprocess_shell(
         command,
         stdin=asyncio.subprocess.PIPE,
@@ -102,6 +127,8 @@ async def run_command(
         start_new_session=True,
     )
     assert process.stdin and process.stdout and process.stderr
+    if started is not None:
+        started(process.pid)
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         process.stdin.write(json.dumps(task).encode() + b"\n")
         await process.stdin.drain()
@@ -121,13 +148,14 @@ async def run_command(
     )
     stopped = asyncio.create_task(stop.wait())
     finished = asyncio.create_task(process.wait())
-    await asyncio.wait({stopped, finished}, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({stopped, finished}, timeout=time_limit, return_when=asyncio.FIRST_COMPLETED)
     stopped.cancel()
     if not finished.done():
+        timed_out = not stop.is_set()
         await _terminate(process, grace)
         readers.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await readers
-        return WorkOutcome(None, "\n".join(out), "\n".join(err))
+        return WorkOutcome(None, "\n".join(out), "\n".join(err), timed_out=timed_out)
     await readers
     return WorkOutcome(process.returncode, "\n".join(out), "\n".join(err))

@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     DEPENDENCY_ADDED = "dependency_added"
     DEPENDENCY_REMOVED = "dependency_removed"
     DECOMPOSED = "decomposed"
+    ATTEMPT_FAILED = "attempt_failed"
 
 
 def kind_of(move: Move) -> EventKind:

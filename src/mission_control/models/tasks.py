@@ -34,6 +34,12 @@ class Task(Model):
     status_changed_at = fields.DatetimeField()
     claimed_at = fields.DatetimeField(null=True)
     lease_expires_at = fields.DatetimeField(null=True, db_index=True)
+    # The supervisor (domain/supervision.py): failed attempts, own limits, no pickup before.
+    attempts = fields.IntField(default=0)
+    max_attempts = fields.IntField(null=True)
+    max_run_seconds = fields.IntField(null=True)
+    retry_backoff_seconds = fields.IntField(null=True)
+    retry_at = fields.DatetimeField(null=True)
 
     assignee_id: int | None
     parent_id: int | None

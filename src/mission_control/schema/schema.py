@@ -6,7 +6,7 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
 from mission_control.resolvers import agents as agent_resolvers
-from mission_control.resolvers import automation, mutations, queries, subscriptions
+from mission_control.resolvers import automation, mutations, queries, subscriptions, supervision
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
 
@@ -75,6 +75,15 @@ class Mutation:
     decompose_task = strawberry.mutation(
         resolver=automation.decompose_task,
         description="Split a task into subtasks; with preview, only return the proposal.",
+    )
+    fail_attempt = strawberry.mutation(
+        resolver=supervision.fail_attempt,
+        description="The holder's attempt failed or timed out: retried later, or blocked at "
+        "the last attempt (Event ATTEMPT_FAILED).",
+    )
+    set_task_limits = strawberry.mutation(
+        resolver=supervision.set_task_limits,
+        description="Set a task's own max attempts, max run time and retry backoff.",
     )
     accept_decomposition = strawberry.mutation(
         resolver=automation.accept_decomposition,

@@ -12,11 +12,14 @@ from mission_control.domain.agents import AgentStatus as DomainAgentStatus
 from mission_control.domain.agents import ClaimOutcome as DomainClaimOutcome
 from mission_control.domain.events import EventKind as DomainEventKind
 from mission_control.domain.events import EventRecord
+from mission_control.domain.supervision import LimitOverrides, effective_limits
 from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
 from mission_control.models import Agent as AgentRow
 from mission_control.models import Task as TaskRow
+from mission_control.schema.supervision import TaskLimits
 from mission_control.services.dependencies import depends_on_ids
 from mission_control.services.queries import subtasks
+from mission_control.services.supervision import default_limits, overrides_of
 
 if TYPE_CHECKING:
     from mission_control.services.queries import Column as ColumnData
@@ -48,6 +51,16 @@ class Task:
     status_changed_at: datetime
     claimed_at: datetime | None
     lease_expires_at: datetime | None
+    attempts: int = strawberry.field(description="Failed attempts since it was last unblocked.")
+    retry_at: datetime | None = strawberry.field(
+        description="After a failed attempt: not handed out before this time."
+    )
+    own_limits: strawberry.Private[LimitOverrides]
+
+    @strawberry.field(description="The limits its attempts run under.")
+    def limits(self, info: strawberry.Info) -> TaskLimits:
+        defaults = default_limits(info.context.services.settings)
+        return TaskLimits.of(effective_limits(self.own_limits, defaults))
 
     @strawberry.field(description="The tasks whose parent this is.")
     async def subtasks(self) -> list[Task]:
@@ -81,6 +94,9 @@ class Task:
             status_changed_at=row.status_changed_at,
             claimed_at=row.claimed_at,
             lease_expires_at=row.lease_expires_at,
+            attempts=row.attempts,
+            retry_at=row.retry_at,
+            own_limits=overrides_of(row),
         )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.functions import Coalesce
 
 from mission_control.domain import tasks as rules
@@ -84,7 +85,9 @@ async def _check_named_claim(
         )
 
 
-async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncIterator[Task]:
+async def _ready_candidates(
+    agent: Agent, conn: BaseDBAsyncClient, now: datetime
+) -> AsyncIterator[Task]:
     """Ready tasks for this agent, its own assignments first, each most urgent then oldest.
 
     Each is the first ready row that no claim in flight has locked (FOR UPDATE SKIP LOCKED on
@@ -94,8 +97,10 @@ async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncItera
     for assigned in (agent.id, None):
         passed: list[int] = []
         while len(passed) < CANDIDATE_LIMIT:
-            query = Task.filter(status=TaskStatus.READY, assignee_id=assigned).exclude(
-                id__in=waiting_task_ids()
+            query = (
+                Task.filter(status=TaskStatus.READY, assignee_id=assigned)
+                .filter(Q(retry_at=None) | Q(retry_at__lte=now))  # a retry waits its backoff
+                .exclude(id__in=waiting_task_ids())
             )
             if passed:
                 query = query.exclude(id__in=passed)
@@ -149,7 +154,7 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
     if gate.refusal:
         return NextClaim(ClaimOutcome.NOTHING, reason=gate.refusal)
     skipped = await skipped_task_ids(agent, ch.conn)
-    async for task in _ready_candidates(agent, ch.conn):
+    async for task in _ready_candidates(agent, ch.conn, ch.now):
         if task.id in skipped or not await claimable(task, agent, ch.conn, ctx.settings):
             continue
         task.assignee = agent if task.assignee_id == agent.id else None

@@ -22,20 +22,25 @@ from mission_control.services.rows import (
     write_task,
 )
 
+# Moves that change what a subtask adds to its parent's progress.
+ROLLS_UP = frozenset({Move.APPROVE, Move.CANCEL, Move.SUBMIT, Move.REJECT})
+
 
 def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str, Any]:
     """The fields a move sets besides the status."""
     lease = ch.now + timedelta(seconds=ctx.settings.lease_seconds)
+    # Progress is the current attempt's: a claim or a rejection starts one at 0 (the earlier
+    # attempts stay in the PROGRESS Events), a submitted attempt is complete.
     if move is Move.CLAIM:
-        return {"claimed_at": ch.now, "lease_expires_at": lease, "feedback": None}
+        return {"claimed_at": ch.now, "lease_expires_at": lease, "feedback": None, "progress": 0}
     if move is Move.REJECT:
-        return {"lease_expires_at": lease, "feedback": text}
+        return {"lease_expires_at": lease, "feedback": text, "progress": 0}
     if move is Move.SUBMIT:
-        return {"lease_expires_at": None, "result": text}
+        return {"lease_expires_at": None, "result": text, "progress": 100}
     if move is Move.BLOCK:
         return {"lease_expires_at": None, "block_reason": text}
-    if move is Move.UNBLOCK:
-        return {"block_reason": None}
+    if move is Move.UNBLOCK:  # the operator's unblock gives the task a fresh set of attempts
+        return {"block_reason": None, "attempts": 0, "retry_at": None}
     if move is Move.RELEASE:
         return {"lease_expires_at": None, "claimed_at": None, "assignee": None}
     return {"lease_expires_at": None}
@@ -86,7 +91,7 @@ async def apply_move(
             **payload,  # an automatic move passes the rule that made it as its reason
         },
     )
-    if task.parent_id is not None and move in (Move.APPROVE, Move.CANCEL):
+    if task.parent_id is not None and move in ROLLS_UP:
         await roll_up_progress(ch, task)
     return task
 

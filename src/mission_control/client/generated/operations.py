@@ -75,6 +75,7 @@ class EventKind(StrEnum):
     DEPENDENCY_ADDED = "DEPENDENCY_ADDED"
     DEPENDENCY_REMOVED = "DEPENDENCY_REMOVED"
     DECOMPOSED = "DECOMPOSED"
+    ATTEMPT_FAILED = "ATTEMPT_FAILED"
 
 
 class TaskStatus(StrEnum):
@@ -91,6 +92,11 @@ class RunnerMe(Result):
     me: str
 
 
+class RunnerClaimNextClaimNextTaskTaskLimits(Result):
+    max_attempts: int = Field(alias="maxAttempts")
+    max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
+
+
 class RunnerClaimNextClaimNextTaskTask(Result):
     id: int
     title: str
@@ -101,6 +107,9 @@ class RunnerClaimNextClaimNextTaskTask(Result):
     assignee: str | None = None
     progress: int
     version: int
+    feedback: str | None = None
+    attempts: int
+    limits: RunnerClaimNextClaimNextTaskTaskLimits
 
 
 class RunnerClaimNextClaimNextTask(Result):
@@ -153,16 +162,18 @@ class RunnerTaskHolder(Result):
     task: RunnerTaskHolderTask
 
 
-class RunnerAgentEventsEvents(Result):
+class RunnerEventsEvents(Result):
     id: int
     kind: EventKind
     task_id: int | None = Field(None, alias="taskId")
     agent_name: str | None = Field(None, alias="agentName")
+    from_status: TaskStatus | None = Field(None, alias="fromStatus")
+    to_status: TaskStatus | None = Field(None, alias="toStatus")
     payload: Any
 
 
-class RunnerAgentEvents(Result):
-    events: RunnerAgentEventsEvents
+class RunnerEvents(Result):
+    events: RunnerEventsEvents
 
 
 class RunnerHeartbeatHeartbeat(Result):
@@ -181,6 +192,54 @@ class RunnerPendingApprovalsApprovals(Result):
 
 class RunnerPendingApprovals(Result):
     approvals: list[RunnerPendingApprovalsApprovals]
+
+
+class RunnerHeldTasksTasksNodesLimits(Result):
+    max_attempts: int = Field(alias="maxAttempts")
+    max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
+
+
+class RunnerHeldTasksTasksNodes(Result):
+    id: int
+    title: str
+    description: str
+    priority: int | None = None
+    tags: list[str]
+    status: TaskStatus
+    assignee: str | None = None
+    progress: int
+    version: int
+    feedback: str | None = None
+    attempts: int
+    limits: RunnerHeldTasksTasksNodesLimits
+
+
+class RunnerHeldTasksTasks(Result):
+    nodes: list[RunnerHeldTasksTasksNodes]
+
+
+class RunnerHeldTasks(Result):
+    tasks: RunnerHeldTasksTasks
+
+
+class RunnerFailAttemptFailAttempt(Result):
+    id: int
+    status: TaskStatus
+    attempts: int
+    retry_at: datetime | None = Field(None, alias="retryAt")
+
+
+class RunnerFailAttempt(Result):
+    fail_attempt: RunnerFailAttemptFailAttempt = Field(alias="failAttempt")
+
+
+class RunnerReleaseTaskReleaseTask(Result):
+    id: int
+    status: TaskStatus
+
+
+class RunnerReleaseTask(Result):
+    release_task: RunnerReleaseTaskReleaseTask = Field(alias="releaseTask")
 
 
 class CliCreateTaskCreateTask(Result):
@@ -465,6 +524,12 @@ mutation RunnerClaimNext {
       assignee
       progress
       version
+      feedback
+      attempts
+      limits {
+        maxAttempts
+        maxRunSeconds
+      }
     }
   }
 }
@@ -514,13 +579,15 @@ query RunnerTaskHolder($id: Int!) {
 """
 
 
-RUNNER_AGENT_EVENTS_DOCUMENT = """
-subscription RunnerAgentEvents($agent: String!, $since: Int, $kinds: [EventKind!]) {
-  events(agent: $agent, since: $since, kinds: $kinds) {
+RUNNER_EVENTS_DOCUMENT = """
+subscription RunnerEvents($since: Int, $kinds: [EventKind!]) {
+  events(since: $since, kinds: $kinds) {
     id
     kind
     taskId
     agentName
+    fromStatus
+    toStatus
     payload
   }
 }
@@ -542,6 +609,53 @@ RUNNER_PENDING_APPROVALS_DOCUMENT = """
 query RunnerPendingApprovals {
   approvals(status: PENDING) {
     id
+  }
+}
+"""
+
+
+RUNNER_HELD_TASKS_DOCUMENT = """
+query RunnerHeldTasks($agent: String!) {
+  tasks(where: { status: [IN_PROGRESS], assignee: $agent }, first: 20) {
+    nodes {
+      id
+      title
+      description
+      priority
+      tags
+      status
+      assignee
+      progress
+      version
+      feedback
+      attempts
+      limits {
+        maxAttempts
+        maxRunSeconds
+      }
+    }
+  }
+}
+"""
+
+
+RUNNER_FAIL_ATTEMPT_DOCUMENT = """
+mutation RunnerFailAttempt($id: Int!, $error: String!, $timedOut: Boolean!) {
+  failAttempt(id: $id, error: $error, timedOut: $timedOut) {
+    id
+    status
+    attempts
+    retryAt
+  }
+}
+"""
+
+
+RUNNER_RELEASE_TASK_DOCUMENT = """
+mutation RunnerReleaseTask($id: Int!, $reason: String) {
+  releaseTask(id: $id, reason: $reason) {
+    id
+    status
   }
 }
 """
@@ -850,10 +964,10 @@ class Operations:
         data = await self._runner.execute(RUNNER_TASK_HOLDER_DOCUMENT, "RunnerTaskHolder", {"id": id})
         return RunnerTaskHolder.model_validate(data)
 
-    async def runner_agent_events(self, agent: str, *, since: int | None = None, kinds: list[EventKind] | None = None) -> AsyncIterator[RunnerAgentEvents]:
-        stream = self._runner.subscribe(RUNNER_AGENT_EVENTS_DOCUMENT, "RunnerAgentEvents", _present({"agent": agent, "since": since, "kinds": kinds}))
+    async def runner_events(self, *, since: int | None = None, kinds: list[EventKind] | None = None) -> AsyncIterator[RunnerEvents]:
+        stream = self._runner.subscribe(RUNNER_EVENTS_DOCUMENT, "RunnerEvents", _present({"since": since, "kinds": kinds}))
         async for data in stream:
-            yield RunnerAgentEvents.model_validate(data)
+            yield RunnerEvents.model_validate(data)
 
     async def runner_heartbeat(self, *, status: AgentStatus | None = None, token_budget: int | None = None, note: str | None = None) -> RunnerHeartbeat:
         data = await self._runner.execute(RUNNER_HEARTBEAT_DOCUMENT, "RunnerHeartbeat", _present({"status": status, "tokenBudget": token_budget, "note": note}))
@@ -862,6 +976,18 @@ class Operations:
     async def runner_pending_approvals(self) -> RunnerPendingApprovals:
         data = await self._runner.execute(RUNNER_PENDING_APPROVALS_DOCUMENT, "RunnerPendingApprovals", {})
         return RunnerPendingApprovals.model_validate(data)
+
+    async def runner_held_tasks(self, agent: str) -> RunnerHeldTasks:
+        data = await self._runner.execute(RUNNER_HELD_TASKS_DOCUMENT, "RunnerHeldTasks", {"agent": agent})
+        return RunnerHeldTasks.model_validate(data)
+
+    async def runner_fail_attempt(self, id: int, error: str, timed_out: bool) -> RunnerFailAttempt:
+        data = await self._runner.execute(RUNNER_FAIL_ATTEMPT_DOCUMENT, "RunnerFailAttempt", {"id": id, "error": error, "timedOut": timed_out})
+        return RunnerFailAttempt.model_validate(data)
+
+    async def runner_release_task(self, id: int, *, reason: str | None = None) -> RunnerReleaseTask:
+        data = await self._runner.execute(RUNNER_RELEASE_TASK_DOCUMENT, "RunnerReleaseTask", _present({"id": id, "reason": reason}))
+        return RunnerReleaseTask.model_validate(data)
 
     async def cli_create_task(self, input: dict[str, Any]) -> CliCreateTask:
         data = await self._runner.execute(CLI_CREATE_TASK_DOCUMENT, "CliCreateTask", {"input": input})
