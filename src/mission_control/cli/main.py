@@ -37,6 +37,17 @@ def client_options(
     ctx.obj = Options(server=server, token=token, as_json=as_json)
 
 
+def database_or_exit(settings: Settings) -> None:
+    """Open the database once; when it cannot be, say why in one line and exit 2."""
+    from mission_control.database_probe import DatabaseUnavailable, probe_database
+
+    try:
+        asyncio.run(probe_database(settings))
+    except DatabaseUnavailable as error:
+        console.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 def settings_or_exit(**overrides: object) -> Settings:
     """Load the settings, or print what is wrong with them and exit 2."""
     try:
@@ -57,6 +68,10 @@ def serve(
     from mission_control.app import build_app
 
     settings = settings_or_exit(host=host, port=port)
+    try:
+        database_or_exit(settings)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -69,6 +84,9 @@ def serve(
     async def run() -> None:
         started = asyncio.create_task(server.serve())
         while not server.started and not started.done():
+            if server.should_exit:  # Ctrl-C during start-up: uvicorn waits for nothing else
+                started.cancel()
+                break
             await asyncio.sleep(0.05)
         if server.started:
             runtime = application.state.runtime
@@ -80,7 +98,8 @@ def serve(
                     f"[bold]{runtime.new_operator_token}[/bold]\n"
                     f"Log in: {settings.base_url}/login?token={runtime.new_operator_token}"
                 )
-        await started
+        with contextlib.suppress(asyncio.CancelledError):
+            await started
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
@@ -93,6 +112,7 @@ def migrate() -> None:
     from mission_control.database import migrate as apply
 
     settings = settings_or_exit()
+    database_or_exit(settings)
     applied = asyncio.run(apply(settings))
     console.print(f"Applied {len(applied)} migration(s)." if applied else "Up to date.")
 
