@@ -1,0 +1,325 @@
+"""Soak: 8 real runner processes work 500 tasks through a real server while things go wrong.
+
+The mix (by task number): 6 in 10 succeed, 1 always fails (blocked after its attempts), 1 fails
+once then succeeds, 1 hangs (stopped at the time limit on each attempt, then blocked), 1 is
+rejected once by the operator and reworked with the feedback. Every few seconds a random
+runner is killed with SIGKILL and started again a second later (as a supervisor would).
+The operator approves every submission (after rejecting the reject-once tasks once).
+
+It ends when every task is done or blocked, then checks: all tasks are there (nothing lost),
+every blocked task has a reason, no task is held by a runner (none in progress). It prints
+tasks/minute, and the worst time a ready task waited while a fitting runner was idle (its
+baseline: the same wait computed for the first, undisturbed 20 tasks of the same run).
+
+    .venv/bin/python -m bench.soak [tasks] [runners] [max seconds]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gql import Client, GraphQLRequest
+
+from tests.support.factories import make_agent
+from tests.support.graphql import GraphQLFailed, http_client, run, ws_client
+from tests.support.runners import MISSION_CONTROL, WORK_SCRIPT, clean_environment
+from tests.support.server import ServerProcess
+
+SKILLS = ("python", "docs")
+KILL_EVERY = 6.0  # seconds between SIGKILLs of a random runner
+RESTART_AFTER = 1.0
+SERVER_ENV = {
+    "MC_MAX_ATTEMPTS": "2",
+    "MC_RETRY_BACKOFF_SECONDS": "1",
+    "MC_MAX_RUN_SECONDS": "3",
+    "MC_LEASE_SECONDS": "30",
+}
+CREATE = """
+mutation($input: CreateTaskInput!) { createTask(input: $input) { id } }
+"""
+EVENTS = """
+subscription { events(since: 0) { id kind taskId agentName fromStatus toStatus payload } }
+"""
+ALL_TASKS = """
+query($after: String) { tasks(first: 200, after: $after) {
+  nodes { id status blockReason assignee } pageInfo { endCursor hasNextPage } } }
+"""
+
+
+def kind_of_task(n: int) -> str:
+    return {6: "fail", 7: "fail-once", 8: "hang", 9: "reject-once"}.get(n % 10, "ok")
+
+
+@dataclass
+class Fleet:
+    """The runner processes, started, killed and restarted by name."""
+
+    server: ServerProcess
+    tokens: dict[str, str]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    alive: set[str] = field(default_factory=set)
+    kills: int = 0
+
+    def start(self, name: str) -> None:
+        command = f"{sys.executable} {WORK_SCRIPT} {self.server.workdir}"
+        env = clean_environment()
+        env["AGENT_NAME"] = name
+        log = (self.server.workdir / f"runner-{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [
+                *(MISSION_CONTROL, "agent", "run", "--name", name, "--token", self.tokens[name]),
+                *("--server", self.server.url, "--command", command, "--grace", "1"),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.alive.add(name)
+
+    def kill(self, name: str) -> None:
+        self.alive.discard(name)
+        self.processes[name].kill()
+        self.processes[name].wait()
+        self.kills += 1
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@dataclass
+class Board:
+    """The board as the Event stream tells it, and the waits measured from it."""
+
+    skill_of_task: dict[int, str]
+    skill_of_agent: dict[str, str]
+    fleet: Fleet
+    ready_since: dict[int, float] = field(default_factory=dict)  # claimable from this time
+    waited: dict[int, float] = field(default_factory=dict)  # of the current ready spell
+    waits: list[tuple[int, float]] = field(default_factory=list)
+    held: dict[str, set[int]] = field(default_factory=dict)
+    finished: dict[int, str] = field(default_factory=dict)
+    rejected: set[int] = field(default_factory=set)
+
+    def idle_fitting(self, task_id: int) -> bool:
+        skill = self.skill_of_task[task_id]
+        return any(
+            self.skill_of_agent[name] == skill and not self.held.get(name)
+            for name in self.fleet.alive
+        )
+
+    def tick(self, now: float, dt: float) -> None:
+        for task_id, since in self.ready_since.items():
+            if since <= now and self.idle_fitting(task_id):
+                self.waited[task_id] = self.waited.get(task_id, 0.0) + dt
+
+    def on_event(self, now: float, event: dict[str, Any]) -> None:
+        task_id, kind, agent = event["taskId"], event["kind"], event["agentName"]
+        if task_id is None or task_id not in self.skill_of_task:
+            return
+        if event["toStatus"] == "READY":
+            retry_in = (event["payload"] or {}).get("retry_in_seconds") or 0
+            self.ready_since[task_id] = now + retry_in
+            self.waited[task_id] = 0.0
+        if event["fromStatus"] == "IN_PROGRESS" or kind in ("CANCELLED",):
+            for tasks in self.held.values():
+                tasks.discard(task_id)
+        if event["toStatus"] == "IN_PROGRESS" and agent:
+            self.held.setdefault(agent, set()).add(task_id)
+        if kind == "CLAIMED":
+            self.ready_since.pop(task_id, None)
+            self.waits.append((task_id, self.waited.pop(task_id, 0.0)))
+        if kind in ("APPROVED", "BLOCKED"):
+            self.finished[task_id] = kind
+
+
+async def operator_loop(
+    server: ServerProcess, operator: Client, board: Board, kinds: dict[int, str]
+) -> None:
+    """Follow every Event; approve submissions, rejecting the reject-once tasks once."""
+    pending: set[asyncio.Task[Any]] = set()
+    last = time.perf_counter()
+    async with ws_client(server.ws_url, server.operator_token) as session:
+        stream = session.subscribe(GraphQLRequest(EVENTS))
+        async for result in stream:
+            now = time.perf_counter()
+            board.tick(now, now - last)
+            last = now
+            event = result["events"]
+            board.on_event(now, event)
+            if event["kind"] == "SUBMITTED" and event["taskId"] in kinds:
+                job = asyncio.create_task(review(operator, board, kinds, event["taskId"]))
+                pending.add(job)
+                job.add_done_callback(pending.discard)
+            if len(board.finished) == len(kinds):
+                return
+
+
+async def review(operator: Client, board: Board, kinds: dict[int, str], task_id: int) -> None:
+    if kinds[task_id] == "reject-once" and task_id not in board.rejected:
+        board.rejected.add(task_id)
+        mutation = 'mutation($id: Int!) { rejectTask(id: $id, feedback: "once more") { id } }'
+    else:
+        mutation = "mutation($id: Int!) { approveTask(id: $id) { id } }"
+    try:
+        await run(operator, mutation, {"id": task_id})
+    except GraphQLFailed as error:
+        print(f"review of #{task_id} refused: {error}", file=sys.stderr)
+
+
+async def ticker(board: Board, done: asyncio.Event) -> None:
+    """Advance the wait clocks between Events too."""
+    last = time.perf_counter()
+    while not done.is_set():
+        await asyncio.sleep(0.05)
+        now = time.perf_counter()
+        board.tick(now, now - last)
+        last = now
+
+
+async def chaos(fleet: Fleet, done: asyncio.Event, rng: random.Random) -> None:
+    """SIGKILL a random runner every few seconds; start it again a second later."""
+    while not done.is_set():
+        await asyncio.sleep(KILL_EVERY)
+        if done.is_set():
+            return
+        name = rng.choice(sorted(fleet.alive))
+        fleet.kill(name)
+        await asyncio.sleep(RESTART_AFTER)
+        fleet.start(name)
+
+
+async def all_tasks(operator: Client) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await run(operator, ALL_TASKS, {"after": after}))["tasks"]
+        found.extend(page["nodes"])
+        if not page["pageInfo"]["hasNextPage"]:
+            return found
+        after = page["pageInfo"]["endCursor"]
+
+
+async def soak(server: ServerProcess, tasks: int, runners: int, bound: float) -> int:
+    rng = random.Random(11)
+    operator = http_client(server.graphql_url, server.operator_token)
+    names = [f"r{n}-{SKILLS[n % 2]}" for n in range(runners)]
+    tokens = {name: await make_agent(operator, name, [name.split("-")[1]]) for name in names}
+    fleet = Fleet(server, tokens)
+    kinds: dict[int, str] = {}
+    skill_of_task: dict[int, str] = {}
+    for n in range(tasks):
+        kind, skill = kind_of_task(n), SKILLS[n % 2]
+        description = {"fail": "#fail", "fail-once": "#fail-once", "hang": "#hang"}.get(kind, "do")
+        data = await run(
+            operator,
+            CREATE,
+            {
+                "input": {
+                    "title": f"{kind} {n}",
+                    "description": description,
+                    "priority": 3,
+                    "tags": [skill],
+                }
+            },
+        )
+        task_id = data["createTask"]["id"]
+        kinds[task_id] = kind
+        skill_of_task[task_id] = skill
+    board = Board(skill_of_task, {name: name.split("-")[1] for name in names}, fleet)
+    done = asyncio.Event()
+    start = time.perf_counter()
+    for name in names:
+        fleet.start(name)
+    helpers = [
+        asyncio.create_task(ticker(board, done)),
+        asyncio.create_task(chaos(fleet, done, rng)),
+    ]
+    finished_in_time = True
+    try:
+        await asyncio.wait_for(operator_loop(server, operator, board, kinds), bound)
+    except TimeoutError:
+        finished_in_time = False
+    elapsed = time.perf_counter() - start
+    done.set()
+    for helper in helpers:
+        helper.cancel()
+    fleet.stop_all()
+
+    rows = await all_tasks(operator)
+    statuses: dict[str, int] = {}
+    for row in rows:
+        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
+    lost = set(kinds) - {row["id"] for row in rows}
+    unexplained = [
+        row["id"] for row in rows if row["status"] == "BLOCKED" and not row["blockReason"]
+    ]
+    held = [row["id"] for row in rows if row["status"] == "IN_PROGRESS"]
+    open_ = [row["id"] for row in rows if row["status"] not in ("DONE", "BLOCKED")]
+    expected_blocked = sum(kind in ("fail", "hang") for kind in kinds.values())
+    first = {task_id for task_id in sorted(kinds)[:20]}
+    worst = max(board.waits, key=lambda w: w[1], default=(0, 0.0))
+    calm = max((w for t, w in board.waits if t in first), default=0.0)
+    median = statistics.median(w for _, w in board.waits) if board.waits else 0.0
+
+    print(
+        f"{tasks} tasks, {runners} runners, SQLite, {fleet.kills} runners SIGKILLed and restarted"
+    )
+    print(f"finished: {'yes' if finished_in_time else 'NO (bound reached)'} in {elapsed:.1f} s")
+    print(f"statuses: {statuses} (expected blocked: {expected_blocked})")
+    print(f"throughput: {len(board.finished) / (elapsed / 60):.1f} tasks/minute")
+    print(
+        f"worst wait of a ready task while a fitting runner was idle: {worst[1] * 1000:.0f} ms "
+        f"(task #{worst[0]}, {kinds.get(worst[0], '?')}); baseline, first 20 tasks: "
+        f"{calm * 1000:.0f} ms; median of all {median * 1000:.0f} ms"
+    )
+    problems = []
+    if lost:
+        problems.append(f"lost tasks: {sorted(lost)}")
+    if unexplained:
+        problems.append(f"blocked without a reason: {unexplained}")
+    if held:
+        problems.append(f"still held by a runner: {held}")
+    if open_:
+        problems.append(f"neither done nor blocked: {open_}")
+    for problem in problems:
+        print(f"PROBLEM {problem}")
+    if not problems:
+        print("checks: nothing lost, every blocked task has a reason, none held by a runner")
+    return 1 if problems else 0
+
+
+def main() -> None:
+    tasks = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    runners = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    bound = float(sys.argv[3]) if len(sys.argv) > 3 else 480.0
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir)
+        server = ServerProcess(
+            workdir=path, database_url=f"sqlite://{path / 'mc.db'}", env=SERVER_ENV
+        ).start()
+        try:
+            code = asyncio.run(soak(server, tasks, runners, bound))
+        finally:
+            server.stop()
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
