@@ -19,6 +19,24 @@ import time
 from pathlib import Path
 
 
+def runner_pid() -> int:
+    """The runner that started us: our parent, or the parent of the shell in between."""
+    parent = os.getppid()
+    stat = Path(f"/proc/{parent}/stat").read_text()
+    grandparent = int(stat.rsplit(")", 1)[1].split()[1])
+    name = stat.split("(", 1)[1].rsplit(")", 1)[0]
+    return grandparent if name in ("sh", "dash", "bash") else parent
+
+
+def runner_alive(pid: int) -> bool:
+    """False once the runner has exited (a reaped or zombie process counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
 def main() -> int:
     log_dir = Path(sys.argv[1])
     task = json.loads(sys.stdin.readline())
@@ -32,8 +50,8 @@ def main() -> int:
     print("PROGRESS 10 starting", flush=True)
     if "--hang" in sys.argv or "#hang" in asks:
         child = subprocess.Popen(["sleep", "300"])  # a child in the command's process group
-        parent = os.getppid()
-        while os.getppid() == parent:
+        runner = runner_pid()
+        while runner_alive(runner):
             time.sleep(0.1)
         child.kill()  # its runner is gone (SIGKILL): leave nothing behind
         return 9
