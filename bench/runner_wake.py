@@ -43,7 +43,9 @@ class Stream:
 
     async def _read(self) -> None:
         async with ws_client(self.server.ws_url, self.server.operator_token) as session:
-            async for result in session.subscribe(GraphQLRequest(EVENTS, variable_values={"since": 0})):
+            async for result in session.subscribe(
+                GraphQLRequest(EVENTS, variable_values={"since": 0})
+            ):
                 self.queue.put_nowait((time.perf_counter(), result["events"]))
 
     def start(self) -> None:

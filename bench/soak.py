@@ -149,9 +149,7 @@ class Board:
             self.finished[task_id] = kind
 
 
-async def operator_loop(
-    server: ServerProcess, operator: Client, board: Board, kinds: dict[int, str]
-) -> None:
+async def operator_loop(server: ServerProcess, board: Board, kinds: dict[int, str]) -> None:
     """Follow every Event; approve submissions, rejecting the reject-once tasks once."""
     pending: set[asyncio.Task[Any]] = set()
     last = time.perf_counter()
@@ -164,21 +162,25 @@ async def operator_loop(
             event = result["events"]
             board.on_event(now, event)
             if event["kind"] == "SUBMITTED" and event["taskId"] in kinds:
-                job = asyncio.create_task(review(operator, board, kinds, event["taskId"]))
+                job = asyncio.create_task(
+                    review(server.graphql_url, server.operator_token, board, kinds, event["taskId"])
+                )
                 pending.add(job)
                 job.add_done_callback(pending.discard)
             if len(board.finished) == len(kinds):
                 return
 
 
-async def review(operator: Client, board: Board, kinds: dict[int, str], task_id: int) -> None:
+async def review(
+    server_url: str, token: str, board: Board, kinds: dict[int, str], task_id: int
+) -> None:
     if kinds[task_id] == "reject-once" and task_id not in board.rejected:
         board.rejected.add(task_id)
         mutation = 'mutation($id: Int!) { rejectTask(id: $id, feedback: "once more") { id } }'
     else:
         mutation = "mutation($id: Int!) { approveTask(id: $id) { id } }"
-    try:
-        await run(operator, mutation, {"id": task_id})
+    try:  # a client of its own: reviews run concurrently, one gql Client serves one at a time
+        await run(http_client(server_url, token), mutation, {"id": task_id})
     except GraphQLFailed as error:
         print(f"review of #{task_id} refused: {error}", file=sys.stderr)
 
@@ -253,14 +255,15 @@ async def soak(server: ServerProcess, tasks: int, runners: int, bound: float) ->
     ]
     finished_in_time = True
     try:
-        await asyncio.wait_for(operator_loop(server, operator, board, kinds), bound)
+        await asyncio.wait_for(operator_loop(server, board, kinds), bound)
     except TimeoutError:
         finished_in_time = False
-    elapsed = time.perf_counter() - start
-    done.set()
-    for helper in helpers:
-        helper.cancel()
-    fleet.stop_all()
+    finally:
+        elapsed = time.perf_counter() - start
+        done.set()
+        for helper in helpers:
+            helper.cancel()
+        await asyncio.to_thread(fleet.stop_all)
 
     rows = await all_tasks(operator)
     statuses: dict[str, int] = {}

@@ -366,7 +366,12 @@ class Runner:
             log.warning("could not say we are going offline: %s", error)
         try:
             held = await asyncio.wait_for(self._held_patiently(), RELEASE_PATIENCE)
-        except (TimeoutError, ServerRefused) as error:
+        except TimeoutError:
+            log.warning(
+                "no answer in %.0fs; the lease of what we hold will expire", RELEASE_PATIENCE
+            )
+            return
+        except ServerRefused as error:
             log.warning("could not ask which tasks we hold (%s); their leases will expire", error)
             return
         for task in held:
