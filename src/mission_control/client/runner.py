@@ -23,7 +23,7 @@ from mission_control.client.generated.operations import (
     RunnerEventsEvents,
     TaskStatus,
 )
-from mission_control.client.transport import GqlRunner, ServerRefused, ServerUnreachable
+from mission_control.client.transport import GqlTransport, ServerRefused, ServerUnreachable
 from mission_control.client.work import WorkOutcome, run_command
 
 log = logging.getLogger("mission_control.runner")
@@ -87,7 +87,7 @@ class Runner:
 
     config: RunnerConfig
     ops: Operations = field(init=False)
-    transport: GqlRunner = field(init=False)
+    transport: GqlTransport = field(init=False)
     current: Assignment | None = None
     stopped_because: str | None = None
     _stop_work: asyncio.Event = field(default_factory=asyncio.Event)
@@ -102,7 +102,7 @@ class Runner:
     _listener: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
-        self.transport = GqlRunner(self.config.server, self.config.token)
+        self.transport = GqlTransport(self.config.server, self.config.token)
         self.ops = Operations(self.transport)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:

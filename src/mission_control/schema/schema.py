@@ -6,7 +6,7 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 
 from mission_control.resolvers import agents as agent_resolvers
-from mission_control.resolvers import automation, mutations, queries, subscriptions, supervision
+from mission_control.resolvers import mutations, planning, queries, subscriptions, supervision
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
 
@@ -68,12 +68,12 @@ class Mutation:
         resolver=agent_resolvers.issue_viewer_token, description="A read-only token, shown once."
     )
     add_dependency = strawberry.mutation(
-        resolver=automation.add_dependency,
+        resolver=planning.add_dependency,
         description="Make a task wait for another; refused when it would close a cycle.",
     )
-    remove_dependency = strawberry.mutation(resolver=automation.remove_dependency)
+    remove_dependency = strawberry.mutation(resolver=planning.remove_dependency)
     decompose_task = strawberry.mutation(
-        resolver=automation.decompose_task,
+        resolver=planning.decompose_task,
         description="Split a task into subtasks; with preview, only return the proposal.",
     )
     fail_attempt = strawberry.mutation(
@@ -86,7 +86,7 @@ class Mutation:
         description="Set a task's own max attempts, max run time and retry backoff.",
     )
     accept_decomposition = strawberry.mutation(
-        resolver=automation.accept_decomposition,
+        resolver=planning.accept_decomposition,
         description="Create the subtasks of a (possibly edited) proposal in one change.",
     )
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind, kind_of
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Task
-from mission_control.services.context import Context
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
-from mission_control.services.journal import Change, change
-from mission_control.services.rows import (
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import (
     assignee_name,
     check_version,
     load_agent,
@@ -30,9 +30,11 @@ def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str
     """The fields a move sets besides the status."""
     lease = ch.now + timedelta(seconds=ctx.settings.lease_seconds)
     # Progress is the current attempt's: a claim or a rejection starts one at 0 (the earlier
-    # attempts stay in the PROGRESS Events), a submitted attempt is complete.
+    # attempts stay in the PROGRESS Events), a submitted attempt is complete. The operator's
+    # feedback stays with the task until the next rejection replaces it, so whoever claims a
+    # released rework gets it too.
     if move is Move.CLAIM:
-        return {"claimed_at": ch.now, "lease_expires_at": lease, "feedback": None, "progress": 0}
+        return {"claimed_at": ch.now, "lease_expires_at": lease, "progress": 0}
     if move is Move.REJECT:
         return {"lease_expires_at": lease, "feedback": text, "progress": 0}
     if move is Move.SUBMIT:
@@ -118,7 +120,7 @@ async def block_task(
     ctx: Context, actor: Actor, task_id: int, reason: str, expected_version: int | None = None
 ) -> Task:
     """Put an open task on hold; the reason says what it waits for."""
-    text = rules.clean_reason(reason)
+    text = limits.clean_reason(reason)
     return await move_task(
         ctx,
         actor,
@@ -152,7 +154,7 @@ async def submit_for_review(
     expected_version: int | None = None,
 ) -> Task:
     """The holder hands its finished work to the operator, with what it produced."""
-    text = rules.clean_text(result, "result") if result else None
+    text = limits.clean_text(result, "result") if result else None
     return await move_task(
         ctx,
         actor,
@@ -181,7 +183,7 @@ async def reject_task(
     expected_version: int | None = None,
 ) -> Task:
     """The operator sends the work back to its agent with what to change."""
-    text = rules.clean_reason(feedback, "feedback")
+    text = limits.clean_reason(feedback, "feedback")
     if text is None:
         raise ValidationFailed("Rejecting work needs feedback: tell the agent what to change.")
     return await move_task(
@@ -208,7 +210,7 @@ async def cancel_task(
         actor,
         task_id,
         TaskStatus.CANCELLED,
-        text=rules.clean_reason(reason),
+        text=limits.clean_reason(reason),
         expected_version=expected_version,
         expect=Move.CANCEL,
     )
@@ -227,7 +229,7 @@ async def release_task(
         actor,
         task_id,
         TaskStatus.READY,
-        text=rules.clean_reason(reason),
+        text=limits.clean_reason(reason),
         expected_version=expected_version,
         expect=Move.RELEASE,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits as rules
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind
@@ -18,11 +18,11 @@ from mission_control.domain.supervision import (
 )
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Task
-from mission_control.services.context import Context
-from mission_control.services.journal import change
 from mission_control.services.moves import apply_move
-from mission_control.services.rows import assignee_name, load_task, write_task
 from mission_control.settings import Settings
+from mission_control.store.context import Context
+from mission_control.store.journal import change
+from mission_control.store.tasks import assignee_name, load_task, write_task
 
 
 def default_limits(settings: Settings) -> Limits:

@@ -15,8 +15,9 @@ from mission_control.domain.events import EventFilter, EventRecord
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.runtime import Runtime
-from mission_control.services import moves, queries, tasks
-from mission_control.services.rows import assignee_name
+from mission_control.services import moves, tasks
+from mission_control.store import queries
+from mission_control.store.tasks import assignee_name
 from mission_control.ui.cards import age_of
 from mission_control.ui.decompose import open_decomposition
 from mission_control.ui.live import LiveFeed
