@@ -130,12 +130,13 @@ async def test_two_reports_of_one_failure_count_once(
     server: ServerProcess, client_for: Callable[[str | None], Client]
 ) -> None:
     operator = http_client(server.graphql_url, server.operator_token)
-    agent = client_for(await make_agent(operator, "dev", ["python"]))
+    token = await make_agent(operator, "dev", ["python"])
     task = await make_task(operator, tags=["python"])
-    await claim_next(agent)
+    await claim_next(client_for(token))
 
+    # Two connections of the same agent, as a runner retrying a report might open.
     outcomes = await asyncio.gather(
-        *(run(agent, FAIL, {"id": task["id"], "error": "twice"}) for _ in range(2)),
+        *(run(client_for(token), FAIL, {"id": task["id"], "error": "twice"}) for _ in range(2)),
         return_exceptions=True,
     )
 
