@@ -176,6 +176,16 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         (VIEWER, OPS, DEV),
     ),
     "issueViewerToken": ('mutation { issueViewerToken(name: "eve") }', {}, (VIEWER, DEV)),
+    "failAttempt": (
+        'mutation($held: Int!) { failAttempt(id: $held, error: "x", timedOut: false) { id } }',
+        {"held": "held"},
+        (VIEWER, OPS),
+    ),
+    "setTaskLimits": (
+        "mutation($ready: Int!) { setTaskLimits(id: $ready, maxAttempts: 9) { id } }",
+        {"ready": "ready"},
+        (VIEWER, DEV, OPS),
+    ),
 }
 
 CASES = [
