@@ -68,6 +68,7 @@ class Fleet:
     tokens: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     alive: set[str] = field(default_factory=set)
+    up: set[str] = field(default_factory=set)
     kills: int = 0
 
     def start(self, name: str) -> None:
@@ -88,6 +89,7 @@ class Fleet:
 
     def kill(self, name: str) -> None:
         self.alive.discard(name)
+        self.up.discard(name)  # up again only once the new process sends its first heartbeat
         self.processes[name].kill()
         self.processes[name].wait()
         self.kills += 1
@@ -118,7 +120,6 @@ class Board:
     fleet: Fleet
     ready_since: dict[int, float] = field(default_factory=dict)  # claimable from this time
     held: dict[str, set[int]] = field(default_factory=dict)
-    up: set[str] = field(default_factory=set)
     spell: dict[str, float] = field(default_factory=dict)  # runner → start of its idle wait
     waits: list[tuple[str, float, int]] = field(default_factory=list)  # runner, wait, claims
     claims: int = 0
@@ -126,7 +127,7 @@ class Board:
     rejected: set[int] = field(default_factory=set)
 
     def waiting(self, name: str, now: float) -> bool:
-        if name not in self.up or name not in self.fleet.alive or self.held.get(name):
+        if name not in self.fleet.up or self.held.get(name):
             return False
         skill = self.skill_of_agent[name]
         return any(
@@ -150,7 +151,7 @@ class Board:
     def on_event(self, now: float, event: dict[str, Any]) -> None:
         task_id, kind, agent = event["taskId"], event["kind"], event["agentName"]
         if kind == "HEARTBEAT" and agent in self.fleet.alive:
-            self.up.add(agent)
+            self.fleet.up.add(agent)
         if task_id is None or task_id not in self.skill_of_task:
             self.tick(now)
             return
