@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -40,6 +42,66 @@ def add(
     out.print(f"Token (shown once, keep it): [bold]{result.register_agent.token}[/bold]")
 
 
+@agent_app.command("import")
+def import_agents(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., help="A JSON file, or - for stdin."),
+) -> None:
+    """(Operator) Register many agents in one go and print each one's token once.
+
+    The JSON is a list of {"name": ..., "skills": [...], "wipLimit": 1}; "id" works for
+    "name", and {"agents": {"list": [...]}} (OpenClaw's agent list) is read as the list.
+    An agent that is already registered is reported and the others still go in.
+    """
+    conn = connect(ctx)
+    text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    try:
+        wanted = roster_entries(json.loads(text))
+    except (ValueError, TypeError, KeyError) as error:
+        err.print(f"[red]Not an agent list ({error}).[/red]")
+        raise typer.Exit(2) from None
+
+    async def register_all() -> list[dict[str, object]]:
+        results: list[dict[str, object]] = []
+        for name, skills, wip in wanted:
+            try:
+                answer = await conn.ops.cli_register_agent(name, skills=skills, wip_limit=wip)
+                results.append(
+                    {"name": name, "skills": skills, "token": answer.register_agent.token}
+                )
+            except ServerRefused as error:
+                results.append({"name": name, "skills": skills, "refused": str(error)})
+        return results
+
+    results = call(register_all)
+    if conn.as_json:
+        emit_json(results)
+    else:
+        table = Table("agent", "skills", "token (shown once) or refusal")
+        for row in results:
+            skills = row["skills"]
+            shown = ",".join(skills) if isinstance(skills, list) else ""
+            table.add_row(str(row["name"]), shown, str(row.get("token") or row.get("refused")))
+        out.print(table)
+    if any("refused" in row for row in results):
+        raise typer.Exit(1)
+
+
+def roster_entries(data: Any) -> list[tuple[str, list[str], int]]:
+    """(name, skills, WIP limit) from a list of agents, or OpenClaw's {"agents": {"list"}}."""
+    if isinstance(data, dict):
+        data = data["agents"]
+        data = data["list"] if isinstance(data, dict) else data
+    if not isinstance(data, list):
+        raise TypeError("expected a list of agents")
+    entries = []
+    for item in data:
+        name = str(item.get("name") or item["id"])
+        skills = [str(skill) for skill in item.get("skills") or []]
+        entries.append((name, skills, int(item.get("wipLimit") or item.get("wip_limit") or 1)))
+    return entries
+
+
 @agent_app.command("run")
 def run(
     ctx: typer.Context,
@@ -58,6 +120,11 @@ def run(
     server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
     token: str | None = typer.Option(None, help="The agent's token (MC_TOKEN)."),
     token_budget: int | None = typer.Option(None, help="Tokens left, sent with each heartbeat."),
+    worktree: Path | None = typer.Option(
+        None,
+        help="A git repository: each task gets a worktree and branch mc/<id>-<slug> of it.",
+    ),
+    keep_worktree: bool = typer.Option(False, help="Keep each task's worktree after it."),
 ) -> None:
     """Run an agent: take at most one task at a time, run COMMAND on it, hand it in.
 
@@ -68,7 +135,8 @@ def run(
     the server retries after a backoff or, at the last attempt, blocks with the error. A
     rejected task comes back to this runner and is run again with the feedback. Ctrl-C or
     SIGTERM stops COMMAND (TERM, then KILL after --grace), releases the task to ready and
-    exits 130/143; a second Ctrl-C exits at once.
+    exits 130/143; a second Ctrl-C exits at once. With --worktree the command runs in the
+    task's own worktree, and the result starts with its branch, commit range and diff stat.
     """
     from mission_control.client.runner import Runner, RunnerConfig, configure_logging
 
@@ -85,6 +153,8 @@ def run(
         interval=interval,
         token_budget=token_budget,
         grace=grace,
+        worktree=worktree.resolve() if worktree else None,
+        keep_worktree=keep_worktree,
     )
     runner = Runner(config)
     try:

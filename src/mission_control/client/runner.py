@@ -13,6 +13,7 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from mission_control.client.generated.operations import (
@@ -25,6 +26,7 @@ from mission_control.client.generated.operations import (
 )
 from mission_control.client.transport import GqlTransport, ServerRefused, ServerUnreachable
 from mission_control.client.work import WorkOutcome, run_command
+from mission_control.client.worktree import GitFailed, task_workspace
 
 log = logging.getLogger("mission_control.runner")
 
@@ -71,6 +73,8 @@ class RunnerConfig:
     tail_lines: int = 20
     token_budget: int | None = None
     grace: float = DEFAULT_GRACE
+    worktree: Path | None = None  # a git repository: each task runs in a worktree of it
+    keep_worktree: bool = False
 
 
 Assignment = dict[str, Any]  # the task as the command sees it (JSON on stdin, MC_TASK_JSON)
@@ -253,21 +257,29 @@ class Runner:
             task["title"],
             f" (time limit {limit}s)" if limit else "",
         )
+        repo, keep = self.config.worktree, self.config.keep_worktree
         try:
-            try:
-                outcome = await run_command(
-                    self.config.command,
-                    task,
-                    lambda value, note: self.report(task["id"], value, note),
-                    self._stop_work,
-                    tail_lines=self.config.tail_lines,
-                    grace=self.config.grace,
-                    time_limit=float(limit) if limit else None,
-                    started=self._command_started,
-                )
-            except OSError as error:  # the command could not even start
-                outcome = WorkOutcome(127, "", f"cannot start the command: {error}")
-            await self.hand_in(task["id"], outcome, limit)
+            async with task_workspace(repo, task["id"], task["title"], keep=keep) as place:
+                try:
+                    outcome = await run_command(
+                        self.config.command,
+                        task,
+                        lambda value, note: self.report(task["id"], value, note),
+                        self._stop_work,
+                        tail_lines=self.config.tail_lines,
+                        grace=self.config.grace,
+                        time_limit=float(limit) if limit else None,
+                        started=self._command_started,
+                        cwd=place.path,
+                    )
+                except OSError as error:  # the command could not even start
+                    outcome = WorkOutcome(127, "", f"cannot start the command: {error}")
+                summary = await place.summary(task["title"]) if outcome.succeeded else ""
+            await self.hand_in(task["id"], outcome, limit, summary)
+        except GitFailed as error:
+            log.error("task #%s: %s", task["id"], error)
+            reason = f"the runner could not prepare or read its git worktree: {error}"
+            await self.retry("block", lambda: self.ops.runner_block_task(task["id"], reason[:2000]))
         finally:
             self.current = None
             self._command_group = None
@@ -290,14 +302,18 @@ class Runner:
             log.warning("task #%s: no longer ours (%s); stopping the command", task_id, error)
             self._stop_work.set()
 
-    async def hand_in(self, task_id: int, outcome: WorkOutcome, limit: int | None = None) -> None:
-        """Submit a success; report a failure or a timeout as a failed attempt."""
+    async def hand_in(
+        self, task_id: int, outcome: WorkOutcome, limit: int | None = None, summary: str = ""
+    ) -> None:
+        """Submit a success (with the worktree's summary); report a failure or a timeout as a
+        failed attempt."""
         if outcome.exit_code is None and not outcome.timed_out:
             log.info("task #%s: command stopped; the task is no longer ours", task_id)
             return
         try:
             if outcome.succeeded:
                 result = outcome.output_tail or "(no output)"
+                result = f"{summary}\n\n{result}" if summary else result
                 await self.retry(
                     "submit", lambda: self.ops.runner_submit_for_review(task_id, result=result)
                 )

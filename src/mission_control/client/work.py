@@ -11,6 +11,7 @@ import signal
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 ProgressSink = Callable[[int, str | None], Awaitable[None]]
@@ -115,11 +116,13 @@ async def run_command(
     grace: float = 5.0,
     time_limit: float | None = None,
     started: Callable[[int], None] | None = None,
+    cwd: Path | None = None,
 ) -> WorkOutcome:
-    """Run `command` in a shell on `task`; report its progress; end it early when `stop` is set
-    or after `time_limit` seconds. `started` learns the command's process group id."""
+    """Run `command` in a shell on `task` (in `cwd`); report its progress; end it early when
+    `stop` is set or after `time_limit` seconds. `started` learns the command's process group."""
     process = await asyncio.create_subprocess_shell(
         command,
+        cwd=cwd,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

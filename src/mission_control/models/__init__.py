@@ -5,6 +5,7 @@ from mission_control.models.control import Control
 from mission_control.models.events import Event
 from mission_control.models.slack import SlackOutbox, SlackThread
 from mission_control.models.tasks import Task, TaskDependency
+from mission_control.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "Agent",
@@ -16,4 +17,6 @@ __all__ = [
     "SlackThread",
     "Task",
     "TaskDependency",
+    "Webhook",
+    "WebhookDelivery",
 ]

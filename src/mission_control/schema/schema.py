@@ -7,6 +7,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import mutations, planning, queries, subscriptions, supervision
+from mission_control.resolvers import webhooks as webhook_resolvers
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
 
@@ -27,6 +28,14 @@ class Query:
         resolver=agent_resolvers.list_approvals, description="Pickup requests (pending by default)."
     )
     autonomy = strawberry.field(resolver=agent_resolvers.autonomy)
+    webhooks = strawberry.field(
+        resolver=webhook_resolvers.webhooks_list,
+        description="(Operator) Outbound webhooks and health.",
+    )
+    webhook_deliveries = strawberry.field(
+        resolver=webhook_resolvers.webhook_deliveries,
+        description="(Operator) A webhook's deliveries.",
+    )
 
 
 @strawberry.type
@@ -89,6 +98,15 @@ class Mutation:
         resolver=planning.accept_decomposition,
         description="Create the subtasks of a (possibly edited) proposal in one change.",
     )
+    register_webhook = strawberry.mutation(
+        resolver=webhook_resolvers.register_webhook,
+        description="(Operator) Send matching Events to a URL, signed per Standard Webhooks.",
+    )
+    replay_webhook_deliveries = strawberry.mutation(
+        resolver=webhook_resolvers.replay_webhook_deliveries,
+        description="(Operator) Send the named deliveries again, or every failed one.",
+    )
+    remove_webhook = strawberry.mutation(resolver=webhook_resolvers.remove_webhook)
 
 
 @strawberry.type
