@@ -36,6 +36,8 @@ class EventKind(StrEnum):
     DEPENDENCY_ADDED = "dependency_added"
     DEPENDENCY_REMOVED = "dependency_removed"
     DECOMPOSED = "decomposed"
+    TOKEN_ISSUED = "token_issued"
+    TOKEN_REVOKED = "token_revoked"
     ATTEMPT_FAILED = "attempt_failed"
 
 

@@ -7,7 +7,9 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import mutations, planning, queries, subscriptions, supervision
+from mission_control.resolvers import tokens as token_resolvers
 from mission_control.resolvers import webhooks as webhook_resolvers
+from mission_control.schema.cost import QueryCost
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
 
@@ -28,6 +30,9 @@ class Query:
         resolver=agent_resolvers.list_approvals, description="Pickup requests (pending by default)."
     )
     autonomy = strawberry.field(resolver=agent_resolvers.autonomy)
+    tokens = strawberry.field(
+        resolver=token_resolvers.list_tokens, description="Tokens (operator only); no secrets."
+    )
     webhooks = strawberry.field(
         resolver=webhook_resolvers.webhooks_list,
         description="(Operator) Outbound webhooks and health.",
@@ -75,6 +80,18 @@ class Mutation:
     )
     issue_viewer_token = strawberry.mutation(
         resolver=agent_resolvers.issue_viewer_token, description="A read-only token, shown once."
+    )
+    issue_token = strawberry.mutation(
+        resolver=token_resolvers.issue_token,
+        description="A named operator or viewer token for a person, shown once.",
+    )
+    revoke_token = strawberry.mutation(
+        resolver=token_resolvers.revoke_token,
+        description="Refuse a token from now on; its connections and board sessions end.",
+    )
+    rotate_token = strawberry.mutation(
+        resolver=token_resolvers.rotate_token,
+        description="Revoke a token and issue its replacement, shown once.",
     )
     add_dependency = strawberry.mutation(
         resolver=planning.add_dependency,
@@ -133,5 +150,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            # Last: it runs validation with the rules the limiters above added, then the budget.
+            lambda: QueryCost(max_cost=settings.max_query_cost),
         ],
     )
