@@ -20,6 +20,7 @@ from mission_control.client.generated.operations import (
     TaskStatus,
 )
 from mission_control.client.transport import GqlRunner, ServerRefused, ServerUnreachable
+from mission_control.client.usage import send_usage
 from mission_control.client.work import WorkOutcome, run_command
 
 log = logging.getLogger("mission_control.runner")
@@ -176,6 +177,7 @@ class Runner:
                 lambda value, note: self.report(task.id, value, note),
                 self._stop_work,
                 tail_lines=self.config.tail_lines,
+                on_usage=lambda usage: send_usage(self.ops, task.id, usage),
             )
             await self.hand_in(task.id, outcome)
         finally:

@@ -36,6 +36,12 @@ class EventKind(StrEnum):
     DEPENDENCY_ADDED = "dependency_added"
     DEPENDENCY_REMOVED = "dependency_removed"
     DECOMPOSED = "decomposed"
+    USAGE = "usage"
+    BUDGET_CHANGED = "budget_changed"
+    BUDGET_PAUSED = "budget_paused"
+    BUDGET_RESUMED = "budget_resumed"
+    STUCK = "stuck"
+    STUCK_CLEARED = "stuck_cleared"
 
 
 def kind_of(move: Move) -> EventKind:

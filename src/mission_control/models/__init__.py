@@ -5,10 +5,12 @@ from mission_control.models.control import Control
 from mission_control.models.events import Event
 from mission_control.models.slack import SlackOutbox, SlackThread
 from mission_control.models.tasks import Task, TaskDependency
+from mission_control.models.usage import Budget, UsageTotal
 
 __all__ = [
     "Agent",
     "Approval",
+    "Budget",
     "Control",
     "Credential",
     "Event",
@@ -16,4 +18,5 @@ __all__ = [
     "SlackThread",
     "Task",
     "TaskDependency",
+    "UsageTotal",
 ]

@@ -34,6 +34,7 @@ class Task(Model):
     status_changed_at = fields.DatetimeField()
     claimed_at = fields.DatetimeField(null=True)
     lease_expires_at = fields.DatetimeField(null=True, db_index=True)
+    stuck_since = fields.DatetimeField(null=True)  # set by the stuck check, see domain/stuck.py
 
     assignee_id: int | None
     parent_id: int | None

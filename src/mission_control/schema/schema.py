@@ -7,6 +7,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import automation, mutations, queries, subscriptions
+from mission_control.resolvers import usage as usage_resolvers
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.settings import Settings
 
@@ -27,6 +28,11 @@ class Query:
         resolver=agent_resolvers.list_approvals, description="Pickup requests (pending by default)."
     )
     autonomy = strawberry.field(resolver=agent_resolvers.autonomy)
+    usage = strawberry.field(
+        resolver=usage_resolvers.usage_totals,
+        description="Usage totals over the UTC days from `since` to `until`, grouped by the keys "
+        "in `groupBy` (none: one total), most tokens first.",
+    )
 
 
 @strawberry.type
@@ -46,6 +52,15 @@ class Mutation:
     )
     report_progress = strawberry.mutation(resolver=mutations.report_progress)
     submit_for_review = strawberry.mutation(resolver=mutations.submit_for_review)
+    report_usage = strawberry.mutation(
+        resolver=usage_resolvers.report_usage,
+        description="The holder reports tokens and dollars spent on its task.",
+    )
+    set_agent_budget = strawberry.mutation(
+        resolver=usage_resolvers.set_agent_budget,
+        description="Set an agent's daily budget; an argument left out is unchanged, null "
+        "means no limit. Raising it resumes an agent its budget paused.",
+    )
     approve_task = strawberry.mutation(resolver=mutations.approve_task)
     reject_task = strawberry.mutation(resolver=mutations.reject_task)
     cancel_task = strawberry.mutation(resolver=mutations.cancel_task)

@@ -14,6 +14,7 @@ from mission_control.domain.actors import LEASE_KEEPER, Actor, Role
 from mission_control.domain.agents import AgentStatus, ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition, Paused
 from mission_control.domain.events import EventKind
+from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
@@ -30,6 +31,7 @@ from mission_control.services.rows import (
     load_task,
     write_task,
 )
+from mission_control.services.usage_reports import record_usage
 
 CANDIDATE_LIMIT = 200  # ready tasks one claim looks at before saying nothing fits
 CLAIM_ATTEMPTS = 8
@@ -164,9 +166,14 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
 
 
 async def report_progress(
-    ctx: Context, actor: Actor, task_id: int, progress: int, note: str | None = None
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    progress: int,
+    note: str | None = None,
+    usage: UsageReport | None = None,
 ) -> Task:
-    """The holder says how far it is (0 to 100); this also renews its lease."""
+    """The holder says how far it is (0 to 100), and maybe what it spent; renews its lease."""
     value = rules.clean_progress(progress)
     note = rules.clean_reason(note, "note")
     async with change(ctx) as ch:
@@ -193,6 +200,8 @@ async def report_progress(
             note=note,
         )
         await roll_up_progress(ch, task)
+        if usage is not None:
+            await record_usage(ch, ctx, actor, task, usage)
     return task
 
 

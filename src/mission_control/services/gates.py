@@ -1,4 +1,4 @@
-"""Whether an agent may be handed a task right now: the operator's pauses, WIP, token budget,
+"""Whether an agent may be handed a task right now: the operator's pauses, budgets, WIP,
 and whether the pickup must wait for the operator's approval (manual mode)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from mission_control.domain.agents import ApprovalStatus
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
+from mission_control.services.budgets import budget_refusal
 from mission_control.services.context import Context
 from mission_control.services.control import get_autonomy
 from mission_control.services.roster import below_budget
@@ -42,6 +43,8 @@ async def pickup_gate(ctx: Context, agent: Agent, conn: BaseDBAsyncClient) -> Ga
             f"Agent {agent.name} reported a token budget of {agent.token_budget}, under the "
             f"floor of {ctx.settings.token_budget_floor}; report more with a heartbeat."
         )
+    if reason := await budget_refusal(ctx, agent, conn):
+        return Gate(reason, True)
     held = (
         await Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent.id)
         .using_db(conn)

@@ -9,6 +9,7 @@ from mission_control.domain import tasks as rules
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind, kind_of
+from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Task
 from mission_control.services.context import Context
@@ -21,6 +22,7 @@ from mission_control.services.rows import (
     load_task,
     write_task,
 )
+from mission_control.services.usage_reports import record_usage
 
 
 def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str, Any]:
@@ -145,9 +147,18 @@ async def submit_for_review(
     task_id: int,
     result: str | None = None,
     expected_version: int | None = None,
+    usage: UsageReport | None = None,
 ) -> Task:
-    """The holder hands its finished work to the operator, with what it produced."""
+    """The holder hands its finished work to the operator, with what it produced (and, with
+    `usage`, what it spent since its last report, counted in the same change)."""
     text = rules.clean_text(result, "result") if result else None
+    if usage is not None:
+        async with change(ctx) as ch:
+            task = await load_task(task_id, ch.conn)
+            check_version(task, expected_version)
+            await record_usage(ch, ctx, actor, task, usage)
+            await apply_move(ch, ctx, actor, task, TaskStatus.REVIEW, text=text, expect=Move.SUBMIT)
+        return task
     return await move_task(
         ctx,
         actor,

@@ -1,0 +1,134 @@
+"""Stuck work: the sweep marks a silent task in progress STUCK once; a new report clears it.
+
+A task's last sign of life is the latest of: entering in_progress (claim, rework), a progress
+or usage report on it, and its holder's last heartbeat. The mark is the task's `stuck_since`
+column, so the STUCK Event is written once however often the sweep runs, and the board shows
+a badge from the row it already reads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from mission_control.domain.actors import Actor, Role
+from mission_control.domain.errors import Conflict
+from mission_control.domain.events import EventFilter, EventKind, EventRecord
+from mission_control.domain.stuck import is_stuck, stuck_after_minutes, stuck_reason
+from mission_control.domain.workflow import TaskStatus
+from mission_control.models import Agent, Event, Task
+from mission_control.services.context import Context
+from mission_control.services.journal import Change, change
+from mission_control.services.rows import assignee_name, load_task, write_task
+
+log = logging.getLogger(__name__)
+
+WATCHMAN = Actor(Role.SYSTEM, "stuck-watch")
+SIGNS_OF_LIFE = frozenset({EventKind.PROGRESS, EventKind.USAGE, EventKind.HEARTBEAT})
+_REPORTS = [str(EventKind.PROGRESS), str(EventKind.USAGE)]
+
+
+async def last_signal(task: Task, conn: BaseDBAsyncClient | None = None) -> datetime:
+    """When the task or its holder last showed life."""
+    moments = [task.status_changed_at]
+    holder = task.assignee
+    if isinstance(holder, Agent) and holder.last_heartbeat_at is not None:
+        moments.append(holder.last_heartbeat_at)
+    report = (
+        await Event.filter(task_id=task.id, kind__in=_REPORTS)
+        .using_db(conn)
+        .order_by("-id")
+        .first()
+        .values_list("created_at", flat=True)
+    )
+    if report is not None:
+        moments.append(report)  # type: ignore[arg-type]
+    return max(moments)
+
+
+async def _clear(ch: Change, task: Task, reason: str) -> None:
+    await write_task(ch, task, stuck_since=None)
+    ch.record(
+        EventKind.STUCK_CLEARED,
+        WATCHMAN.label,
+        task_id=task.id,
+        agent_name=assignee_name(task),
+        reason=reason,
+    )
+
+
+async def _check(ctx: Context, task_id: int) -> EventKind | None:
+    """Mark or clear one task on its locked-in row; the Event kind written, if any."""
+    async with change(ctx) as ch:
+        task = await load_task(task_id, ch.conn)
+        if task.status is not TaskStatus.IN_PROGRESS:
+            if task.stuck_since is None:
+                return None
+            await _clear(ch, task, f"no longer in progress (now {task.status})")
+            return EventKind.STUCK_CLEARED
+        minutes = stuck_after_minutes(task.tags, ctx.settings.stuck_after_minutes)
+        signal = await last_signal(task, ch.conn)
+        silent = is_stuck(signal, ch.now, minutes)
+        if silent and task.stuck_since is None:
+            reason = stuck_reason(assignee_name(task), signal, ch.now, minutes)
+            await write_task(ch, task, stuck_since=ch.now)
+            ch.record(
+                EventKind.STUCK,
+                WATCHMAN.label,
+                task_id=task.id,
+                agent_name=assignee_name(task),
+                reason=reason,
+                minutes=minutes,
+                last_signal_at=signal.isoformat(),
+            )
+            return EventKind.STUCK
+        if task.stuck_since is not None and (not silent or signal > task.stuck_since):
+            spoke = signal > task.stuck_since
+            await _clear(ch, task, "the holder reported again" if spoke else f"limit {minutes} min")
+            return EventKind.STUCK_CLEARED
+    return None
+
+
+async def watch_stuck(ctx: Context) -> list[tuple[int, EventKind]]:
+    """The sweep: mark tasks gone silent, clear marks that no longer hold; returns the changes."""
+    ids = await Task.filter(status=TaskStatus.IN_PROGRESS).values_list("id", flat=True)
+    marked = await Task.filter(stuck_since__isnull=False).values_list("id", flat=True)
+    changed: list[tuple[int, EventKind]] = []
+    for task_id in sorted({int(i) for i in [*ids, *marked]}):  # type: ignore[call-overload]
+        try:
+            if (kind := await _check(ctx, task_id)) is not None:
+                changed.append((task_id, kind))
+        except Conflict:
+            continue  # written meanwhile: looked at again next sweep
+    return changed
+
+
+def _task_of(event: EventRecord) -> int | None:
+    if event.kind is EventKind.HEARTBEAT:
+        holding = event.payload.get("holding")
+        return holding if isinstance(holding, int) else None
+    return event.task_id
+
+
+async def clear_on_report(ctx: Context, events: AsyncIterator[EventRecord]) -> None:
+    """Clear a stuck mark as soon as its holder reports or heartbeats again."""
+    async for event in events:
+        task_id = _task_of(event)
+        if task_id is None:
+            continue
+        try:
+            stuck = await Task.filter(id=task_id, stuck_since__lt=event.created_at).exists()
+            if stuck:
+                await _check(ctx, task_id)
+        except Conflict:
+            continue
+        except Exception:
+            log.exception("clearing stuck task #%s failed; the sweep retries it", task_id)
+
+
+def signs_of_life() -> EventFilter:
+    """The hub subscription `clear_on_report` needs."""
+    return EventFilter(kinds=SIGNS_OF_LIFE)

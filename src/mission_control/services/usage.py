@@ -1,0 +1,138 @@
+"""Usage totals: added to per (day, agent, task, model) row, read per task, agent, day or model.
+
+Every read is a sum over the usage_totals table's index (the unique key starts with the day;
+agent and task have their own indexes), never over the Event log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
+from tortoise.functions import Coalesce, Sum
+
+from mission_control.domain.errors import ValidationFailed
+from mission_control.domain.usage import Totals, UsageGroup, UsageReport, day_of
+from mission_control.models import UsageTotal
+
+ROWS_MAX = 1000
+DAYS_MAX = 366
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """Totals for one group; the keys not grouped by are None."""
+
+    totals: Totals
+    day: date | None = None
+    agent: str | None = None
+    task_id: int | None = None
+    model: str | None = None
+
+
+async def add_usage(
+    conn: BaseDBAsyncClient, day: date, agent_id: int, task_id: int, report: UsageReport
+) -> None:
+    """Add one report to its row, creating the row the first time (race-free: the insert
+    ignores a row another writer made, the update adds in the database)."""
+    key = {"day": day, "agent_id": agent_id, "task_id": task_id, "model": report.model}
+    await UsageTotal.bulk_create([UsageTotal(**key)], ignore_conflicts=True, using_db=conn)
+    await (
+        UsageTotal.filter(**key)
+        .using_db(conn)
+        .update(
+            tokens=F("tokens") + report.tokens,
+            cost_micro_usd=F("cost_micro_usd") + report.cost_micro_usd,
+            reports=F("reports") + 1,
+        )
+    )
+
+
+async def _sum(query: object) -> Totals:
+    row = await (
+        query.annotate(  # type: ignore[attr-defined]
+            t=Coalesce(Sum("tokens"), 0), c=Coalesce(Sum("cost_micro_usd"), 0), r=Sum("reports")
+        )
+        .first()
+        .values("t", "c", "r")
+    )
+    if not row:
+        return Totals()
+    return Totals(int(row["t"] or 0), int(row["c"] or 0), int(row["r"] or 0))
+
+
+async def task_totals(task_id: int, conn: BaseDBAsyncClient | None = None) -> Totals:
+    """Everything reported on one task, all days and models."""
+    return await _sum(UsageTotal.filter(task_id=task_id).using_db(conn))
+
+
+async def agent_totals(agent_id: int, day: date, conn: BaseDBAsyncClient | None = None) -> Totals:
+    """What one agent reported on one day."""
+    return await _sum(UsageTotal.filter(agent_id=agent_id, day=day).using_db(conn))
+
+
+async def day_totals(day: date, conn: BaseDBAsyncClient | None = None) -> Totals:
+    """What every agent reported on one day: the global budget's count."""
+    return await _sum(UsageTotal.filter(day=day).using_db(conn))
+
+
+async def agents_on(day: date, agent_ids: Sequence[int]) -> dict[int, Totals]:
+    """Per agent id, what it reported on `day` (agents without a report are left out)."""
+    rows = (
+        await UsageTotal.filter(day=day, agent_id__in=list(agent_ids))
+        .annotate(t=Sum("tokens"), c=Sum("cost_micro_usd"), r=Sum("reports"))
+        .group_by("agent_id")
+        .values("agent_id", "t", "c", "r")
+    )
+    return {int(r["agent_id"]): Totals(int(r["t"]), int(r["c"]), int(r["r"])) for r in rows}
+
+
+_COLUMNS = {
+    UsageGroup.DAY: "day",
+    UsageGroup.AGENT: "agent__name",
+    UsageGroup.TASK: "task_id",
+    UsageGroup.MODEL: "model",
+}
+
+
+async def usage_rows(
+    since: datetime, until: datetime, group_by: Sequence[UsageGroup]
+) -> list[UsageRow]:
+    """Totals for the UTC days from `since` to `until` (both included), one row per group,
+    largest token count first."""
+    first, last = day_of(since), day_of(until)
+    if last < first:
+        raise ValidationFailed("`until` is before `since`.", field="until")
+    if (last - first).days >= DAYS_MAX:
+        raise ValidationFailed(f"Ask for at most {DAYS_MAX} days at a time.", field="until")
+    columns = [_COLUMNS[group] for group in dict.fromkeys(group_by)]
+    in_range = UsageTotal.filter(day__gte=first, day__lte=last)
+    if not columns:
+        totals = await _sum(in_range)
+        return [UsageRow(totals)] if totals.reports else []
+    found = (
+        await in_range.annotate(t=Sum("tokens"), c=Sum("cost_micro_usd"), r=Sum("reports"))
+        .group_by(*columns)
+        .order_by("-t")
+        .limit(ROWS_MAX)
+        .values(*columns, "t", "c", "r")
+    )
+    return [
+        UsageRow(
+            Totals(int(row["t"] or 0), int(row["c"] or 0), int(row["r"] or 0)),
+            day=_as_date(row.get("day")),
+            agent=row.get("agent__name"),
+            task_id=row.get("task_id"),
+            model=row.get("model"),
+        )
+        for row in found
+    ]
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
