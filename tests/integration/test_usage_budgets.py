@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from mission_control.database import close_database, open_database
 from mission_control.domain.actors import OPERATOR, agent_actor
 from mission_control.domain.agents import ClaimOutcome
 from mission_control.domain.errors import ErrorCode, MissionControlError
@@ -25,21 +24,7 @@ from mission_control.services.routing import route_ready_tasks
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.services.usage import agent_totals, task_totals, usage_rows
 from mission_control.services.usage_reports import report_usage
-from mission_control.settings import Settings
-from tests.support.databases import database_url, forget_cached_queries
-
-START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
+from tests.support.service_context import START, clock_of, open_ctx
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -47,25 +32,10 @@ def kind(request: pytest.FixtureRequest) -> Iterator[str]:
     yield str(request.param)
 
 
-async def open_ctx(kind: str, tmp_path: Path, **settings: object) -> AsyncIterator[Context]:
-    async with database_url(kind, tmp_path) as url:
-        await open_database(Settings(database_url=url, **settings))  # type: ignore[arg-type]
-        try:
-            yield Context(Settings(database_url=url, **settings), clock=Clock())  # type: ignore[arg-type]
-        finally:
-            await close_database()
-            forget_cached_queries()
-
-
 @pytest.fixture
 async def ctx(kind: str, tmp_path: Path) -> AsyncIterator[Context]:
     async for context in open_ctx(kind, tmp_path):
         yield context
-
-
-def clock_of(ctx: Context) -> Clock:
-    assert isinstance(ctx.clock, Clock)
-    return ctx.clock
 
 
 async def ready(ctx: Context, title: str = "work") -> Task:

@@ -4,6 +4,7 @@ Usage: python work_script.py LOG_DIR [--hang]. It appends "<agent> <task id> <ta
 LOG_DIR/done.log when it finishes. A task whose description has `#fail` makes it exit 3
 with an error on stderr. With --hang (or `#hang` in the description) it reports 10% and
 then waits until its runner is gone or it is terminated. `#slow` makes it take 8 seconds.
+With --usage N it prints a `USAGE {"tokens": N, ...}` line after its first progress line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ def main() -> int:
     asks = os.environ["MC_TASK_DESCRIPTION"].split()
     agent = os.environ.get("AGENT_NAME", "?")
     print("PROGRESS 10 starting", flush=True)
+    if "--usage" in sys.argv:
+        tokens = int(sys.argv[sys.argv.index("--usage") + 1])
+        usage = {"tokens": tokens, "cost_usd": 0.01, "model": "test-model"}
+        print(f"USAGE {json.dumps(usage)}", flush=True)
     if "--hang" in sys.argv or "#hang" in asks:
         parent = os.getppid()
         while os.getppid() == parent:
