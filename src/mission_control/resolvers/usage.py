@@ -35,7 +35,7 @@ async def usage_totals(
 async def set_agent_budget(
     info: Info,
     name: str,
-    tokens: Long | None = strawberry.UNSET,  # type: ignore[valid-type]
+    tokens: Long | None = strawberry.UNSET,
     cost_usd: float | None = strawberry.UNSET,
 ) -> AgentBudget:
     ctx = info.context.services

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import automation, mutations, queries, subscriptions
 from mission_control.resolvers import usage as usage_resolvers
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
+from mission_control.schema.usage import SCALARS
 from mission_control.settings import Settings
 
 
@@ -115,6 +117,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
             ErrorCodes,
             # Factories, not instances: strawberry builds a fresh extension per request.

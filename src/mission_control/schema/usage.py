@@ -20,13 +20,14 @@ def _parse_long(value: object) -> int:
     return value
 
 
-Long = strawberry.scalar(
-    NewType("Long", int),
+Long = NewType("Long", int)
+LONG = strawberry.scalar(
     name="Long",
     description="A whole number that may not fit in 32 bits (token counts).",
     serialize=int,
     parse_value=_parse_long,
 )
+SCALARS = {Long: LONG}  # the schema's scalar_map
 
 UsageGroup = strawberry.enum(DomainUsageGroup, name="UsageGroup")
 
@@ -48,7 +49,7 @@ def report_of(usage: UsageInput | None) -> UsageReport | None:
 
 @strawberry.type(description="Usage summed over reports.")
 class Usage:
-    tokens: Long  # type: ignore[valid-type]
+    tokens: Long
     cost_usd: float
     reports: int
 
@@ -78,9 +79,7 @@ class UsageTotal:
 
 @strawberry.type(description="An agent's daily budget (UTC days) and how much of it is used.")
 class AgentBudget:
-    tokens_per_day: Long | None = strawberry.field(  # type: ignore[valid-type]
-        description="Null: no token limit."
-    )
+    tokens_per_day: Long | None = strawberry.field(description="Null: no token limit.")
     cost_usd_per_day: float | None = strawberry.field(description="Null: no cost limit.")
     used_today: Usage
     paused_reason: str | None = strawberry.field(
