@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from gql import Client
 
+from tests.support.cli import mc, mc_json
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import GraphQLFailed, http_client, run
 from tests.support.loop import claim
@@ -176,3 +177,34 @@ async def test_an_agent_cannot_set_budgets_and_a_bad_budget_is_refused(
     assert unknown.value.code == "NOT_FOUND"
     state = (await run(operator, AGENT, {"name": "dev"}))["agent"]["budget"]
     assert state == {"tokensPerDay": None, "pausedReason": None}
+
+
+async def test_the_operator_sets_and_reads_budgets_and_usage_from_the_cli(
+    server: ServerProcess,
+) -> None:
+    token = mc_json(server, "agent", "add", "dev")["token"]
+    set_to = mc_json(server, "agent", "budget", "dev", "--tokens", "1000")
+    assert set_to["tokensPerDay"] == 1000 and set_to["costUsdPerDay"] is None
+    mc_json(server, "task", "add", "Port the parser", "-d", "details", "-p", "3")
+    task_id = mc_json(server, "task", "next", token=token)["task"]["id"]
+    agent = http_client(server.graphql_url, token)
+    usage = {"tokens": 1200, "costUsd": 0.3, "model": "big"}
+    await run(agent, REPORT, {"id": task_id, "usage": usage})
+
+    shown = mc(server, "agent", "budget", "dev").stdout
+    assert "today 1,200 tokens, $0.30 in 1 report(s)" in shown
+    assert "paused: Agent dev's daily token budget of 1,000 is used up" in " ".join(shown.split())
+    assert "budget" in mc(server, "agent", "list").stdout
+    rows = mc_json(server, "usage", "--by", "agent,model")
+    assert [(r["agent"], r["model"], r["usage"]["tokens"]) for r in rows] == [("dev", "big", 1200)]
+    refused = mc(server, "agent", "budget", "dev", "--tokens", "0", expect=1)
+    assert "VALIDATION" in refused.stdout + refused.stderr
+    kept = mc_json(server, "agent", "budget", "dev", "--cost", "5")
+    assert kept["tokensPerDay"] == 1000 and kept["costUsdPerDay"] == 5.0
+    raised = mc_json(server, "agent", "budget", "dev", "--clear")
+    assert raised == {
+        "tokensPerDay": None,
+        "costUsdPerDay": None,
+        "pausedReason": None,
+        "usedToday": {"tokens": 1200, "costUsd": 0.3, "reports": 1},
+    }

@@ -14,6 +14,7 @@ from mission_control.cli.agents import agent_app
 from mission_control.cli.client import Options
 from mission_control.cli.control import approvals_app, pause, resume
 from mission_control.cli.tasks import task_app
+from mission_control.cli.usage import budget, usage
 from mission_control.cli.watch import watch
 from mission_control.settings import Settings, SettingsError, load_settings
 
@@ -132,9 +133,11 @@ def codegen(
     console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
 
 
+agent_app.command("budget")(budget)
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
 app.command("watch")(watch)
+app.command("usage")(usage)
 app.add_typer(approvals_app, name="approvals")
 app.command("pause")(pause)
 app.command("resume")(resume)
