@@ -13,14 +13,12 @@ from datetime import date
 from enum import Enum
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
 
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Forbidden
 from mission_control.domain.events import EventKind
 from mission_control.domain.usage import Budget, Totals, clean_budget, day_of, used_up
 from mission_control.models import Agent
-from mission_control.models import Budget as BudgetRow
 from mission_control.services import usage
 from mission_control.services.context import Context
 from mission_control.services.journal import Change, change
@@ -55,13 +53,6 @@ def board_budget(settings: Settings) -> Budget:
     return Budget(settings.daily_token_budget, None if cost is None else round(cost * 1_000_000))
 
 
-async def agent_budget(name: str, conn: BaseDBAsyncClient | None = None) -> Budget:
-    row = await BudgetRow.filter(scope=name).using_db(conn).first()
-    if row is None:
-        return Budget()
-    return Budget(row.daily_tokens, row.daily_cost_micro_usd)
-
-
 async def _verdict(
     ctx: Context, agent: Agent | None, day: date, conn: BaseDBAsyncClient | None
 ) -> str | None:
@@ -71,7 +62,7 @@ async def _verdict(
         if not budget.is_set:
             return None
         return used_up("The board's", budget, await usage.day_totals(day, conn), day)
-    budget = await agent_budget(agent.name, conn)
+    budget = (await usage.budget_record(agent.name, conn)).budget
     if not budget.is_set:
         return None
     used = await usage.agent_totals(agent.id, day, conn)
@@ -84,32 +75,15 @@ async def budget_refusal(ctx: Context, agent: Agent, conn: BaseDBAsyncClient) ->
     return await _verdict(ctx, agent, today, conn) or await _verdict(ctx, None, today, conn)
 
 
-async def paused_names(day: date, conn: BaseDBAsyncClient | None = None) -> set[str]:
-    """Agents paused by their budget today; "*" among them when the board's budget is out."""
-    return set(
-        await BudgetRow.filter(paused_on=day).using_db(conn).values_list("scope", flat=True)  # type: ignore[arg-type]
-    )
-
-
 async def reconcile(ch: Change, ctx: Context, agent: Agent | None, why: str = "") -> None:
     """Make the recorded pause of one scope match its budget today, with an Event per change:
     paused when used up, resumed when not any more (new day, raised budget)."""
     scope, today = (agent.name if agent else BOARD), day_of(ch.now)
     reason = await _verdict(ctx, agent, today, ch.conn)
-    row = await BudgetRow.filter(scope=scope).using_db(ch.conn).first()
+    record = await usage.budget_record(scope, ch.conn)
     name, kind = (agent.name, "agent") if agent else (None, "board")
     if reason is not None:
-        if row is not None and row.paused_on == today:
-            return
-        await BudgetRow.bulk_create(
-            [BudgetRow(scope=scope)], ignore_conflicts=True, using_db=ch.conn
-        )
-        marked = await (
-            BudgetRow.filter(Q(paused_on__isnull=True) | Q(paused_on__lt=today), scope=scope)
-            .using_db(ch.conn)
-            .update(paused_on=today, paused_reason=reason)
-        )
-        if marked:
+        if record.paused_on != today and await usage.mark_paused(ch.conn, scope, today, reason):
             ch.record(
                 EventKind.BUDGET_PAUSED,
                 BUDGET_KEEPER.label,
@@ -118,15 +92,9 @@ async def reconcile(ch: Change, ctx: Context, agent: Agent | None, why: str = ""
                 reason=reason,
             )
         return
-    if row is None or row.paused_on is None:
-        return
-    cleared = await (
-        BudgetRow.filter(scope=scope, paused_on=row.paused_on)
-        .using_db(ch.conn)
-        .update(paused_on=None, paused_reason=None)
-    )
-    if cleared:
-        because = why or ("a new day" if row.paused_on < today else "the budget has room again")
+    if record.paused_on is not None and await usage.clear_pause(ch.conn, scope, record.paused_on):
+        new_day = record.paused_on < today
+        because = why or ("a new day" if new_day else "the budget has room again")
         ch.record(
             EventKind.BUDGET_RESUMED,
             BUDGET_KEEPER.label,
@@ -156,20 +124,13 @@ async def set_agent_budget(
         raise Forbidden("Only the operator can set budgets.", role=str(actor.role))
     async with change(ctx) as ch:
         agent = await load_agent(name.strip().lower(), ch.conn)
-        before = await agent_budget(agent.name, ch.conn)
+        before = (await usage.budget_record(agent.name, ch.conn)).budget
         after = clean_budget(
             before.tokens if isinstance(tokens, Keep) else tokens,
             before.cost_usd if isinstance(cost_usd, Keep) else cost_usd,
         )
         if after != before:
-            await BudgetRow.bulk_create(
-                [BudgetRow(scope=agent.name)], ignore_conflicts=True, using_db=ch.conn
-            )
-            await (
-                BudgetRow.filter(scope=agent.name)
-                .using_db(ch.conn)
-                .update(daily_tokens=after.tokens, daily_cost_micro_usd=after.cost_micro_usd)
-            )
+            await usage.save_limits(ch.conn, agent.name, after)
             ch.record(
                 EventKind.BUDGET_CHANGED,
                 actor.label,
@@ -195,24 +156,20 @@ async def budget_state(ctx: Context, agent_id: int, name: str) -> BudgetState:
     """An agent's budget, its usage today, and its pause reason (None when not paused today;
     the board's pause counts too)."""
     today = day_of(ctx.clock())
-    rows = {row.scope: row for row in await BudgetRow.filter(scope__in=[name, BOARD])}
-    row, board = rows.get(name), rows.get(BOARD)
-    budget = Budget(row.daily_tokens, row.daily_cost_micro_usd) if row else Budget()
-    paused = next(
-        (r.paused_reason for r in (row, board) if r is not None and r.paused_on == today), None
-    )
-    return BudgetState(budget, await usage.agent_totals(agent_id, today), paused)
+    own, board = await usage.budget_record(name), await usage.budget_record(BOARD)
+    paused = next((r.paused_reason for r in (own, board) if r.paused_on == today), None)
+    return BudgetState(own.budget, await usage.agent_totals(agent_id, today), paused)
 
 
 async def resume_budgets(ctx: Context) -> int:
     """The sweep: lift every recorded pause whose budget has room today (a new UTC day, a
     raised budget); returns how many were lifted."""
     lifted = 0
-    for row in await BudgetRow.filter(paused_on__isnull=False):
+    for scope in sorted(await usage.paused_scopes()):
+        agent = None if scope == BOARD else await Agent.filter(name=scope).first()
+        if agent is None and scope != BOARD:
+            continue
         async with change(ctx) as ch:
-            agent = None if row.scope == BOARD else await Agent.filter(name=row.scope).first()
-            if agent is None and row.scope != BOARD:
-                continue
             await reconcile(ch, ctx, agent)
             lifted += any(e.kind == EventKind.BUDGET_RESUMED for e in ch.pending)
     return lifted

@@ -12,7 +12,7 @@ from mission_control.domain.routing import Candidate, load_percent
 from mission_control.domain.usage import day_of
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
-from mission_control.services.budgets import BOARD, paused_names
+from mission_control.services.usage import paused_scopes
 from mission_control.settings import Settings
 
 
@@ -75,13 +75,13 @@ async def candidates(
 ) -> list[Candidate]:
     """Every agent as routing sees it."""
     taken = await taken_counts(conn)
-    spent = await paused_names(day_of(now), conn)  # budgets used up today ("*": the board's)
+    spent = await paused_scopes(day_of(now), conn)  # budgets used up today ("*": the board's)
     return [
         Candidate(
             name=agent.name,
             skills=frozenset(agent.skills or ()),
             load=load_percent(taken.get(agent.id, 0), agent.wip_limit),
-            available=is_available(agent, now, settings) and not {agent.name, BOARD} & spent,
+            available=is_available(agent, now, settings) and not {agent.name, "*"} & spent,
         )
         for agent in await Agent.all().using_db(conn)
     ]

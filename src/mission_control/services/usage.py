@@ -1,21 +1,23 @@
-"""Usage totals: added to per (day, agent, task, model) row, read per task, agent, day or model.
+"""The usage ledger's rows: totals per (day, agent, task, model), read per task, agent, day or
+model, and the budgets table (limits and recorded pauses per scope).
 
-Every read is a sum over the usage_totals table's index (the unique key starts with the day;
-agent and task have their own indexes), never over the Event log.
+Every read of usage is a sum over the usage_totals table's index (the unique key starts with
+the day; agent and task have their own indexes), never over the Event log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.functions import Coalesce, Sum
 
 from mission_control.domain.errors import ValidationFailed
-from mission_control.domain.usage import Totals, UsageGroup, UsageReport, day_of
+from mission_control.domain.usage import Budget, Totals, UsageGroup, UsageReport, day_of
+from mission_control.models import Budget as BudgetRow
 from mission_control.models import UsageTotal
 
 ROWS_MAX = 1000
@@ -136,3 +138,66 @@ def _as_date(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class BudgetRecord:
+    """One scope's limits and its recorded pause (the day it was paused on, and why)."""
+
+    budget: Budget = field(default_factory=Budget)
+    paused_on: date | None = None
+    paused_reason: str | None = None
+
+
+async def budget_record(scope: str, conn: BaseDBAsyncClient | None = None) -> BudgetRecord:
+    row = await BudgetRow.filter(scope=scope).using_db(conn).first()
+    if row is None:
+        return BudgetRecord()
+    limits = Budget(row.daily_tokens, row.daily_cost_micro_usd)
+    return BudgetRecord(limits, row.paused_on, row.paused_reason)
+
+
+async def _ensure(conn: BaseDBAsyncClient, scope: str) -> None:
+    await BudgetRow.bulk_create([BudgetRow(scope=scope)], ignore_conflicts=True, using_db=conn)
+
+
+async def save_limits(conn: BaseDBAsyncClient, scope: str, budget: Budget) -> None:
+    await _ensure(conn, scope)
+    await (
+        BudgetRow.filter(scope=scope)
+        .using_db(conn)
+        .update(daily_tokens=budget.tokens, daily_cost_micro_usd=budget.cost_micro_usd)
+    )
+
+
+async def mark_paused(conn: BaseDBAsyncClient, scope: str, day: date, reason: str) -> bool:
+    """Record the pause unless one is already recorded for `day`; True when this call did
+    (of writers racing, exactly one)."""
+    await _ensure(conn, scope)
+    marked = await (
+        BudgetRow.filter(Q(paused_on__isnull=True) | Q(paused_on__lt=day), scope=scope)
+        .using_db(conn)
+        .update(paused_on=day, paused_reason=reason)
+    )
+    return bool(marked)
+
+
+async def clear_pause(conn: BaseDBAsyncClient, scope: str, paused_on: date) -> bool:
+    """Remove the pause recorded on `paused_on`; True when this call did."""
+    cleared = await (
+        BudgetRow.filter(scope=scope, paused_on=paused_on)
+        .using_db(conn)
+        .update(paused_on=None, paused_reason=None)
+    )
+    return bool(cleared)
+
+
+async def paused_scopes(day: date | None = None, conn: BaseDBAsyncClient | None = None) -> set[str]:
+    """Scopes with a pause recorded on `day` (on any day when None)."""
+    query = (
+        BudgetRow.filter(paused_on__isnull=False)
+        if day is None
+        else BudgetRow.filter(paused_on=day)
+    )
+    scopes = await query.using_db(conn).values_list("scope", flat=True)
+    return {str(scope) for scope in scopes}
