@@ -157,6 +157,17 @@ async def budget_record(scope: str, conn: BaseDBAsyncClient | None = None) -> Bu
     return BudgetRecord(limits, row.paused_on, row.paused_reason)
 
 
+async def budget_records(scopes: Sequence[str]) -> dict[str, BudgetRecord]:
+    """The records of several scopes at once (scopes without a row are left out)."""
+    rows = await BudgetRow.filter(scope__in=list(scopes))
+    return {
+        row.scope: BudgetRecord(
+            Budget(row.daily_tokens, row.daily_cost_micro_usd), row.paused_on, row.paused_reason
+        )
+        for row in rows
+    }
+
+
 async def _ensure(conn: BaseDBAsyncClient, scope: str) -> None:
     await BudgetRow.bulk_create([BudgetRow(scope=scope)], ignore_conflicts=True, using_db=conn)
 
