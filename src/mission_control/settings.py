@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     token_budget_floor: Annotated[int, Field(ge=0)] = 0
     daily_token_budget: Annotated[int | None, Field(ge=1)] = None
     daily_cost_budget_usd: Annotated[float | None, Field(gt=0)] = None
-    stuck_after_minutes: Annotated[int, Field(ge=0)] = 45
+    stuck_after_minutes: Annotated[float, Field(ge=0)] = 45.0
     max_agent_load: Annotated[int, Field(ge=0, le=100)] = 80
     skill_keywords: Annotated[dict[str, str], Field(default_factory=dict)]
 

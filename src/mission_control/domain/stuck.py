@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 STUCK_TAG = "stuck-after:"
 
 
-def stuck_after_minutes(tags: Iterable[str], default: int) -> int:
+def stuck_after_minutes(tags: Iterable[str], default: float) -> float:
     """The task's own limit from its tag, else the setting; 0 means never stuck."""
     for tag in tags:
         if tag.startswith(STUCK_TAG):
@@ -20,15 +20,18 @@ def stuck_after_minutes(tags: Iterable[str], default: int) -> int:
     return default
 
 
-def is_stuck(last_signal: datetime, now: datetime, minutes: int) -> bool:
+def is_stuck(last_signal: datetime, now: datetime, minutes: float) -> bool:
     """Silent for longer than `minutes` (never, when the limit is 0)."""
     return minutes > 0 and now - last_signal > timedelta(minutes=minutes)
 
 
-def stuck_reason(holder: str | None, last_signal: datetime, now: datetime, minutes: int) -> str:
+def stuck_reason(holder: str | None, last_signal: datetime, now: datetime, minutes: float) -> str:
     """What the STUCK Event says: who, how long silent, and the limit."""
-    silent = int((now - last_signal).total_seconds() // 60)
     return (
-        f"no progress report or heartbeat from {holder or 'its holder'} for {silent} min "
-        f"(limit {minutes} min)"
+        f"no progress report or heartbeat from {holder or 'its holder'} for "
+        f"{_minutes((now - last_signal).total_seconds() / 60)} (limit {_minutes(minutes)})"
     )
+
+
+def _minutes(value: float) -> str:
+    return f"{int(value)} min" if value >= 1 else f"{round(value * 60)} s"

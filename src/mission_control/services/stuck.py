@@ -87,7 +87,7 @@ async def _check(ctx: Context, task_id: int) -> EventKind | None:
             return EventKind.STUCK
         if task.stuck_since is not None and (not silent or signal > task.stuck_since):
             spoke = signal > task.stuck_since
-            await _clear(ch, task, "the holder reported again" if spoke else f"limit {minutes} min")
+            await _clear(ch, task, "the holder reported again" if spoke else "its limit was raised")
             return EventKind.STUCK_CLEARED
     return None
 
