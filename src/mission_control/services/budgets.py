@@ -55,7 +55,11 @@ def board_budget(settings: Settings) -> Budget:
 
 
 async def _verdict(
-    ctx: Context, agent: Agent | None, day: date, conn: BaseDBAsyncClient | None
+    ctx: Context,
+    agent: Agent | None,
+    day: date,
+    conn: BaseDBAsyncClient | None,
+    record: usage.BudgetRecord | None = None,
 ) -> str | None:
     """Why this scope (an agent, or the board when None) may not take work on `day`."""
     if agent is None:
@@ -63,7 +67,7 @@ async def _verdict(
         if not budget.is_set:
             return None
         return used_up("The board's", budget, await usage.day_totals(day, conn), day)
-    budget = (await usage.budget_record(agent.name, conn)).budget
+    budget = (record or await usage.budget_record(agent.name, conn)).budget
     if not budget.is_set:
         return None
     used = await usage.agent_totals(agent.id, day, conn)
@@ -80,8 +84,8 @@ async def reconcile(ch: Change, ctx: Context, agent: Agent | None, why: str = ""
     """Make the recorded pause of one scope match its budget today, with an Event per change:
     paused when used up, resumed when not any more (new day, raised budget)."""
     scope, today = (agent.name if agent else BOARD), day_of(ch.now)
-    reason = await _verdict(ctx, agent, today, ch.conn)
     record = await usage.budget_record(scope, ch.conn)
+    reason = await _verdict(ctx, agent, today, ch.conn, record)
     name, kind = (agent.name, "agent") if agent else (None, "board")
     if reason is not None:
         if record.paused_on != today and await usage.mark_paused(ch.conn, scope, today, reason):
