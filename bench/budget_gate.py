@@ -27,10 +27,10 @@ from mission_control.models import UsageTotal
 from mission_control.services.agents import register_agent
 from mission_control.services.budgets import set_agent_budget
 from mission_control.services.claims import claim_next, report_progress
-from mission_control.services.context import Context
 from mission_control.services.moves import submit_for_review
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
+from mission_control.store.context import Context
 
 AGENTS, MODELS = 10, 20
 

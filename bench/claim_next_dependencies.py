@@ -16,10 +16,10 @@ from pathlib import Path
 from mission_control.database import close_database, open_database
 from mission_control.domain.actors import OPERATOR, agent_actor
 from mission_control.services import agents, claims
-from mission_control.services.context import Context
 from mission_control.services.dependencies import add_dependency
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
+from mission_control.store.context import Context
 
 READY, WAITING, CLAIMS = 200, 150, 20
 

@@ -28,10 +28,10 @@ from mission_control.domain.actors import OPERATOR, agent_actor
 from mission_control.domain.agents import ClaimOutcome
 from mission_control.services.agents import register_agent
 from mission_control.services.claims import claim_next
-from mission_control.services.context import Context
 from mission_control.services.moves import submit_for_review
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
+from mission_control.store.context import Context
 
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
-from mission_control.api import BodySizeLimit, GraphQLEndpoint
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
 from mission_control.slack import mount_slack
 from mission_control.ui import mount as mount_board
+from mission_control.web.body_limit import BodySizeLimit
+from mission_control.web.graphql_endpoint import GraphQLEndpoint
 
 log = logging.getLogger(__name__)
 

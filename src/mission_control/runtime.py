@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mission_control.adapters.llm_decomposer import LlmDecomposer
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
 from mission_control.database import close_database, open_database
@@ -19,11 +20,11 @@ from mission_control.services.auth import ensure_operator_token
 from mission_control.services.automation import follow, run_automation, trigger_filter
 from mission_control.services.budgets import resume_budgets
 from mission_control.services.claims import expire_leases
-from mission_control.services.context import Context
-from mission_control.services.journal import DatabaseEventStore
 from mission_control.services.routing import route_ready_tasks
 from mission_control.services.stuck import clear_on_report, signs_of_life, watch_stuck
 from mission_control.settings import Settings
+from mission_control.store.context import Context
+from mission_control.store.journal import DatabaseEventStore
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Runtime:
         self.hub = EventHub(
             DatabaseEventStore(), make_bus(self.settings), self.settings.subscriber_queue_size
         )
-        self.ctx = Context(self.settings, publisher=self.hub)
+        self.ctx = Context(self.settings, publisher=self.hub, llm_decomposer=LlmDecomposer)
         self.leadership = make_leadership(self.settings)
         self.jobs.append(("expire leases", expire_leases))
         self.jobs.append(("expire approvals", expire_approvals))

@@ -9,10 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-
-class AutonomyMode(StrEnum):
-    AUTO = "auto"
-    MANUAL = "manual"
+from mission_control.domain.control import AutonomyMode
 
 
 class NotifyLevel(StrEnum):

@@ -17,10 +17,10 @@ from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Event, Task
 from mission_control.services import agents, claims, moves
 from mission_control.services.automation import run_automation
-from mission_control.services.context import Context
 from mission_control.services.dependencies import add_dependency
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
+from mission_control.store.context import Context
 from tests.support.databases import database_url, forget_cached_queries
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

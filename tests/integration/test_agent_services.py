@@ -13,16 +13,17 @@ import pytest
 from mission_control.database import close_database, open_database
 from mission_control.domain.actors import OPERATOR, agent_actor
 from mission_control.domain.agents import AgentStatus, ApprovalStatus, ClaimOutcome
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.services import agents as agent_services
 from mission_control.services.approvals import decide_approval, expire_approvals, list_approvals
 from mission_control.services.claims import claim_next
-from mission_control.services.context import Context
 from mission_control.services.control import Autonomy, get_autonomy, set_autonomy
 from mission_control.services.routing import route_ready_tasks
 from mission_control.services.tasks import TaskDraft, create_task
-from mission_control.settings import AutonomyMode, Settings
+from mission_control.settings import Settings
+from mission_control.store.context import Context
 from tests.support.databases import database_url, forget_cached_queries
 
 

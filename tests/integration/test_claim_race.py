@@ -21,9 +21,9 @@ from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Event, Task
 from mission_control.services.agents import register_agent
 from mission_control.services.claims import claim_next, claim_task
-from mission_control.services.context import Context
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
+from mission_control.store.context import Context
 from tests.support.databases import database_url, forget_cached_queries
 
 pytestmark = pytest.mark.postgres

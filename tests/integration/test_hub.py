@@ -15,10 +15,10 @@ from mission_control.database import close_database, open_database
 from mission_control.domain.actors import OPERATOR
 from mission_control.domain.events import EventRecord
 from mission_control.models import Event
-from mission_control.services.context import Context
-from mission_control.services.journal import DatabaseEventStore
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
+from mission_control.store.context import Context
+from mission_control.store.journal import DatabaseEventStore
 from tests.support.databases import database_url, forget_cached_queries
 
 QUEUE_SIZE = 5

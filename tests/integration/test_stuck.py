@@ -12,11 +12,11 @@ from mission_control.domain.events import EventKind, EventRecord
 from mission_control.models import Event, Task
 from mission_control.services import agents as agent_services
 from mission_control.services.claims import claim_task, report_progress
-from mission_control.services.context import Context
-from mission_control.services.journal import to_record
 from mission_control.services.moves import submit_for_review
 from mission_control.services.stuck import clear_on_report, watch_stuck
 from mission_control.services.tasks import TaskDraft, create_task
+from mission_control.store.context import Context
+from mission_control.store.journal import to_record
 from tests.support.service_context import clock_of, open_ctx
 
 

@@ -18,12 +18,12 @@ from mission_control.models import Event, Task, UsageTotal
 from mission_control.services import agents as agent_services
 from mission_control.services.budgets import budget_state, resume_budgets, set_agent_budget
 from mission_control.services.claims import claim_next, claim_task, report_progress
-from mission_control.services.context import Context
 from mission_control.services.moves import submit_for_review
 from mission_control.services.routing import route_ready_tasks
 from mission_control.services.tasks import TaskDraft, create_task
-from mission_control.services.usage import agent_totals, task_totals, usage_rows
 from mission_control.services.usage_reports import report_usage
+from mission_control.store.context import Context
+from mission_control.store.usage import agent_totals, task_totals, usage_rows
 from tests.support.service_context import START, clock_of, open_ctx
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mission_control.database import close_database, open_database
-from mission_control.services.context import Context
 from mission_control.settings import Settings
+from mission_control.store.context import Context
 from tests.support.databases import database_url, forget_cached_queries
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a fixed day: day rollovers are exact

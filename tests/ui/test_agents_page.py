@@ -10,11 +10,12 @@ from nicegui.testing import User
 
 from mission_control.domain.actors import OPERATOR, Role, agent_actor
 from mission_control.domain.agents import ApprovalStatus, ClaimOutcome
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.workflow import TaskStatus
 from mission_control.runtime import Runtime
-from mission_control.services import agents, approvals, claims, control, queries
+from mission_control.services import agents, approvals, claims, control
 from mission_control.services.auth import issue_token
-from mission_control.settings import AutonomyMode
+from mission_control.store import queries
 from tests.support.server import OPERATOR_TOKEN
 from tests.ui.test_board import WAIT, add_task
 

@@ -12,7 +12,8 @@ from mission_control.domain.actors import OPERATOR, agent_actor
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.runtime import Runtime
-from mission_control.services import agents, claims, queries, tasks
+from mission_control.services import agents, claims, tasks
+from mission_control.store import queries
 from tests.support.server import OPERATOR_TOKEN
 
 pytestmark = pytest.mark.nicegui_main_file("tests/ui/main.py")

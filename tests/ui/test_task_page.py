@@ -9,7 +9,8 @@ from mission_control.domain.actors import OPERATOR, agent_actor
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
 from mission_control.runtime import Runtime
-from mission_control.services import agents, claims, moves, queries, tasks
+from mission_control.services import agents, claims, moves, tasks
+from mission_control.store import queries
 from tests.support.server import OPERATOR_TOKEN
 from tests.ui.test_board import WAIT, add_task
 

@@ -13,9 +13,9 @@ from mission_control.domain.workflow import TaskStatus
 from mission_control.runtime import Runtime
 from mission_control.services import agents, claims
 from mission_control.services.budgets import set_agent_budget
-from mission_control.services.context import Context
 from mission_control.services.stuck import watch_stuck
 from mission_control.services.usage_reports import report_usage
+from mission_control.store.context import Context
 from tests.support.server import OPERATOR_TOKEN
 from tests.ui.test_agents_page import card_shows, open_agents
 from tests.ui.test_board import WAIT, add_task, sees_card_in

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.actors import AUTOMATION, OPERATOR, Actor, Role, agent_actor
 from mission_control.domain.errors import (
     ErrorCode,
@@ -152,56 +152,60 @@ def test_a_task_is_ready_for_pickup_when_title_description_and_priority_are_set(
 
 
 def test_title_is_trimmed_and_bounded() -> None:
-    assert rules.clean_title("  Fix login  ") == "Fix login"
-    assert rules.clean_title("x" * rules.TITLE_MAX) == "x" * rules.TITLE_MAX
+    assert limits.clean_title("  Fix login  ") == "Fix login"
+    assert limits.clean_title("x" * limits.TITLE_MAX) == "x" * limits.TITLE_MAX
     with pytest.raises(ValidationFailed, match="at most 200"):
-        rules.clean_title("x" * (rules.TITLE_MAX + 1))
+        limits.clean_title("x" * (limits.TITLE_MAX + 1))
     with pytest.raises(ValidationFailed, match="needs a title") as empty:
-        rules.clean_title("   ")
+        limits.clean_title("   ")
     assert empty.value.details == {"field": "title"}
 
 
 @pytest.mark.parametrize("priority", [1, 2, 3, 4, 5, None])
 def test_priority_from_one_to_five_or_unset_is_accepted(priority: int | None) -> None:
-    assert rules.clean_priority(priority) == priority
+    assert limits.clean_priority(priority) == priority
 
 
 @pytest.mark.parametrize("priority", [0, 6, -1, 100])
 def test_priority_out_of_range_is_refused(priority: int) -> None:
     with pytest.raises(ValidationFailed, match="between 1") as refused:
-        rules.clean_priority(priority)
+        limits.clean_priority(priority)
     assert refused.value.details == {"field": "priority"}
 
 
 def test_tags_are_lower_cased_deduplicated_and_sorted() -> None:
-    assert rules.clean_tags(["Rust", "#rust", " p:ops ", "", "a.b+c"]) == ["a.b+c", "p:ops", "rust"]
+    assert limits.clean_tags(["Rust", "#rust", " p:ops ", "", "a.b+c"]) == [
+        "a.b+c",
+        "p:ops",
+        "rust",
+    ]
 
 
 @pytest.mark.parametrize(
     "tags",
-    [["has space"], ["-leading"], ["x" * (rules.TAG_MAX + 1)], [f"t{i}" for i in range(21)]],
+    [["has space"], ["-leading"], ["x" * (limits.TAG_MAX + 1)], [f"t{i}" for i in range(21)]],
 )
 def test_bad_tags_are_refused(tags: list[str]) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        rules.clean_tags(tags)
+        limits.clean_tags(tags)
     assert refused.value.details == {"field": "tags"}
 
 
 @pytest.mark.parametrize("progress", [0, 1, 50, 100])
 def test_progress_in_percent_is_accepted(progress: int) -> None:
-    assert rules.clean_progress(progress) == progress
+    assert limits.clean_progress(progress) == progress
 
 
 @pytest.mark.parametrize("progress", [-1, 101, 1000])
 def test_progress_outside_zero_to_hundred_is_refused(progress: int) -> None:
     with pytest.raises(ValidationFailed, match="0 to 100"):
-        rules.clean_progress(progress)
+        limits.clean_progress(progress)
 
 
 def test_blank_reason_becomes_none_and_long_text_is_refused() -> None:
-    assert rules.clean_reason("   ") is None
-    assert rules.clean_reason(" waits ") == "waits"
+    assert limits.clean_reason("   ") is None
+    assert limits.clean_reason(" waits ") == "waits"
     with pytest.raises(ValidationFailed, match="at most"):
-        rules.clean_reason("x" * (rules.REASON_MAX + 1))
+        limits.clean_reason("x" * (limits.REASON_MAX + 1))
     with pytest.raises(ValidationFailed, match="description"):
-        rules.clean_text("x" * 11, "description", 10)
+        limits.clean_text("x" * 11, "description", 10)

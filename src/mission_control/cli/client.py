@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from mission_control.client.generated.operations import Operations
-from mission_control.client.transport import GqlRunner, ServerRefused, ServerUnreachable
+from mission_control.client.transport import GqlTransport, ServerRefused, ServerUnreachable
 from mission_control.settings import SettingsError, load_settings
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ class Connection:
 
     @property
     def ops(self) -> Operations:
-        return Operations(GqlRunner(self.server, self.token))
+        return Operations(GqlTransport(self.server, self.token))
 
 
 def connect(

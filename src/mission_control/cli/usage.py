@@ -41,6 +41,7 @@ def budget(
     if clear and (tokens is not None or cost is not None):
         err.print("[red]--clear removes the limits; do not pass --tokens or --cost with it.[/red]")
         raise typer.Exit(2)
+    state: Any
     if clear:
         state = call(lambda: conn.ops.cli_clear_agent_budget(name)).set_agent_budget
     else:

@@ -19,7 +19,7 @@ from mission_control.client.generated.operations import (
     RunnerClaimNextClaimNextTaskTask,
     TaskStatus,
 )
-from mission_control.client.transport import GqlRunner, ServerRefused, ServerUnreachable
+from mission_control.client.transport import GqlTransport, ServerRefused, ServerUnreachable
 from mission_control.client.usage import send_usage
 from mission_control.client.work import WorkOutcome, run_command
 
@@ -64,7 +64,7 @@ class Runner:
     _working: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
-        self.ops = Operations(GqlRunner(self.config.server, self.config.token))
+        self.ops = Operations(GqlTransport(self.config.server, self.config.token))
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Heartbeat until `stop` is set (or forever), holding at most one task at a time."""

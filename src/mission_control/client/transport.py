@@ -48,7 +48,7 @@ def _refused(error: TransportQueryError) -> ServerRefused:
     return ServerRefused(str(first.get("message")), (first.get("extensions") or {}).get("code"))
 
 
-class GqlRunner:
+class GqlTransport:
     """Runs operations with gql: HTTP for queries/mutations, graphql-transport-ws for streams."""
 
     def __init__(self, server: str, token: str | None, timeout: int = 30) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.errors import ErrorCode, MissionControlError, ValidationFailed
 
 SUBTASKS_MAX = 30
@@ -88,12 +88,12 @@ def check_proposal(subtasks: Sequence[ProposedSubtask]) -> list[ProposedSubtask]
                 )
         cleaned.append(
             ProposedSubtask(
-                title=rules.clean_title(item.title),
-                description=rules.clean_text(
-                    item.description, "description", rules.DESCRIPTION_MAX
+                title=limits.clean_title(item.title),
+                description=limits.clean_text(
+                    item.description, "description", limits.DESCRIPTION_MAX
                 ),
-                priority=rules.clean_priority(item.priority),
-                tags=tuple(rules.clean_tags(item.tags)),
+                priority=limits.clean_priority(item.priority),
+                tags=tuple(limits.clean_tags(item.tags)),
                 depends_on=tuple(sorted(set(item.depends_on))),
             )
         )
@@ -117,7 +117,7 @@ def outline(task: ParentTask) -> list[ProposedSubtask]:
         after = (previous_numbered,) if numbered and previous_numbered is not None else ()
         subtasks.append(
             ProposedSubtask(
-                title=match.group("text").strip()[: rules.TITLE_MAX],
+                title=match.group("text").strip()[: limits.TITLE_MAX],
                 description=f"Part of #{task.id}: {task.title}",
                 priority=task.priority,
                 tags=task.tags,

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from mission_control.domain.actors import Role
 from mission_control.domain.agents import AgentStatus, ApprovalStatus
 
+if TYPE_CHECKING:
+    from mission_control.models.tasks import Task
+
 
 class Agent(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=64, unique=True)
-    skills = fields.JSONField(default=list)
+    skills: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     status = fields.CharEnumField(AgentStatus, max_length=20, default=AgentStatus.IDLE)
     current_load = fields.SmallIntField(default=0)
     wip_limit = fields.SmallIntField(default=1)
@@ -45,7 +50,7 @@ class Credential(Model):
 
 class Approval(Model):
     id = fields.IntField(primary_key=True)
-    task: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    task: fields.ForeignKeyRelation[Task] = fields.ForeignKeyField(
         "models.Task", related_name="approvals", on_delete=fields.CASCADE
     )
     agent: fields.ForeignKeyRelation[Agent] = fields.ForeignKeyField(

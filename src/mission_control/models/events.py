@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
@@ -15,7 +17,7 @@ class Event(Model):
     from_status = fields.CharField(max_length=20, null=True)
     to_status = fields.CharField(max_length=20, null=True)
     actor = fields.CharField(max_length=100)
-    payload = fields.JSONField(default=dict)
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
 
     class Meta:

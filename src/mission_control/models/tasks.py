@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
 from mission_control.domain.workflow import TaskStatus
+
+if TYPE_CHECKING:
+    from mission_control.models.agents import Agent
 
 
 class Task(Model):
@@ -18,11 +23,11 @@ class Task(Model):
     # LIKE '% tag %' on SQLite and PostgreSQL alike, without JSON operators of either.
     tag_text = fields.CharField(max_length=1000, default=" ")
     status = fields.CharEnumField(TaskStatus, max_length=20, default=TaskStatus.INTAKE)
-    assignee: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    assignee: fields.ForeignKeyNullableRelation[Agent] = fields.ForeignKeyField(
         "models.Agent", related_name="tasks", null=True, on_delete=fields.SET_NULL
     )
     progress = fields.SmallIntField(default=0)
-    parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    parent: fields.ForeignKeyNullableRelation[Task] = fields.ForeignKeyField(
         "models.Task", related_name="children", null=True, on_delete=fields.SET_NULL
     )
     version = fields.IntField(default=1)

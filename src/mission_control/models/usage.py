@@ -6,16 +6,19 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from mission_control.models.agents import Agent
+from mission_control.models.tasks import Task
+
 
 class UsageTotal(Model):
     """What one agent reported for one task on one UTC day with one model, summed."""
 
     id = fields.BigIntField(primary_key=True)
     day = fields.DateField()
-    agent: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    agent: fields.ForeignKeyRelation[Agent] = fields.ForeignKeyField(
         "models.Agent", related_name="usage_totals", on_delete=fields.CASCADE
     )
-    task: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    task: fields.ForeignKeyRelation[Task] = fields.ForeignKeyField(
         "models.Task", related_name="usage_totals", on_delete=fields.CASCADE
     )
     model = fields.CharField(max_length=100, default="")

@@ -10,10 +10,9 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from mission_control.bus import EventHub
-from mission_control.domain.actors import Actor, Role
-from mission_control.domain.errors import Forbidden
+from mission_control.domain.actors import Actor
 from mission_control.services.auth import authenticate
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 
 
 @dataclass
@@ -43,19 +42,9 @@ class GraphQLContext:
             self._actor = await authenticate(self.services, self.bearer_token())
         return self._actor
 
-    async def operator(self) -> Actor:
-        actor = await self.actor()
-        if not actor.is_operator:
-            raise Forbidden("Only the operator can do this.", role=str(actor.role))
-        return actor
-
 
 Info = StrawberryInfo[GraphQLContext, None]
 
 
 async def caller(info: Info) -> Actor:
     return await info.context.actor()
-
-
-def is_reader(actor: Actor) -> bool:
-    return actor.role in (Role.OPERATOR, Role.SYSTEM, Role.AGENT, Role.VIEWER)

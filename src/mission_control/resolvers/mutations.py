@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.resolvers.context import Info, caller
 from mission_control.schema import types
 from mission_control.schema.inputs import CreateTaskInput, UpdateTaskInput
@@ -46,7 +46,7 @@ async def transition_task(
     expected_version: int | None = None,
 ) -> types.Task:
     ctx = info.context.services
-    text = rules.clean_reason(reason)
+    text = limits.clean_reason(reason)
     return _task(
         await moves.move_task(
             ctx, await caller(info), id, to, text=text, expected_version=expected_version

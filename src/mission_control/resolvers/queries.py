@@ -6,7 +6,7 @@ from mission_control.domain.events import EventKind
 from mission_control.resolvers.context import Info, caller
 from mission_control.schema import types
 from mission_control.schema.inputs import TaskFilter
-from mission_control.services import queries
+from mission_control.store import queries
 
 
 def _query(where: TaskFilter | None) -> queries.TaskQuery:

@@ -6,11 +6,11 @@ from datetime import datetime
 
 import strawberry
 
-from mission_control.domain.usage import UsageGroup as DomainUsageGroup
 from mission_control.resolvers.context import Info, caller
 from mission_control.schema import types
 from mission_control.schema.usage import AgentBudget, Long, UsageGroup, UsageInput, UsageTotal
-from mission_control.services import budgets, usage, usage_reports
+from mission_control.services import budgets, usage_reports
+from mission_control.store import usage
 
 
 async def report_usage(info: Info, id: int, usage: UsageInput) -> types.Task:
@@ -28,7 +28,7 @@ async def usage_totals(
     group_by: list[UsageGroup] | None = None,
 ) -> list[UsageTotal]:
     await caller(info)
-    groups = [DomainUsageGroup(group) for group in group_by or []]
+    groups = list(group_by or [])
     return [UsageTotal.from_row(row) for row in await usage.usage_rows(since, until, groups)]
 
 

@@ -9,15 +9,18 @@ import strawberry
 from mission_control.domain.activity import Activity
 from mission_control.domain.activity import ActivityType as DomainActivityType
 from mission_control.domain.agents import ApprovalStatus as DomainApprovalStatus
+from mission_control.domain.control import AutonomyMode as SettingsAutonomyMode
 from mission_control.models import Approval as ApprovalRow
 from mission_control.models import Task as TaskRow
 from mission_control.schema.types import Task
 from mission_control.services.control import Autonomy as AutonomyData
-from mission_control.settings import AutonomyMode as SettingsAutonomyMode
 
-AutonomyMode = strawberry.enum(SettingsAutonomyMode, name="AutonomyMode")
-ApprovalStatus = strawberry.enum(DomainApprovalStatus, name="ApprovalStatus")
-ActivityType = strawberry.enum(DomainActivityType, name="ActivityType")
+strawberry.enum(SettingsAutonomyMode, name="AutonomyMode")
+AutonomyMode = SettingsAutonomyMode
+strawberry.enum(DomainApprovalStatus, name="ApprovalStatus")
+ApprovalStatus = DomainApprovalStatus
+strawberry.enum(DomainActivityType, name="ActivityType")
+ActivityType = DomainActivityType
 
 
 @strawberry.type(description="The operator's board-wide switches.")

@@ -7,7 +7,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 
 from mission_control.resolvers import agents as agent_resolvers
-from mission_control.resolvers import automation, mutations, queries, subscriptions
+from mission_control.resolvers import mutations, planning, queries, subscriptions
 from mission_control.resolvers import usage as usage_resolvers
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.schema.usage import SCALARS
@@ -85,16 +85,16 @@ class Mutation:
         resolver=agent_resolvers.issue_viewer_token, description="A read-only token, shown once."
     )
     add_dependency = strawberry.mutation(
-        resolver=automation.add_dependency,
+        resolver=planning.add_dependency,
         description="Make a task wait for another; refused when it would close a cycle.",
     )
-    remove_dependency = strawberry.mutation(resolver=automation.remove_dependency)
+    remove_dependency = strawberry.mutation(resolver=planning.remove_dependency)
     decompose_task = strawberry.mutation(
-        resolver=automation.decompose_task,
+        resolver=planning.decompose_task,
         description="Split a task into subtasks; with preview, only return the proposal.",
     )
     accept_decomposition = strawberry.mutation(
-        resolver=automation.accept_decomposition,
+        resolver=planning.accept_decomposition,
         description="Create the subtasks of a (possibly edited) proposal in one change.",
     )
 

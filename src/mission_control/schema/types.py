@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -19,17 +19,21 @@ from mission_control.models import Task as TaskRow
 from mission_control.schema.usage import AgentBudget, Usage
 from mission_control.services.budgets import budget_state
 from mission_control.services.dependencies import depends_on_ids
-from mission_control.services.queries import subtasks
-from mission_control.services.usage import agent_totals, task_totals
+from mission_control.store.queries import subtasks
+from mission_control.store.usage import agent_totals, task_totals
 
 if TYPE_CHECKING:
-    from mission_control.services.queries import Column as ColumnData
-    from mission_control.services.queries import TaskPage
+    from mission_control.store.queries import Column as ColumnData
+    from mission_control.store.queries import TaskPage
 
-TaskStatus = strawberry.enum(DomainTaskStatus, name="TaskStatus")
-EventKind = strawberry.enum(DomainEventKind, name="EventKind")
-AgentStatus = strawberry.enum(DomainAgentStatus, name="AgentStatus")
-ClaimOutcome = strawberry.enum(DomainClaimOutcome, name="ClaimOutcome")
+strawberry.enum(DomainTaskStatus, name="TaskStatus")
+TaskStatus = DomainTaskStatus
+strawberry.enum(DomainEventKind, name="EventKind")
+EventKind = DomainEventKind
+strawberry.enum(DomainAgentStatus, name="AgentStatus")
+AgentStatus = DomainAgentStatus
+strawberry.enum(DomainClaimOutcome, name="ClaimOutcome")
+ClaimOutcome = DomainClaimOutcome
 
 
 @strawberry.type(description="A unit of work on the board.")
@@ -119,7 +123,7 @@ class Event:
             agent_name=record.agent_name,
             from_status=record.from_status,
             to_status=record.to_status,
-            payload=record.payload,
+            payload=cast(JSON, record.payload),
         )
 
 

@@ -6,12 +6,13 @@ from datetime import date
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from mission_control.domain.errors import ValidationFailed
 from mission_control.domain.usage import Totals, UsageReport, clean_usage
 from mission_control.domain.usage import UsageGroup as DomainUsageGroup
 from mission_control.services.budgets import BudgetState
-from mission_control.services.usage import UsageRow
+from mission_control.store.usage import UsageRow
 
 
 def _parse_long(value: object) -> int:
@@ -27,9 +28,10 @@ LONG = strawberry.scalar(
     serialize=int,
     parse_value=_parse_long,
 )
-SCALARS = {Long: LONG}  # the schema's scalar_map
+SCALARS: dict[object, ScalarDefinition] = {Long: LONG}  # the schema's scalar_map
 
-UsageGroup = strawberry.enum(DomainUsageGroup, name="UsageGroup")
+strawberry.enum(DomainUsageGroup, name="UsageGroup")
+UsageGroup = DomainUsageGroup
 
 
 @strawberry.input(description="What an agent spent since its last report.")
@@ -55,7 +57,7 @@ class Usage:
 
     @classmethod
     def from_totals(cls, totals: Totals) -> Usage:
-        return cls(tokens=totals.tokens, cost_usd=totals.cost_usd, reports=totals.reports)
+        return cls(tokens=Long(totals.tokens), cost_usd=totals.cost_usd, reports=totals.reports)
 
 
 @strawberry.type(description="Usage of one group; the keys not grouped by are null.")
@@ -89,7 +91,7 @@ class AgentBudget:
     @classmethod
     def from_state(cls, state: BudgetState) -> AgentBudget:
         return cls(
-            tokens_per_day=state.budget.tokens,
+            tokens_per_day=None if state.budget.tokens is None else Long(state.budget.tokens),
             cost_usd_per_day=state.budget.cost_usd,
             used_today=Usage.from_totals(state.used),
             paused_reason=state.paused_reason,

@@ -6,23 +6,23 @@ import re
 from collections.abc import Sequence
 from datetime import timedelta
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.agents import AgentStatus, ApprovalStatus
 from mission_control.domain.errors import Conflict, ValidationFailed
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_agent, require_operator
+from mission_control.domain.pickup import last_seen
 from mission_control.domain.presence import effective_status
 from mission_control.domain.routing import load_percent
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.auth import issue_token
-from mission_control.services.claims import require_agent
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
 from mission_control.services.moves import apply_move
-from mission_control.services.roster import held_counts, last_seen, taken_counts
-from mission_control.services.rows import load_agent, reassign, write_task
-from mission_control.services.tasks import require_operator
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.roster import held_counts, taken_counts
+from mission_control.store.tasks import load_agent, reassign, write_task
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -44,7 +44,7 @@ async def register_agent(
     """Add an agent with its skills; returns it and its token (shown once, stored hashed)."""
     require_operator(actor, "add agents")
     name = clean_agent_name(name)
-    cleaned = rules.clean_tags(skills)
+    cleaned = limits.clean_tags(skills)
     if not 1 <= wip_limit <= 100:
         raise ValidationFailed("The WIP limit is between 1 and 100.", field="wip_limit")
     if await Agent.exists(name=name):
@@ -110,7 +110,7 @@ async def heartbeat(
     require_agent(actor)
     if token_budget is not None and token_budget < 0:
         raise ValidationFailed("The token budget cannot be negative.", field="tokenBudget")
-    note = rules.clean_reason(note, "note")
+    note = limits.clean_reason(note, "note")
     async with change(ctx) as ch:
         agent = await load_agent(actor.name, ch.conn)
         held = await Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent.id).using_db(
@@ -166,7 +166,7 @@ async def cancel_agent_work(
     """Take back the task an agent is working on: it returns to ready, and the RELEASED Event
     (with the agent's name) tells the agent's runner to stop. None when it held nothing."""
     require_operator(actor, "cancel an agent's work")
-    text = rules.clean_reason(reason) or "cancelled by the operator"
+    text = limits.clean_reason(reason) or "cancelled by the operator"
     async with change(ctx) as ch:
         return await _release_work_of(ch, ctx, actor, name, text)
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.actors import AUTOMATION, Actor, agent_actor
 from mission_control.domain.agents import ApprovalStatus
 from mission_control.domain.errors import Conflict, NotFound
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
 from mission_control.services.moves import apply_move
-from mission_control.services.rows import load_task
-from mission_control.services.tasks import require_operator
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import load_task
 
 
 async def request_approval(ch: Change, ctx: Context, agent: Agent, task: Task) -> Approval:
@@ -97,7 +97,7 @@ async def decide_approval(
 ) -> Approval:
     """Grant (the task is claimed for the agent) or decline (it stays in the pool)."""
     require_operator(actor, "answer approval requests")
-    text = rules.clean_reason(reason)
+    text = limits.clean_reason(reason)
     async with change(ctx) as ch:
         approval = await _load(approval_id, ch)
         agent: Agent = approval.agent

@@ -10,7 +10,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from mission_control.domain.actors import OPERATOR, Actor, Role, agent_actor
 from mission_control.domain.errors import Unauthenticated
 from mission_control.models import Credential
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 
 TOKEN_BYTES = 24
 

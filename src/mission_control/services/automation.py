@@ -27,11 +27,11 @@ from mission_control.domain.errors import MissionControlError
 from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Task
-from mission_control.services.context import Context
 from mission_control.services.dependencies import depends_on_ids
-from mission_control.services.journal import change
 from mission_control.services.moves import apply_move
-from mission_control.services.rows import load_task
+from mission_control.store.context import Context
+from mission_control.store.journal import change
+from mission_control.store.tasks import load_task
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ from mission_control.domain.errors import Forbidden
 from mission_control.domain.events import EventKind
 from mission_control.domain.usage import Budget, Totals, clean_budget, day_of, used_up
 from mission_control.models import Agent
-from mission_control.services import usage
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
-from mission_control.services.rows import load_agent
 from mission_control.settings import Settings
+from mission_control.store import usage
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import load_agent
 
-BOARD = "*"  # the scope of the global budget; never an agent's name
+BOARD = usage.BOARD
 BUDGET_KEEPER = Actor(Role.SYSTEM, "budget-keeper")
 
 

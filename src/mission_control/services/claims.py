@@ -9,37 +9,38 @@ from datetime import timedelta
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Coalesce
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.actors import LEASE_KEEPER, Actor, Role
 from mission_control.domain.agents import AgentStatus, ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition, Paused
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_agent
 from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
-from mission_control.services.context import Context
 from mission_control.services.dependencies import roll_up_progress, waiting_task_ids
-from mission_control.services.eligibility import claimable, skills_fit
-from mission_control.services.gates import pending_approval_of, pickup_gate, skipped_task_ids
-from mission_control.services.journal import Change, change
 from mission_control.services.moves import apply_move
-from mission_control.services.rows import (
+from mission_control.services.pickup import (
+    claimable,
+    pending_approval_of,
+    pickup_gate,
+    skills_fit,
+    skipped_task_ids,
+)
+from mission_control.services.usage_reports import record_usage
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import (
     assignee_name,
     check_version,
     load_agent,
     load_task,
     write_task,
 )
-from mission_control.services.usage_reports import record_usage
 
 CANDIDATE_LIMIT = 200  # ready tasks one claim looks at before saying nothing fits
 CLAIM_ATTEMPTS = 8
-
-
-def require_agent(actor: Actor) -> None:
-    if actor.role is not Role.AGENT:
-        raise Forbidden("Only an agent can claim tasks; sign in with an agent token.")
 
 
 async def claim_task(
@@ -79,7 +80,7 @@ async def _check_named_claim(
         raise Forbidden(
             f"Task #{task.id} needs skills agent {agent.name} does not have.", task_id=task.id
         )
-    if task.status is TaskStatus.READY and gate.needs_approval(task):
+    if task.status is TaskStatus.READY and gate.needs_approval(task.tags):
         raise Forbidden(
             "Autonomy is manual: ask with claimNextTask, which requests the operator's approval.",
             task_id=task.id,
@@ -102,7 +103,7 @@ async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncItera
             if passed:
                 query = query.exclude(id__in=passed)
             found = (
-                await query.annotate(rank=Coalesce("priority", rules.PRIORITY_MAX + 1))
+                await query.annotate(rank=Coalesce("priority", limits.PRIORITY_MAX + 1))
                 .order_by("rank", "created_at", "id")
                 .limit(1)
                 .select_for_update(skip_locked=True)
@@ -155,7 +156,7 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
         if task.id in skipped or not await claimable(task, agent, ch.conn, ctx.settings):
             continue
         task.assignee = agent if task.assignee_id == agent.id else None
-        if gate.needs_approval(task):
+        if gate.needs_approval(task.tags):
             approval = await request_approval(ch, ctx, agent, task)
             return NextClaim(
                 ClaimOutcome.AWAITING_APPROVAL, task=task, approval=approval, reason=WAITING
@@ -174,8 +175,8 @@ async def report_progress(
     usage: UsageReport | None = None,
 ) -> Task:
     """The holder says how far it is (0 to 100), and maybe what it spent; renews its lease."""
-    value = rules.clean_progress(progress)
-    note = rules.clean_reason(note, "note")
+    value = limits.clean_progress(progress)
+    note = limits.clean_reason(note, "note")
     async with change(ctx) as ch:
         task = await load_task(task_id, ch.conn)
         holder = assignee_name(task)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.actors import Actor
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_operator
 from mission_control.models import Control
-from mission_control.services.context import Context
-from mission_control.services.journal import change
-from mission_control.services.tasks import require_operator
-from mission_control.settings import AutonomyMode
+from mission_control.store.context import Context
+from mission_control.store.journal import change
 
 KEY = "autonomy"  # value: {"paused": bool, "mode": "auto" | "manual"}
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from mission_control.domain.actors import Actor
 from mission_control.domain.decomposition import (
     Decomposer,
+    DecomposerFailed,
     ParentTask,
     ProposedSubtask,
     check_proposal,
@@ -15,15 +16,14 @@ from mission_control.domain.decomposition import (
 )
 from mission_control.domain.errors import InvalidTransition
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import TERMINAL_STATUSES
 from mission_control.models import Task
-from mission_control.services.context import Context
 from mission_control.services.dependencies import link
-from mission_control.services.journal import Change, change
-from mission_control.services.llm_decomposer import LlmDecomposer
-from mission_control.services.rows import load_task, write_task
-from mission_control.services.tasks import TaskDraft, insert_task, require_operator
-from mission_control.settings import Settings
+from mission_control.services.tasks import TaskDraft, insert_task
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import load_task, write_task
 
 
 class OutlineDecomposer:
@@ -33,10 +33,12 @@ class OutlineDecomposer:
         return outline(task)
 
 
-def decomposer_for(settings: Settings) -> Decomposer:
-    """The decomposer MC_DECOMPOSER names."""
-    if settings.decomposer == "llm":
-        return LlmDecomposer(settings)
+def decomposer_for(ctx: Context) -> Decomposer:
+    """The decomposer MC_DECOMPOSER names; the LLM adapter is the one the runtime wired."""
+    if ctx.settings.decomposer == "llm":
+        if ctx.llm_decomposer is None:
+            raise DecomposerFailed("The llm decomposer is not wired into this process.")
+        return ctx.llm_decomposer(ctx.settings)
     return OutlineDecomposer()
 
 
@@ -104,7 +106,7 @@ async def decompose_task(
     require_operator(actor, "decompose tasks")
     parent = await load_task(task_id)
     _refuse_closed(parent)
-    proposal = check_proposal(await decomposer_for(ctx.settings).propose(_parent_view(parent)))
+    proposal = check_proposal(await decomposer_for(ctx).propose(_parent_view(parent)))
     if preview:
         return Decomposition(parent, proposal, [])
     return await accept_decomposition(ctx, actor, task_id, proposal)

@@ -10,12 +10,12 @@ from tortoise.expressions import Subquery
 from mission_control.domain.actors import AUTOMATION, Actor
 from mission_control.domain.errors import ValidationFailed
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import OPEN_STATUSES, TaskStatus
 from mission_control.models import Task, TaskDependency
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
-from mission_control.services.rows import load_task, write_task
-from mission_control.services.tasks import require_operator
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import load_task, write_task
 
 # Held while a dependency edge is checked and written on PostgreSQL (SQLite serialises writers).
 DEPENDENCY_LOCK = 7_362_006

@@ -5,24 +5,24 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind, kind_of
 from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Task
-from mission_control.services.context import Context
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
-from mission_control.services.journal import Change, change
-from mission_control.services.rows import (
+from mission_control.services.usage_reports import record_usage
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import (
     assignee_name,
     check_version,
     load_agent,
     load_task,
     write_task,
 )
-from mission_control.services.usage_reports import record_usage
 
 
 def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str, Any]:
@@ -115,7 +115,7 @@ async def block_task(
     ctx: Context, actor: Actor, task_id: int, reason: str, expected_version: int | None = None
 ) -> Task:
     """Put an open task on hold; the reason says what it waits for."""
-    text = rules.clean_reason(reason)
+    text = limits.clean_reason(reason)
     return await move_task(
         ctx,
         actor,
@@ -151,7 +151,7 @@ async def submit_for_review(
 ) -> Task:
     """The holder hands its finished work to the operator, with what it produced (and, with
     `usage`, what it spent since its last report, counted in the same change)."""
-    text = rules.clean_text(result, "result") if result else None
+    text = limits.clean_text(result, "result") if result else None
     if usage is not None:
         async with change(ctx) as ch:
             task = await load_task(task_id, ch.conn)
@@ -187,7 +187,7 @@ async def reject_task(
     expected_version: int | None = None,
 ) -> Task:
     """The operator sends the work back to its agent with what to change."""
-    text = rules.clean_reason(feedback, "feedback")
+    text = limits.clean_reason(feedback, "feedback")
     if text is None:
         raise ValidationFailed("Rejecting work needs feedback: tell the agent what to change.")
     return await move_task(
@@ -214,7 +214,7 @@ async def cancel_task(
         actor,
         task_id,
         TaskStatus.CANCELLED,
-        text=rules.clean_reason(reason),
+        text=limits.clean_reason(reason),
         expected_version=expected_version,
         expect=Move.CANCEL,
     )
@@ -233,7 +233,7 @@ async def release_task(
         actor,
         task_id,
         TaskStatus.READY,
-        text=rules.clean_reason(reason),
+        text=limits.clean_reason(reason),
         expected_version=expected_version,
         expect=Move.RELEASE,
     )

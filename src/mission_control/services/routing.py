@@ -11,14 +11,15 @@ import dataclasses
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.automation import AUTO_APPROVE_TAG
 from mission_control.domain.errors import Conflict
+from mission_control.domain.pickup import is_offline
 from mission_control.domain.routing import Candidate, best_agent, load_percent, required_skills
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Task
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
-from mission_control.services.roster import candidates, is_offline
-from mission_control.services.rows import assignee_name, load_task, reassign
 from mission_control.settings import Settings
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.roster import candidates
+from mission_control.store.tasks import assignee_name, load_task, reassign
 
 ROUTER = Actor(Role.SYSTEM, "router")
 SWEEP_LIMIT = 200
@@ -71,7 +72,11 @@ def _taken_one_more(pool: list[Candidate], name: str, wip_limit: int) -> list[Ca
 async def route_ready_tasks(ctx: Context) -> int:
     """Periodic job: route ready tasks nobody is assigned, or whose assignee went offline."""
     now = ctx.clock()
-    offline = [agent.id for agent in await Agent.all() if is_offline(agent, now, ctx.settings)]
+    offline = [
+        agent.id
+        for agent in await Agent.all()
+        if is_offline(agent, now, ctx.settings.offline_after_seconds)
+    ]
     waiting = await (
         Task.filter(status=TaskStatus.READY)
         .filter(assignee_id__isnull=True)

@@ -20,9 +20,9 @@ from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.domain.stuck import is_stuck, stuck_after_minutes, stuck_reason
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Event, Task
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
-from mission_control.services.rows import assignee_name, load_task, write_task
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import assignee_name, load_task, write_task
 
 log = logging.getLogger(__name__)
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mission_control.domain import tasks as rules
-from mission_control.domain.actors import AUTOMATION, Actor, Role
+from mission_control.domain import limits
+from mission_control.domain.actors import AUTOMATION, Actor
 from mission_control.domain.errors import Forbidden
 from mission_control.domain.events import EventKind, kind_of
+from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import (
     Move,
     TaskStatus,
     is_complete_for_pickup,
 )
 from mission_control.models import Task
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
 from mission_control.services.routing import route_task
-from mission_control.services.rows import (
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import (
     assignee_name,
     check_version,
     load_task,
@@ -46,18 +47,6 @@ class TaskEdit:
     description: str | None = None
     priority: int | None = None
     tags: Sequence[str] | None = None
-
-
-def require_operator(actor: Actor, doing: str) -> None:
-    """Refuse anyone but the operator (or the system acting for it)."""
-    if not actor.is_operator:
-        raise Forbidden(f"Only the operator can {doing}.", role=str(actor.role))
-
-
-def require_writer(actor: Actor) -> None:
-    """Refuse read-only viewers."""
-    if actor.role is Role.VIEWER:
-        raise Forbidden("A viewer can look at the board but not change it.")
 
 
 async def triage_if_complete(ch: Change, task: Task, ctx: Context | None = None) -> None:
@@ -114,10 +103,10 @@ async def insert_task(
 async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> Task:
     """Add a task to intake; it is ready at once when it is complete (operator only)."""
     require_operator(actor, "create tasks")
-    title = rules.clean_title(draft.title)
-    description = rules.clean_text(draft.description, "description", rules.DESCRIPTION_MAX)
-    priority = rules.clean_priority(draft.priority)
-    tags = rules.clean_tags(draft.tags)
+    title = limits.clean_title(draft.title)
+    description = limits.clean_text(draft.description, "description", limits.DESCRIPTION_MAX)
+    priority = limits.clean_priority(draft.priority)
+    tags = limits.clean_tags(draft.tags)
     async with change(ctx) as ch:
         if draft.parent_id is not None:
             await load_task(draft.parent_id, ch.conn)
@@ -137,15 +126,15 @@ async def update_task(
         check_version(task, expected_version)
         changes: dict[str, object] = {}
         if edit.title is not None:
-            changes["title"] = rules.clean_title(edit.title)
+            changes["title"] = limits.clean_title(edit.title)
         if edit.description is not None:
-            changes["description"] = rules.clean_text(
-                edit.description, "description", rules.DESCRIPTION_MAX
+            changes["description"] = limits.clean_text(
+                edit.description, "description", limits.DESCRIPTION_MAX
             )
         if edit.priority is not None:
-            changes["priority"] = rules.clean_priority(edit.priority)
+            changes["priority"] = limits.clean_priority(edit.priority)
         if edit.tags is not None:
-            changes["tag_text"] = Task.tag_text_of(rules.clean_tags(edit.tags))
+            changes["tag_text"] = Task.tag_text_of(limits.clean_tags(edit.tags))
         changed = {k: v for k, v in changes.items() if getattr(task, k) != v}
         if not changed:
             return task

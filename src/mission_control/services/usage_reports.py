@@ -14,10 +14,10 @@ from mission_control.domain.usage import UsageReport, day_of
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Task
 from mission_control.services.budgets import pause_if_used_up
-from mission_control.services.context import Context
-from mission_control.services.journal import Change, change
-from mission_control.services.rows import load_task
-from mission_control.services.usage import add_usage
+from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import load_task
+from mission_control.store.usage import add_usage
 
 
 def _holder_of(actor: Actor, task: Task) -> Agent:

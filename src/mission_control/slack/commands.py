@@ -8,9 +8,10 @@ from mission_control.domain.actors import Actor
 from mission_control.domain.errors import MissionControlError, ValidationFailed
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
-from mission_control.services import approvals, control, moves, queries, tasks
-from mission_control.services.context import Context
+from mission_control.services import approvals, control, moves, tasks
 from mission_control.slack.messages import task_link
+from mission_control.store import queries
+from mission_control.store.context import Context
 
 HELP = """*`/kanban` commands*
 • `list [status]`: open tasks, or those in one status (ready, review, blocked…)

@@ -15,8 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import MissionControlError, ValidationFailed
 from mission_control.services import approvals, moves
-from mission_control.services.context import Context
 from mission_control.slack.messages import APPROVE, DECLINE, GRANT, REJECT, decided
+from mission_control.store.context import Context
 
 log = logging.getLogger(__name__)
 

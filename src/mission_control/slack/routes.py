@@ -14,7 +14,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, request_response
 from starlette.types import ASGIApp
 
-from mission_control.api import BodySizeLimit
 from mission_control.runtime import Runtime
 from mission_control.slack.client import slack_enabled, web_client
 from mission_control.slack.commands import run_command
@@ -22,6 +21,7 @@ from mission_control.slack.interactions import Click, handle_click
 from mission_control.slack.notifier import Notifier
 from mission_control.slack.people import slack_actor
 from mission_control.slack.signing import signed_body
+from mission_control.web.body_limit import BodySizeLimit
 
 log = logging.getLogger(__name__)
 

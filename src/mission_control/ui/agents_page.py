@@ -10,12 +10,12 @@ from nicegui import ui
 from starlette.responses import RedirectResponse
 
 from mission_control.domain.actors import Actor
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.events import EventRecord
 from mission_control.models import Agent, Approval, Task
 from mission_control.runtime import Runtime
 from mission_control.services import agents, approvals, control
 from mission_control.services.budgets import BudgetState, budget_states
-from mission_control.settings import AutonomyMode
 from mission_control.ui.agent_cards import AgentAction, AgentCard
 from mission_control.ui.cards import age_of
 from mission_control.ui.live import LiveFeed
@@ -115,7 +115,9 @@ class ActivityView:
                 if self.session.can_write:
                     approval_id = approval.id
 
-                    def decide(approve: bool, approval_id: int = approval_id) -> Callable:
+                    def decide(
+                        approve: bool, approval_id: int = approval_id
+                    ) -> Callable[[], Awaitable[None]]:
                         async def act(actor: Actor) -> object:
                             return await approvals.decide_approval(
                                 self.ctx, actor, approval_id, approve

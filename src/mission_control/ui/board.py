@@ -7,14 +7,15 @@ from dataclasses import dataclass, field, replace
 
 from nicegui import ui
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import BOARD_ORDER, TaskStatus
 from mission_control.models import Task
-from mission_control.services import moves, queries
-from mission_control.services.rows import assignee_name
+from mission_control.services import moves
+from mission_control.store import queries
+from mission_control.store.tasks import assignee_name
 from mission_control.ui.cards import TaskCard
 from mission_control.ui.session import Session
 
@@ -36,7 +37,7 @@ def matches(task: Task, query: queries.TaskQuery) -> bool:
 @dataclass
 class ColumnView:
     status: TaskStatus
-    count: ui.label
+    count: ui.badge
     cards: ui.column
     more: ui.button
     ids: list[int] = field(default_factory=list)
@@ -230,7 +231,7 @@ class BoardView:
         self, text: str | None, tag: str | None, assignee: str | None, priority: int | None
     ) -> None:
         if priority is not None:
-            priority = rules.clean_priority(priority)
+            priority = limits.clean_priority(priority)
         self.query = queries.TaskQuery(
             text=text or None, tag=tag or None, assignee=assignee or None, priority=priority
         )

@@ -10,7 +10,7 @@ from nicegui import ui
 from mission_control.domain.usage import Totals
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
-from mission_control.services.rows import assignee_name
+from mission_control.store.tasks import assignee_name
 
 PRIORITY_COLORS = {1: "red", 2: "orange", 3: "amber", 4: "blue", 5: "grey"}
 

@@ -16,9 +16,10 @@ from mission_control.domain.usage import Totals
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.runtime import Runtime
-from mission_control.services import moves, queries, tasks
-from mission_control.services.rows import assignee_name
-from mission_control.services.usage import task_totals
+from mission_control.services import moves, tasks
+from mission_control.store import queries
+from mission_control.store.tasks import assignee_name
+from mission_control.store.usage import task_totals
 from mission_control.ui.cards import age_of, usage_text
 from mission_control.ui.decompose import open_decomposition
 from mission_control.ui.live import LiveFeed

@@ -14,8 +14,8 @@ from tortoise.transactions import in_transaction
 
 from mission_control.domain.events import EventKind, EventRecord
 from mission_control.models import Approval, Control, Event, SlackOutbox, SlackThread, Task
-from mission_control.services.context import Context
-from mission_control.services.journal import to_record
+from mission_control.store.context import Context
+from mission_control.store.journal import to_record
 
 CURSOR_KEY = "slack.notifier.cursor"
 

@@ -1,4 +1,4 @@
-"""Resolvers for dependencies and decomposition: each one calls exactly one service."""
+"""Planning resolvers: task dependencies and decomposition into subtasks; each calls one service."""
 
 from __future__ import annotations
 

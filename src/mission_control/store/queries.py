@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from tortoise.expressions import Q
 from tortoise.functions import Coalesce, Count
 
-from mission_control.domain import tasks as rules
+from mission_control.domain import limits
 from mission_control.domain.errors import ValidationFailed
 from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import BOARD_ORDER, TaskStatus
 from mission_control.models import Event, Task
-from mission_control.services.journal import to_record
-from mission_control.services.rows import load_task
+from mission_control.store.journal import to_record
+from mission_control.store.tasks import load_task
 
 EVENTS_MAX = 1000
 PAGE_MAX = 500
@@ -70,13 +70,13 @@ def _filtered(query: TaskQuery) -> Q:
     if query.assignee:
         condition &= Q(assignee__name=query.assignee.strip().lower())
     if query.tag:
-        (tag,) = rules.clean_tags([query.tag])
+        (tag,) = limits.clean_tags([query.tag])
         condition &= Q(tag_text__contains=f" {tag} ")
     if query.text and query.text.strip():
         words = query.text.strip()
         condition &= Q(title__icontains=words) | Q(description__icontains=words)
     if query.priority is not None:
-        condition &= Q(priority=rules.clean_priority(query.priority))
+        condition &= Q(priority=limits.clean_priority(query.priority))
     if query.parent_id is not None:
         condition &= Q(parent_id=query.parent_id)
     return condition
@@ -125,7 +125,7 @@ async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Co
         if count and per_column:
             cards = list(
                 await Task.filter(condition, status=status)
-                .annotate(rank=Coalesce("priority", rules.PRIORITY_MAX + 1))
+                .annotate(rank=Coalesce("priority", limits.PRIORITY_MAX + 1))
                 .order_by("rank", "created_at", "id")
                 .limit(per_column)
                 .prefetch_related("assignee")

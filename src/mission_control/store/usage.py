@@ -21,6 +21,7 @@ from mission_control.models import Budget as BudgetRow
 from mission_control.models import UsageTotal
 
 ROWS_MAX = 1000
+BOARD = "*"  # the budgets row of the whole board; never an agent's name
 DAYS_MAX = 366
 
 

@@ -1,48 +1,31 @@
-"""Whether an agent may be handed a task right now: the operator's pauses, budgets, WIP,
-and whether the pickup must wait for the operator's approval (manual mode)."""
+"""Loading what the pickup rule (domain/pickup.py) decides on: the operator's pauses, daily
+budgets, WIP, token floor, whether the pickup must wait for the operator's approval (manual
+mode), and the per-candidate checks `claim_next` makes (skills, dependencies)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.agents import ApprovalStatus
+from mission_control.domain.control import AutonomyMode
+from mission_control.domain.pickup import Gate, switch_refusal, wip_refusal
+from mission_control.domain.routing import fits
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.budgets import budget_refusal
-from mission_control.services.context import Context
 from mission_control.services.control import get_autonomy
-from mission_control.services.roster import below_budget
-from mission_control.settings import AutonomyMode
-
-
-@dataclass(frozen=True)
-class Gate:
-    """The answer for one agent: a refusal (and whether it is a pause), or the mode to use."""
-
-    refusal: str | None = None
-    paused: bool = False
-    manual: bool = False
-    auto_tags: frozenset[str] = frozenset()
-
-    def needs_approval(self, task: Task) -> bool:
-        """Manual mode asks the operator, except for tasks with an always-auto tag."""
-        return self.manual and not (set(task.tags) & self.auto_tags)
+from mission_control.services.dependencies import open_dependencies
+from mission_control.services.routing import needs_of
+from mission_control.settings import Settings
+from mission_control.store.context import Context
 
 
 async def pickup_gate(ctx: Context, agent: Agent, conn: BaseDBAsyncClient) -> Gate:
     """Check the switches cheapest first; the first one that says no gives the reason."""
     autonomy = await get_autonomy(ctx, conn)
-    if autonomy.paused:
-        return Gate("Autonomy is paused by the operator: no new task is handed out.", True)
-    if agent.paused:
-        return Gate(f"Agent {agent.name} is paused by the operator.", True)
-    if below_budget(agent, ctx.settings):
-        return Gate(
-            f"Agent {agent.name} reported a token budget of {agent.token_budget}, under the "
-            f"floor of {ctx.settings.token_budget_floor}; report more with a heartbeat."
-        )
+    refusal = switch_refusal(autonomy.paused, agent, ctx.settings.token_budget_floor)
+    if refusal is not None:
+        return refusal
     if reason := await budget_refusal(ctx, agent, conn):
         return Gate(reason, True)
     held = (
@@ -50,11 +33,9 @@ async def pickup_gate(ctx: Context, agent: Agent, conn: BaseDBAsyncClient) -> Ga
         .using_db(conn)
         .count()
     )
-    if held >= agent.wip_limit:
-        return Gate(
-            f"Agent {agent.name} holds {held} task(s), its WIP limit of {agent.wip_limit}; "
-            f"finish or release one first."
-        )
+    refusal = wip_refusal(agent, held)
+    if refusal is not None:
+        return refusal
     return Gate(
         manual=autonomy.mode is AutonomyMode.MANUAL,
         auto_tags=frozenset(ctx.settings.auto_tags),
@@ -85,3 +66,18 @@ async def skipped_task_ids(agent: Agent, conn: BaseDBAsyncClient) -> set[int]:
         declined = declined.filter(decided_at__gte=agent.last_heartbeat_at)
     refused = await declined.using_db(conn).values_list("task_id", flat=True)
     return {int(task_id) for task_id in [*reserved, *refused]}  # type: ignore[call-overload]
+
+
+def skills_fit(task: Task, agent: Agent, settings: Settings) -> bool:
+    """The agent has every skill the task needs (its skill tags and keyword-map skills)."""
+    return fits(agent.skills or (), needs_of(task, settings))
+
+
+async def dependencies_done(task: Task, conn: BaseDBAsyncClient) -> bool:
+    """Every task this one depends on is done: work is handed out in dependency order."""
+    return not await open_dependencies(task.id, conn)
+
+
+async def claimable(task: Task, agent: Agent, conn: BaseDBAsyncClient, settings: Settings) -> bool:
+    """All of the per-task checks, cheapest first."""
+    return skills_fit(task, agent, settings) and await dependencies_done(task, conn)

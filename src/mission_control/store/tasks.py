@@ -9,7 +9,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from mission_control.domain.errors import Conflict, NotFound
 from mission_control.domain.events import EventKind
 from mission_control.models import Agent, Task
-from mission_control.services.journal import Change
+from mission_control.store.journal import Change
 
 
 async def load_task(task_id: int, conn: BaseDBAsyncClient | None = None) -> Task:

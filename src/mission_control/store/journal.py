@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from mission_control.domain.events import EventKind, EventRecord
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Event
-from mission_control.services.context import Context
+from mission_control.store.context import Context
 
 # Held from the Event insert to commit on PostgreSQL, so Event ids become visible in id order
 # and a reader that has seen id N has seen every committed id below it (see bus/hub.py).

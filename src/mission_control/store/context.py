@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from mission_control.domain.decomposition import Decomposer
 from mission_control.settings import Settings
 
 
@@ -28,3 +29,6 @@ class Context:
     settings: Settings
     publisher: Publisher = field(default_factory=_Silent)
     clock: Callable[[], datetime] = utcnow
+    # The edge adapter MC_DECOMPOSER=llm uses (adapters/llm_decomposer.py), wired by the
+    # runtime so that services never import an adapter.
+    llm_decomposer: Callable[[Settings], Decomposer] | None = None

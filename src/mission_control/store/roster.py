@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.functions import Count
 
-from mission_control.domain.agents import AgentStatus, ApprovalStatus
+from mission_control.domain.agents import ApprovalStatus
+from mission_control.domain.pickup import is_available
 from mission_control.domain.routing import Candidate, load_percent
 from mission_control.domain.usage import day_of
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
-from mission_control.services.usage import paused_scopes
 from mission_control.settings import Settings
-
-
-def last_seen(agent: Agent) -> datetime:
-    """When the agent last showed life: its last heartbeat, or its registration."""
-    return agent.last_heartbeat_at or agent.created_at
-
-
-def is_offline(agent: Agent, now: datetime, settings: Settings) -> bool:
-    """Silent for longer than MC_OFFLINE_AFTER_SECONDS, or marked offline by a lost lease."""
-    if agent.status is AgentStatus.OFFLINE:
-        return True
-    return now - last_seen(agent) > timedelta(seconds=settings.offline_after_seconds)
-
-
-def below_budget(agent: Agent, settings: Settings) -> bool:
-    """It reported fewer tokens left than the floor; it gets no new task until it reports more."""
-    return agent.token_budget is not None and agent.token_budget < settings.token_budget_floor
-
-
-def is_available(agent: Agent, now: datetime, settings: Settings) -> bool:
-    """Routing only suggests agents that said they are alive (a heartbeat), recently, and
-    that the operator has not paused and that have tokens left."""
-    return agent.last_heartbeat_at is not None and not (
-        agent.paused or is_offline(agent, now, settings) or below_budget(agent, settings)
-    )
+from mission_control.store.usage import BOARD, paused_scopes
 
 
 async def _counts(query: object, key: str) -> dict[int, int]:
@@ -81,7 +57,10 @@ async def candidates(
             name=agent.name,
             skills=frozenset(agent.skills or ()),
             load=load_percent(taken.get(agent.id, 0), agent.wip_limit),
-            available=is_available(agent, now, settings) and not {agent.name, "*"} & spent,
+            available=is_available(
+                agent, now, settings.offline_after_seconds, settings.token_budget_floor
+            )
+            and not {agent.name, BOARD} & spent,  # budgets used up today
         )
         for agent in await Agent.all().using_db(conn)
     ]

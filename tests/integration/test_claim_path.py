@@ -1,0 +1,110 @@
+"""What one claimNextTask walks through, traced in-process from the GraphQL schema down.
+
+The trace lists the package's files in the order their functions are first entered (a
+coroutine resuming after an await is not a new entry; consecutive calls inside one file are one
+stretch). What is asserted:
+
+- the call descends the layers in order: schema/ → resolvers/ → services/ → store/ (each layer
+  is first entered after the one above it), and bus/ is entered only once the write is done;
+- resolvers/ is left for services/ once: between the first and last service file entered, no
+  resolver or schema file is entered (one service call per resolver);
+- the number of re-entries (stretches minus distinct files) stays within CLAIM_PATH_REENTRIES,
+  the figure of this layout. The goal (issue 10) is zero per layer; lower the figure as the
+  path is straightened, never raise it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+
+import mission_control
+from mission_control.bus import EventHub
+from mission_control.bus.base import InMemoryBus
+from mission_control.database import close_database, open_database
+from mission_control.domain.actors import OPERATOR
+from mission_control.resolvers.context import GraphQLContext
+from mission_control.schema.schema import build_schema
+from mission_control.services.agents import register_agent
+from mission_control.services.tasks import TaskDraft, create_task
+from mission_control.settings import Settings
+from mission_control.store.context import Context
+from mission_control.store.journal import DatabaseEventStore
+from tests.support.databases import forget_cached_queries
+
+PACKAGE = Path(mission_control.__file__).resolve().parent
+CLAIM_PATH_REENTRIES = 18  # measured on this layout (24 files, 42 stretches); was 16 of 40
+LAYERS = ("schema", "resolvers", "services", "store")
+
+
+@pytest.fixture
+async def ready(tmp_path: Path) -> AsyncIterator[tuple[Settings, Context, EventHub, str]]:
+    settings = Settings(database_url=f"sqlite://{tmp_path / 'mc.db'}")
+    await open_database(settings)
+    try:
+        hub = EventHub(DatabaseEventStore(), InMemoryBus())
+        ctx = Context(settings, publisher=hub)
+        _, token = await register_agent(ctx, OPERATOR, "dev")
+        await create_task(ctx, OPERATOR, TaskDraft(title="Fix it", description="now", priority=1))
+        yield settings, ctx, hub, token
+    finally:
+        await close_database()
+        forget_cached_queries()
+
+
+async def trace_claim(settings: Settings, ctx: Context, hub: EventHub, token: str) -> list[str]:
+    schema = build_schema(settings)
+    request = Request({"type": "http", "headers": [(b"authorization", f"Bearer {token}".encode())]})
+    context = GraphQLContext(services=ctx, hub=hub, request=request)
+    stretches: list[str] = []
+    started: set[FrameType] = set()
+
+    def profile(frame: FrameType, event: str, arg: Any) -> None:
+        if event != "call" or frame in started:
+            return
+        started.add(frame)
+        path = Path(frame.f_code.co_filename)
+        if path.is_relative_to(PACKAGE):
+            name = path.relative_to(PACKAGE).as_posix()
+            if not stretches or stretches[-1] != name:
+                stretches.append(name)
+
+    sys.setprofile(profile)
+    try:
+        result = await schema.execute(
+            "mutation { claimNextTask { outcome task { title } } }", context_value=context
+        )
+    finally:
+        sys.setprofile(None)
+    assert result.errors is None, result.errors
+    assert result.data == {"claimNextTask": {"outcome": "CLAIMED", "task": {"title": "Fix it"}}}
+    return stretches
+
+
+def layer(name: str) -> str:
+    return name.split("/", 1)[0]
+
+
+async def test_a_claim_descends_the_layers_and_calls_one_service(
+    ready: tuple[Settings, Context, EventHub, str],
+) -> None:
+    stretches = await trace_claim(*ready)
+    layers = [layer(name) for name in stretches]
+
+    firsts = [layers.index(name) for name in LAYERS]
+    assert firsts == sorted(firsts), stretches
+    assert layers.index("bus") > max(i for i, name in enumerate(layers) if name == "store")
+
+    first_service = layers.index("services")
+    last_service = max(i for i, name in enumerate(layers) if name == "services")
+    between = set(layers[first_service : last_service + 1])
+    assert not between & {"schema", "resolvers"}, stretches
+
+    reentries = len(stretches) - len(set(stretches))
+    assert reentries <= CLAIM_PATH_REENTRIES, " -> ".join(stretches)
