@@ -16,8 +16,9 @@ from enum import Enum
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.actors import Actor, Role
-from mission_control.domain.errors import Forbidden
+from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventKind
+from mission_control.domain.permissions import require_operator
 from mission_control.domain.usage import Budget, Totals, clean_budget, day_of, used_up
 from mission_control.models import Agent
 from mission_control.settings import Settings
@@ -125,8 +126,7 @@ async def set_agent_budget(
 ) -> BudgetState:
     """Set an agent's daily budget (None: no limit of that kind; KEEP: unchanged). Raising it
     past today's usage resumes the agent at once; lowering it under today's usage pauses it."""
-    if not actor.is_operator:  # not services.tasks.require_operator: roster imports this
-        raise Forbidden("Only the operator can set budgets.", role=str(actor.role))
+    require_operator(actor, "set budgets")
     async with change(ctx) as ch:
         agent = await load_agent(name.strip().lower(), ch.conn)
         before = (await usage.budget_record(agent.name, ch.conn)).budget
@@ -182,9 +182,10 @@ async def resume_budgets(ctx: Context) -> int:
     raised budget); returns how many were lifted."""
     lifted = 0
     for scope in sorted(await usage.paused_scopes()):
-        agent = None if scope == BOARD else await Agent.filter(name=scope).first()
-        if agent is None and scope != BOARD:
-            continue
+        try:
+            agent = None if scope == BOARD else await load_agent(scope)
+        except NotFound:
+            continue  # a budget row outlives nothing else; nothing to resume
         async with change(ctx) as ch:
             await reconcile(ch, ctx, agent)
             lifted += any(e.kind == EventKind.BUDGET_RESUMED for e in ch.pending)

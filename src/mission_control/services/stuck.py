@@ -10,43 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import datetime
-
-from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Conflict
 from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.domain.stuck import is_stuck, stuck_after_minutes, stuck_reason
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Agent, Event, Task
+from mission_control.models import Task
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
+from mission_control.store.signals import last_signal, marked_before, watched_task_ids
 from mission_control.store.tasks import assignee_name, load_task, write_task
 
 log = logging.getLogger(__name__)
 
 WATCHMAN = Actor(Role.SYSTEM, "stuck-watch")
 SIGNS_OF_LIFE = frozenset({EventKind.PROGRESS, EventKind.USAGE, EventKind.HEARTBEAT})
-_REPORTS = [str(EventKind.PROGRESS), str(EventKind.USAGE)]
-
-
-async def last_signal(task: Task, conn: BaseDBAsyncClient | None = None) -> datetime:
-    """When the task or its holder last showed life."""
-    moments = [task.status_changed_at]
-    holder = task.assignee
-    if isinstance(holder, Agent) and holder.last_heartbeat_at is not None:
-        moments.append(holder.last_heartbeat_at)
-    report = (
-        await Event.filter(task_id=task.id, kind__in=_REPORTS)
-        .using_db(conn)
-        .order_by("-id")
-        .first()
-        .values_list("created_at", flat=True)
-    )
-    if report is not None:
-        moments.append(report)  # type: ignore[arg-type]
-    return max(moments)
 
 
 async def _clear(ch: Change, task: Task, reason: str) -> None:
@@ -94,10 +73,8 @@ async def _check(ctx: Context, task_id: int) -> EventKind | None:
 
 async def watch_stuck(ctx: Context) -> list[tuple[int, EventKind]]:
     """The sweep: mark tasks gone silent, clear marks that no longer hold; returns the changes."""
-    ids = await Task.filter(status=TaskStatus.IN_PROGRESS).values_list("id", flat=True)
-    marked = await Task.filter(stuck_since__isnull=False).values_list("id", flat=True)
     changed: list[tuple[int, EventKind]] = []
-    for task_id in sorted({int(i) for i in [*ids, *marked]}):  # type: ignore[call-overload]
+    for task_id in await watched_task_ids():
         try:
             if (kind := await _check(ctx, task_id)) is not None:
                 changed.append((task_id, kind))
@@ -120,8 +97,7 @@ async def clear_on_report(ctx: Context, events: AsyncIterator[EventRecord]) -> N
         if task_id is None:
             continue
         try:
-            stuck = await Task.filter(id=task_id, stuck_since__lt=event.created_at).exists()
-            if stuck:
+            if await marked_before(task_id, event.created_at):
                 await _check(ctx, task_id)
         except Conflict:
             continue
