@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from gql import Client
 
+from tests.support import forkserver, processes
 from tests.support.graphql import http_client
 from tests.support.server import ServerProcess
 
 # NiceGUI's `user` fixture (simulated browser) for tests/ui; inert for every other test.
 pytest_plugins = ["nicegui.testing.user_plugin"]
+
+# How long a process that is already ending (its parent just stopped it) may take to go.
+SURVIVOR_GRACE_SECONDS = 3.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_survives() -> Iterator[None]:
+    """Fail the run, naming them, when processes the tests started are alive at its end.
+
+    Survivors are killed first, so a failed run leaves nothing behind either.
+    """
+    mark = processes.mark_this_run()
+    yield
+    forkserver.stop()
+    deadline = time.monotonic() + SURVIVOR_GRACE_SECONDS
+    while (left := processes.survivors(mark)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if left:
+        report = processes.describe(left)
+        processes.kill(left)
+        pytest.fail(f"{len(left)} process(es) outlived the test run (now killed):\n{report}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    processes.note_test(item.nodeid)
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import asyncpg
 import pytest
 
 from mission_control.leadership import LEADER_LOCK, AdvisoryLockLeader
+from tests.support.databases import ADVISORY_LOCK_HOLDER as HOLDER
 
 pytestmark = pytest.mark.postgres
-
-HOLDER = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted"
 
 
 async def test_only_one_process_leads_and_another_takes_over_when_it_lets_go(

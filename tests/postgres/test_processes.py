@@ -13,13 +13,13 @@ from mission_control.leadership import LEADER_LOCK
 from tests.postgres.board import claim_until_empty, make_agents, make_backlog
 from tests.postgres.conftest import FAST_LEASES
 from tests.postgres.watch import watching
+from tests.support.databases import ADVISORY_LOCK_HOLDER as LEADER
 from tests.support.factories import make_task
 from tests.support.graphql import http_client, run
 from tests.support.server import ServerProcess
 
 pytestmark = pytest.mark.postgres
 
-LEADER = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted"
 CREATED = EventKind.CREATED.name
 
 

@@ -21,6 +21,8 @@ from tests.support.server import ServerProcess
 
 pytest.importorskip("mission_control.leadership", reason="needs the pg branch's leadership")
 
+pytestmark = pytest.mark.postgres
+
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
 BLOCK = 'mutation($id: Int!) { blockTask(id: $id, reason: "needs a decision") { status } }'
 
@@ -44,11 +46,11 @@ async def test_two_processes_post_every_event_once_in_its_task_thread(
     tmp_path: Path, pg_url: str, fake_slack: FakeSlack
 ) -> None:
     env = slack_env(fake_slack, MC_SWEEP_INTERVAL_SECONDS="0.3")
-    servers = []
-    for n in range(2):
-        (tmp_path / str(n)).mkdir()
-        servers.append(ServerProcess(tmp_path / str(n), pg_url, env=env).start())
+    servers: list[ServerProcess] = []
     try:
+        for n in range(2):  # inside the try: a second start that fails still stops the first
+            (tmp_path / str(n)).mkdir()
+            servers.append(ServerProcess(tmp_path / str(n), pg_url, env=env).start())
         clients = [http_client(s.graphql_url, s.operator_token) for s in servers]
         made = [await make_task(clients[n % 2], title=f"Task {n}") for n in range(6)]
         for n, task in enumerate(made):

@@ -46,3 +46,14 @@ def forget_cached_queries() -> None:
     only ever opens one database; tests that open both in one process must clear the cache.
     """
     executor.EXECUTOR_CACHE.clear()
+
+
+# The backend holding session advisory lock `$1` in *this* database. pg_locks is server-wide:
+# another suite's database on the same server holds the same keys (advisory locks are scoped
+# by database, `pg_locks.database`), so the filter on it is what keeps a test to its own.
+ADVISORY_LOCK_HOLDER = """
+SELECT pid FROM pg_locks
+WHERE locktype = 'advisory' AND granted
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND classid = 0 AND objid = $1 AND objsubid = 1
+"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,9 +14,12 @@ from typing import Any
 from gql import GraphQLRequest
 
 from tests.support.graphql import ws_client
+from tests.support.processes import carrying, kill, track
 from tests.support.server import ServerProcess
 
 WORK_SCRIPT = Path(__file__).with_name("work_script.py")
+# Each runner's environment carries a tag of its own; its commands inherit it.
+RUNNER_TAG = "MISSION_CONTROL_TEST_RUNNER"
 MISSION_CONTROL = str(Path(sys.executable).with_name("mission-control"))
 
 EVENTS = """
@@ -35,11 +39,17 @@ class RunnerProcess:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    tag: str = ""
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
+        """Stop the runner, then whatever commands of it are left.
+
+        A runner a test killed with SIGKILL cannot stop its command (started in a session of
+        its own, so nothing else does either): the command would outlive the suite.
+        """
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -47,6 +57,8 @@ class RunnerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+        if self.tag:
+            kill(carrying(RUNNER_TAG, self.tag))
 
 
 def start_runner(
@@ -57,6 +69,7 @@ def start_runner(
     log_path = server.workdir / f"runner-{name}.log"
     env = clean_environment()
     env["AGENT_NAME"] = name
+    env[RUNNER_TAG] = tag = secrets.token_hex(8)
     options = ["--name", name, "--token", token, "--server", server.url, "--command", command]
     process = subprocess.Popen(
         [MISSION_CONTROL, "agent", "run", *options, "--interval", str(interval)],
@@ -64,7 +77,8 @@ def start_runner(
         stdout=log_path.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    return RunnerProcess(name, process, log_path)
+    track(process)
+    return RunnerProcess(name, process, log_path, tag)
 
 
 async def wait_for_events(

@@ -76,6 +76,12 @@ async def _check_named_claim(
             f"{agent.name}.",
             task_id=task.id,
         )
+    waiting = Task.filter(id=task.id, id__in=waiting_task_ids()).using_db(conn)
+    if task.status is TaskStatus.READY and await waiting.exists():
+        raise Conflict(
+            f"Task #{task.id} waits for tasks that are not done yet (its dependsOn).",
+            task_id=task.id,
+        )
     if not skills_fit(task, agent, ctx.settings):
         raise Forbidden(
             f"Task #{task.id} needs skills agent {agent.name} does not have.", task_id=task.id

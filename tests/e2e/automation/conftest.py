@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.automation.chat_completions import ChatCompletions
+from tests.e2e.automation.chat_completions import ChatCompletions
 from tests.support.server import ServerProcess
 
 

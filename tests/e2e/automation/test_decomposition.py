@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from gql import Client
 
-from tests.automation.chat_completions import HANG, ChatCompletions
+from tests.e2e.automation.chat_completions import HANG, ChatCompletions
 from tests.support.factories import make_task
 from tests.support.graphql import GraphQLFailed, http_client, run
 from tests.support.server import ServerProcess

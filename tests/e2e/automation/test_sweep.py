@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.automation.agent_steps import automatic_event, work_next
+from tests.e2e.automation.agent_steps import automatic_event, work_next
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import http_client, run
 from tests.support.server import ServerProcess

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from gql import Client
 
-from tests.automation.agent_steps import SUBMIT, automatic_event, work_next
+from tests.e2e.automation.agent_steps import SUBMIT, automatic_event, work_next
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import GraphQLFailed, http_client, run
 from tests.support.server import ServerProcess
