@@ -11,12 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from mission_control.mcp_server.http import McpEndpoints
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
 from mission_control.slack import mount_slack
 from mission_control.ui import mount as mount_board
 from mission_control.web.body_limit import BodySizeLimit
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
+from mission_control.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +26,15 @@ log = logging.getLogger(__name__)
 def build_app(settings: Settings) -> FastAPI:
     """The whole server. FastAPI (a Starlette app) because NiceGUI mounts onto one."""
     runtime = Runtime(settings)
+    graphql = GraphQLEndpoint(runtime)
+    mcp = McpEndpoints(runtime, graphql.schema)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             await runtime.stop()
 
@@ -37,8 +42,6 @@ def build_app(settings: Settings) -> FastAPI:
         title="Mission Control", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.runtime = runtime
-
-    graphql = GraphQLEndpoint(runtime)
 
     # Explicit HTTP and WebSocket routes: a mount at /graphql would be shadowed by NiceGUI's
     # catch-all page route once the board is added.
@@ -52,9 +55,11 @@ def build_app(settings: Settings) -> FastAPI:
             Route("/graphql", limited, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health, methods=["GET"]),
+            *mcp.routes(),
         ]
     )
 
+    runtime.workers.append(WebhookSender(runtime.ctx, runtime.hub))
     mount_slack(app, runtime)
     # The board mounts at / last: NiceGUI's catch-all must come after the explicit routes.
     mount_board(app, runtime)

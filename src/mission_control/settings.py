@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
 
+    # Outbound webhooks: the wait before retry n is base * 2**(n-1), up to max; after
+    # max_attempts a delivery is marked failed (it can be replayed).
+    webhook_retry_base_seconds: Annotated[float, Field(gt=0)] = 5.0
+    webhook_retry_max_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    webhook_max_attempts: Annotated[int, Field(ge=1)] = 12
+    webhook_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+
     # Client side (the CLI and the agent runner): which server to talk to, and as whom.
     server_url: str | None = None
     token: str | None = None

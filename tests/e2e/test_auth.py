@@ -186,6 +186,17 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         (VIEWER, OPS, DEV),
     ),
     "issueViewerToken": ('mutation { issueViewerToken(name: "eve") }', {}, (VIEWER, DEV)),
+    "registerWebhook": (
+        'mutation { registerWebhook(url: "http://127.0.0.1:9/hook") { secret } }',
+        {},
+        (VIEWER, DEV),
+    ),
+    "replayWebhookDeliveries": (
+        "mutation { replayWebhookDeliveries(webhookId: 1) }",
+        {},
+        (VIEWER, DEV),
+    ),
+    "removeWebhook": ("mutation { removeWebhook(id: 1) }", {}, (VIEWER, DEV)),
 }
 
 CASES = [
@@ -205,6 +216,7 @@ SNAPSHOT = """
   agents { name paused tokenBudget lastHeartbeatAt note }
   approvals(status: null) { id status }
   autonomy { paused mode }
+  webhooks { id failures }
 }
 """
 

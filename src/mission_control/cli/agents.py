@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -33,6 +37,66 @@ def add(
     out.print(f"Token (shown once, keep it): [bold]{result.register_agent.token}[/bold]")
 
 
+@agent_app.command("import")
+def import_agents(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., help="A JSON file, or - for stdin."),
+) -> None:
+    """(Operator) Register many agents in one go and print each one's token once.
+
+    The JSON is a list of {"name": ..., "skills": [...], "wipLimit": 1}; "id" works for
+    "name", and {"agents": {"list": [...]}} (OpenClaw's agent list) is read as the list.
+    An agent that is already registered is reported and the others still go in.
+    """
+    conn = connect(ctx)
+    text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    try:
+        wanted = roster_entries(json.loads(text))
+    except (ValueError, TypeError, KeyError) as error:
+        err.print(f"[red]Not an agent list ({error}).[/red]")
+        raise typer.Exit(2) from None
+
+    async def register_all() -> list[dict[str, object]]:
+        results: list[dict[str, object]] = []
+        for name, skills, wip in wanted:
+            try:
+                answer = await conn.ops.cli_register_agent(name, skills=skills, wip_limit=wip)
+                results.append(
+                    {"name": name, "skills": skills, "token": answer.register_agent.token}
+                )
+            except ServerRefused as error:
+                results.append({"name": name, "skills": skills, "refused": str(error)})
+        return results
+
+    results = call(register_all)
+    if conn.as_json:
+        emit_json(results)
+    else:
+        table = Table("agent", "skills", "token (shown once) or refusal")
+        for row in results:
+            skills = row["skills"]
+            shown = ",".join(skills) if isinstance(skills, list) else ""
+            table.add_row(str(row["name"]), shown, str(row.get("token") or row.get("refused")))
+        out.print(table)
+    if any("refused" in row for row in results):
+        raise typer.Exit(1)
+
+
+def roster_entries(data: Any) -> list[tuple[str, list[str], int]]:
+    """(name, skills, WIP limit) from a list of agents, or OpenClaw's {"agents": {"list"}}."""
+    if isinstance(data, dict):
+        data = data["agents"]
+        data = data["list"] if isinstance(data, dict) else data
+    if not isinstance(data, list):
+        raise TypeError("expected a list of agents")
+    entries = []
+    for item in data:
+        name = str(item.get("name") or item["id"])
+        skills = [str(skill) for skill in item.get("skills") or []]
+        entries.append((name, skills, int(item.get("wipLimit") or item.get("wip_limit") or 1)))
+    return entries
+
+
 @agent_app.command("run")
 def run(
     ctx: typer.Context,
@@ -42,12 +106,19 @@ def run(
     server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
     token: str | None = typer.Option(None, help="The agent's token (MC_TOKEN)."),
     token_budget: int | None = typer.Option(None, help="Tokens left, sent with each heartbeat."),
+    worktree: Path | None = typer.Option(
+        None,
+        help="A git repository: each task gets a worktree and branch mc/<id>-<slug> of it.",
+    ),
+    keep_worktree: bool = typer.Option(False, help="Keep each task's worktree after it."),
 ) -> None:
     """Run an agent: each heartbeat take at most one task, run COMMAND on it, hand it in.
 
     The task reaches COMMAND as MC_TASK_* variables and as JSON on stdin. Stdout lines
     `PROGRESS 40` or {"progress": 40, "note": "..."} are reported; exit 0 submits the task
     for review with the output's tail, any other exit blocks it with the error's tail.
+    With --worktree the command runs in the task's own worktree, and the result starts with
+    its branch, commit range and diff stat.
     """
     from mission_control.client.runner import Runner, RunnerConfig, configure_logging
 
@@ -57,7 +128,14 @@ def run(
         raise typer.Exit(2)
     configure_logging(name)
     config = RunnerConfig(
-        name, conn.token, conn.server, command, interval=interval, token_budget=token_budget
+        name,
+        conn.token,
+        conn.server,
+        command,
+        interval=interval,
+        token_budget=token_budget,
+        worktree=worktree.resolve() if worktree else None,
+        keep_worktree=keep_worktree,
     )
     try:
         with contextlib.suppress(KeyboardInterrupt):

@@ -13,9 +13,11 @@ from rich.console import Console
 from mission_control.cli.agents import agent_app
 from mission_control.cli.client import Options
 from mission_control.cli.control import approvals_app, pause, resume
+from mission_control.cli.pickup import next_task
 from mission_control.cli.tasks import task_app
 from mission_control.cli.usage import budget, usage
 from mission_control.cli.watch import watch
+from mission_control.cli.webhooks import webhook_app
 from mission_control.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -134,10 +136,35 @@ def codegen(
 
 
 agent_app.command("budget")(budget)
+
+
+@app.command("mcp")
+def mcp(
+    ctx: typer.Context,
+    operator_tools: bool = typer.Option(
+        False, "--operator-tools", help="Also list, create, approve, reject, assign, pause."
+    ),
+) -> None:
+    """Serve the board's MCP tools over stdio, as a client of --server with --token."""
+    import anyio
+
+    from mission_control.cli.client import connect
+    from mission_control.mcp_server.stdio import serve_stdio
+
+    conn = connect(ctx)
+    if not conn.token:
+        console.print("[red]A token is needed: --token or MC_TOKEN.[/red]")
+        raise typer.Exit(2)
+    token = conn.token
+    anyio.run(lambda: serve_stdio(conn.server, token, operator_tools=operator_tools))
+
+
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
+app.add_typer(webhook_app, name="webhook")
 app.command("watch")(watch)
 app.command("usage")(usage)
+app.command("next")(next_task)
 app.add_typer(approvals_app, name="approvals")
 app.command("pause")(pause)
 app.command("resume")(resume)

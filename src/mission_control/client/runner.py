@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from mission_control.client.generated.operations import (
@@ -22,6 +23,7 @@ from mission_control.client.generated.operations import (
 from mission_control.client.transport import GqlTransport, ServerRefused, ServerUnreachable
 from mission_control.client.usage import send_usage
 from mission_control.client.work import WorkOutcome, run_command
+from mission_control.client.worktree import GitFailed, task_workspace
 
 log = logging.getLogger("mission_control.runner")
 
@@ -49,6 +51,8 @@ class RunnerConfig:
     max_backoff: float = 30.0
     tail_lines: int = 20
     token_budget: int | None = None
+    worktree: Path | None = None  # a git repository: each task runs in a worktree of it
+    keep_worktree: bool = False
 
 
 @dataclass
@@ -170,16 +174,24 @@ class Runner:
         self.current = task
         self._stop_work.clear()
         log.info("working on task #%s %r", task.id, task.title)
+        repo, keep = self.config.worktree, self.config.keep_worktree
         try:
-            outcome = await run_command(
-                self.config.command,
-                task.model_dump(mode="json"),
-                lambda value, note: self.report(task.id, value, note),
-                self._stop_work,
-                tail_lines=self.config.tail_lines,
-                on_usage=lambda usage: send_usage(self.ops, task.id, usage),
-            )
-            await self.hand_in(task.id, outcome)
+            async with task_workspace(repo, task.id, task.title, keep=keep) as place:
+                outcome = await run_command(
+                    self.config.command,
+                    task.model_dump(mode="json"),
+                    lambda value, note: self.report(task.id, value, note),
+                    self._stop_work,
+                    tail_lines=self.config.tail_lines,
+                    cwd=place.path,
+                    on_usage=lambda usage: send_usage(self.ops, task.id, usage),
+                )
+                summary = await place.summary(task.title) if outcome.succeeded else ""
+            await self.hand_in(task.id, outcome, summary)
+        except GitFailed as error:
+            log.error("task #%s: %s", task.id, error)
+            reason = f"the runner could not prepare or read its git worktree: {error}"
+            await self.retry("block", lambda: self.ops.runner_block_task(task.id, reason[:2000]))
         finally:
             self.current = None
 
@@ -198,13 +210,14 @@ class Runner:
             log.warning("task #%s: no longer ours (%s); stopping the command", task_id, error)
             self._stop_work.set()
 
-    async def hand_in(self, task_id: int, outcome: WorkOutcome) -> None:
+    async def hand_in(self, task_id: int, outcome: WorkOutcome, summary: str = "") -> None:
         if outcome.exit_code is None:
             log.info("task #%s: command stopped; the task is no longer ours", task_id)
             return
         try:
             if outcome.succeeded:
                 result = outcome.output_tail or "(no output)"
+                result = f"{summary}\n\n{result}" if summary else result
                 await self.retry(
                     "submit", lambda: self.ops.runner_submit_for_review(task_id, result=result)
                 )

@@ -11,6 +11,7 @@ import signal
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 ProgressSink = Callable[[int, str | None], Awaitable[None]]
@@ -123,10 +124,13 @@ async def run_command(
     tail_lines: int = 20,
     grace: float = 5.0,
     on_usage: UsageSink | None = None,
+    cwd: Path | None = None,
 ) -> WorkOutcome:
-    """Run `command` in a shell on `task`; report its progress; end it early when `stop` is set."""
+    """Run `command` in a shell on `task` (in `cwd`); report its progress; end it early when
+    `stop` is set."""
     process = await asyncio.create_subprocess_shell(
         command,
+        cwd=cwd,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

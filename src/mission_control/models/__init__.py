@@ -6,6 +6,7 @@ from mission_control.models.events import Event
 from mission_control.models.slack import SlackOutbox, SlackThread
 from mission_control.models.tasks import Task, TaskDependency
 from mission_control.models.usage import Budget, UsageTotal
+from mission_control.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "Agent",
@@ -19,4 +20,6 @@ __all__ = [
     "Task",
     "TaskDependency",
     "UsageTotal",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -9,6 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import mutations, planning, queries, subscriptions
 from mission_control.resolvers import usage as usage_resolvers
+from mission_control.resolvers import webhooks as webhook_resolvers
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.schema.usage import SCALARS
 from mission_control.settings import Settings
@@ -34,6 +35,14 @@ class Query:
         resolver=usage_resolvers.usage_totals,
         description="Usage totals over the UTC days from `since` to `until`, grouped by the keys "
         "in `groupBy` (none: one total), most tokens first.",
+    )
+    webhooks = strawberry.field(
+        resolver=webhook_resolvers.webhooks_list,
+        description="(Operator) Outbound webhooks and health.",
+    )
+    webhook_deliveries = strawberry.field(
+        resolver=webhook_resolvers.webhook_deliveries,
+        description="(Operator) A webhook's deliveries.",
     )
 
 
@@ -97,6 +106,15 @@ class Mutation:
         resolver=planning.accept_decomposition,
         description="Create the subtasks of a (possibly edited) proposal in one change.",
     )
+    register_webhook = strawberry.mutation(
+        resolver=webhook_resolvers.register_webhook,
+        description="(Operator) Send matching Events to a URL, signed per Standard Webhooks.",
+    )
+    replay_webhook_deliveries = strawberry.mutation(
+        resolver=webhook_resolvers.replay_webhook_deliveries,
+        description="(Operator) Send the named deliveries again, or every failed one.",
+    )
+    remove_webhook = strawberry.mutation(resolver=webhook_resolvers.remove_webhook)
 
 
 @strawberry.type

@@ -92,6 +92,10 @@ class TaskDetail:
             ui.label(f"blocked: {task.block_reason}").classes("text-negative")
         if task.feedback:
             ui.label(f"feedback: {task.feedback}").classes("text-warning")
+        if task.result:  # a worktree runner's branch, commit range and diff stat keep their lines
+            ui.label(task.result).classes("font-mono text-sm whitespace-pre-wrap").mark(
+                "task-result"
+            )
         with ui.row().classes("w-full items-start gap-6"):
             with ui.column().classes("w-[36rem]"):
                 if self.session.can_write:

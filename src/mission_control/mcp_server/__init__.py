@@ -1,0 +1,1 @@
+"""The Model Context Protocol server: the board's tools for agents, over stdio and at /mcp."""

@@ -1,0 +1,45 @@
+"""Resolvers of the operator's webhooks: each one calls exactly one service."""
+
+from __future__ import annotations
+
+from mission_control.domain.events import EventKind
+from mission_control.domain.workflow import TaskStatus
+from mission_control.resolvers.context import Info, caller
+from mission_control.schema.webhooks import Webhook, WebhookDelivery, WebhookRegistration
+from mission_control.services import webhooks
+
+
+async def webhooks_list(info: Info) -> list[Webhook]:
+    return [Webhook.from_state(state) for state in await webhooks.list_webhooks(await caller(info))]
+
+
+async def webhook_deliveries(
+    info: Info, webhook_id: int, failed_only: bool = False, first: int = 50
+) -> list[WebhookDelivery]:
+    rows = await webhooks.deliveries(await caller(info), webhook_id, failed_only, first)
+    return [WebhookDelivery.from_row(row) for row in rows]
+
+
+async def register_webhook(
+    info: Info,
+    url: str,
+    kinds: list[EventKind] | None = None,
+    statuses: list[TaskStatus] | None = None,
+    agent: str | None = None,
+) -> WebhookRegistration:
+    spec = webhooks.WebhookSpec(url, kinds or (), statuses or (), agent)
+    hook, secret = await webhooks.register_webhook(info.context.services, await caller(info), spec)
+    state = webhooks.WebhookState(hook, pending=0, failed=0)
+    return WebhookRegistration(webhook=Webhook.from_state(state), secret=secret)
+
+
+async def replay_webhook_deliveries(
+    info: Info, webhook_id: int, delivery_ids: list[int] | None = None
+) -> int:
+    ctx = info.context.services
+    return await webhooks.replay(ctx, await caller(info), webhook_id, delivery_ids or ())
+
+
+async def remove_webhook(info: Info, id: int) -> int:
+    hook = await webhooks.remove_webhook(info.context.services, await caller(info), id)
+    return hook.id
