@@ -17,6 +17,7 @@ from mission_control.settings import Settings
 from mission_control.slack import mount_slack
 from mission_control.ui import mount as mount_board
 from mission_control.web.body_limit import BodySizeLimit
+from mission_control.web.edges import health_report
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
 from mission_control.webhooks import WebhookSender
 
@@ -48,7 +49,8 @@ def build_app(settings: Settings) -> FastAPI:
     limited = BodySizeLimit(graphql, settings.max_body_bytes)
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "lastEventId": runtime.hub.cursor})
+        """Liveness for anyone; the event cursor only for a caller with a valid token."""
+        return JSONResponse(await health_report(runtime, request))
 
     app.router.routes.extend(
         [

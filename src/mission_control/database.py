@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 async def migrate(settings: Settings) -> list[str]:
     """Apply pending migrations; returns the names of those applied."""
+    create_private_file(settings.database_url)
     command = Command(
         tortoise_config(settings.database_url), app="models", location=str(MIGRATIONS)
     )
@@ -46,6 +48,17 @@ async def migrate(settings: Settings) -> list[str]:
     for name in applied:
         log.info("applied migration %s", name)
     return list(applied)
+
+
+def create_private_file(database_url: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600) before SQLite does;
+    SQLite gives its journal and WAL files the same permissions."""
+    if not database_url.startswith("sqlite://"):
+        return
+    path = database_url.removeprefix("sqlite://").split("?", 1)[0]
+    if not path or path == ":memory:" or os.path.exists(path):
+        return
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 async def open_database(settings: Settings) -> None:

@@ -16,11 +16,12 @@ from mission_control.database import close_database, open_database
 from mission_control.domain.events import EventRecord
 from mission_control.leadership import Leadership, make_leadership
 from mission_control.services.approvals import expire_approvals
-from mission_control.services.auth import ensure_operator_token
+from mission_control.services.auth import ensure_operator_token, hash_token
 from mission_control.services.automation import follow, run_automation, trigger_filter
 from mission_control.services.budgets import resume_budgets
 from mission_control.services.claims import expire_leases
 from mission_control.services.routing import route_ready_tasks
+from mission_control.services.sessions import create_login_code
 from mission_control.services.stuck import clear_on_report, signs_of_life, watch_stuck
 from mission_control.settings import Settings
 from mission_control.store.context import Context
@@ -56,6 +57,7 @@ class Runtime:
     leadership: Leadership = field(init=False)
     ctx: Context = field(init=False)
     new_operator_token: str | None = None
+    login_code: str | None = None  # one-time login link for the new operator token
     workers: list[Worker] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -76,6 +78,8 @@ class Runtime:
         await open_database(self.settings)
         await self.hub.start()
         self.new_operator_token = await ensure_operator_token(self.ctx)
+        if self.new_operator_token:
+            self.login_code = await create_login_code(self.ctx, hash_token(self.new_operator_token))
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
         events = self.hub.subscribe(None, trigger_filter())
         self._tasks.append(

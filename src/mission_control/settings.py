@@ -25,6 +25,21 @@ def _csv(value: object) -> object:
     return value
 
 
+MIN_TOKEN_LENGTH = 20
+MIN_TOKEN_DISTINCT = 10
+
+
+def check_token_strength(token: str) -> str:
+    """A configured operator token long and varied enough not to be guessed."""
+    token = token.strip()
+    if len(token) < MIN_TOKEN_LENGTH or len(set(token)) < MIN_TOKEN_DISTINCT:
+        raise ValueError(
+            f"too weak: use at least {MIN_TOKEN_LENGTH} characters with at least "
+            f"{MIN_TOKEN_DISTINCT} different ones (e.g. `openssl rand -base64 32`)"
+        )
+    return token
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MC_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -57,6 +72,14 @@ class Settings(BaseSettings):
     max_tokens: Annotated[int, Field(ge=100)] = 5000
     max_body_bytes: Annotated[int, Field(ge=1024)] = 262_144
     subscriber_queue_size: Annotated[int, Field(ge=1)] = 1000
+    # Security limits (docs/security.md): WebSocket edges, query cost, board sessions.
+    ws_init_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    max_subscriptions_per_connection: Annotated[int, Field(ge=1)] = 20
+    max_connections_per_token: Annotated[int, Field(ge=1)] = 20
+    max_query_cost: Annotated[int, Field(ge=100)] = 100_000
+    max_response_bytes: Annotated[int, Field(ge=65_536)] = 8_388_608
+    secure_cookies: bool = False
+    session_hours: Annotated[float, Field(gt=0)] = 24 * 7
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -89,6 +112,11 @@ class Settings(BaseSettings):
         "auto_tags", "slack_operators", "auto_approve_tags", mode="before"
     )(_csv)
 
+    @field_validator("operator_token")
+    @classmethod
+    def _strong_operator_token(cls, value: str | None) -> str | None:
+        return check_token_strength(value) if value and value.strip() else None
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -120,5 +148,8 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for problem in error.errors():
             field = ".".join(str(part) for part in problem["loc"])
-            lines.append(f"MC_{field.upper()}: {problem['msg']} (got {problem.get('input')!r})")
+            shown = "(hidden)" if "token" in field else repr(problem.get("input"))
+            lines.append(f"MC_{field.upper()}: {problem['msg']} (got {shown})")
+        if len(lines) == 1:
+            raise SettingsError(f"invalid settings: {lines[0]}") from None
         raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

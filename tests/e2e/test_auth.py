@@ -186,6 +186,13 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         (VIEWER, OPS, DEV),
     ),
     "issueViewerToken": ('mutation { issueViewerToken(name: "eve") }', {}, (VIEWER, DEV)),
+    "issueToken": (
+        'mutation { issueToken(name: "eve", role: OPERATOR) { token } }',
+        {},
+        (VIEWER, OPS, DEV),
+    ),
+    "revokeToken": ("mutation { revokeToken(id: 1) { id } }", {}, (VIEWER, OPS, DEV)),
+    "rotateToken": ("mutation { rotateToken(id: 1) { token } }", {}, (VIEWER, OPS, DEV)),
     "registerWebhook": (
         'mutation { registerWebhook(url: "http://127.0.0.1:9/hook") { secret } }',
         {},

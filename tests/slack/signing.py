@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,7 +34,8 @@ def command_body(text: str, user_id: str = OPERATOR_ID, response_url: str = "") 
             "user_id": user_id,
             "user_name": user_id.lower(),
             "response_url": response_url,
-            "trigger_id": "1.2.3",
+            # Unique per request, as Slack's are: the server acts once per trigger_id.
+            "trigger_id": f"1.2.{uuid.uuid4().hex}",
         }
     )
 

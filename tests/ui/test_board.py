@@ -71,6 +71,7 @@ async def test_operator_creates_a_task_in_the_new_task_dialog(
     user.find(marker="new-tags").type("ui, web")
     user.find(marker="new-create").click()
     await user.should_see("Ship the board", retries=WAIT)
+    await user.should_see("created", retries=WAIT)  # the notification: the row is committed
     page = await queries.list_tasks(queries.TaskQuery(text="Ship the board"))
     (task,) = page.tasks
     assert (task.status, task.priority, task.tags) == (TaskStatus.READY, 2, ["ui", "web"])
@@ -207,11 +208,11 @@ async def test_two_browsers_see_each_others_changes(
 async def test_actions_stop_working_once_the_session_is_gone(
     user: User, board_runtime: Runtime
 ) -> None:
-    from mission_control.ui import session
+    from mission_control.models import BoardSession
 
     task = await add_task(board_runtime, "Not after logout")
     await log_in(user)
-    session._tokens.clear()  # the server forgets the browser, as after a restart or logout
+    await BoardSession.all().delete()  # the session is gone, as after a logout elsewhere
     user.find(marker=f"card-{task.id}").trigger("dragstart")
     user.find(marker="column-cancelled").trigger("drop")
     await user.should_see(marker="login", retries=WAIT)

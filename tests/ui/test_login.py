@@ -29,7 +29,7 @@ async def test_operator_logs_in_by_typing_the_token(user: User) -> None:
     await user.open("/login")
     user.find(marker="token").type(OPERATOR_TOKEN)
     user.find(marker="login").click()
-    await user.should_see(marker="new-task")
+    await user.should_see(marker="new-task", retries=50)
 
 
 async def test_wrong_token_is_refused_with_a_reason(user: User) -> None:

@@ -15,6 +15,7 @@ from mission_control.cli.client import Options
 from mission_control.cli.control import approvals_app, pause, resume
 from mission_control.cli.pickup import next_task
 from mission_control.cli.tasks import task_app
+from mission_control.cli.tokens import token_app
 from mission_control.cli.usage import budget, usage
 from mission_control.cli.watch import watch
 from mission_control.cli.webhooks import webhook_app
@@ -45,7 +46,7 @@ def settings_or_exit(**overrides: object) -> Settings:
     try:
         return load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -58,6 +59,7 @@ def serve(
     import uvicorn
 
     from mission_control.app import build_app
+    from mission_control.services.sessions import LOGIN_CODE_MINUTES
 
     settings = settings_or_exit(host=host, port=port)
     logging.basicConfig(
@@ -65,9 +67,16 @@ def serve(
     )
     application = build_app(settings)
     config = uvicorn.Config(
-        application, host=settings.host, port=settings.port, log_level=settings.log_level
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        ws_max_size=settings.max_body_bytes,  # WebSocket messages capped like HTTP bodies
     )
     server = uvicorn.Server(config)
+    from mission_control.logs import install as redact_access_log
+
+    redact_access_log()
 
     async def run() -> None:
         started = asyncio.create_task(server.serve())
@@ -80,8 +89,12 @@ def serve(
             if runtime.new_operator_token:
                 console.print(
                     "Operator token (shown once, keep it): "
-                    f"[bold]{runtime.new_operator_token}[/bold]\n"
-                    f"Log in: {settings.base_url}/login?token={runtime.new_operator_token}"
+                    f"[bold]{runtime.new_operator_token}[/bold]"
+                )
+            if runtime.login_code:
+                console.print(
+                    f"Log in (one-time link, {LOGIN_CODE_MINUTES} min): "
+                    f"{settings.base_url}/login?code={runtime.login_code}"
                 )
         await started
 
@@ -161,6 +174,7 @@ def mcp(
 
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
+app.add_typer(token_app, name="token")
 app.add_typer(webhook_app, name="webhook")
 app.command("watch")(watch)
 app.command("usage")(usage)

@@ -18,6 +18,9 @@ class Actor:
     role: Role
     name: str
     agent_id: int | None = None
+    # The credential the token belongs to (None for the configured MC_OPERATOR_TOKEN and the
+    # system's own actors): what a revocation names, and what open connections are tied to.
+    credential_id: int | None = None
 
     @property
     def label(self) -> str:

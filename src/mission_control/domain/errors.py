@@ -57,3 +57,44 @@ class Unauthenticated(MissionControlError):
 
 class Paused(MissionControlError):
     code = ErrorCode.PAUSED
+
+
+class Unavailable(MissionControlError):
+    """A dependency (the database) is unreachable for a moment: retry."""
+
+    code = ErrorCode.UNAVAILABLE
+
+
+RETRY_AFTER_SECONDS = 2
+# Driver errors (asyncpg, sqlite3, OS) that mean "the connection went away", by class name so
+# this module imports no driver.
+_DISCONNECTS = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "InterfaceError",
+        "ConnectionResetError",
+        "ConnectionRefusedError",
+        "BrokenPipeError",
+        "CannotConnectNowError",
+        "AdminShutdownError",
+        "ConnectionFailureError",
+        "TooManyConnectionsError",
+        "DBConnectionError",
+    }
+)
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """True when the error (or one it was raised from) is a lost database connection."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ in _DISCONNECTS:
+            return True
+        if type(current).__module__.startswith("asyncpg") and "accepting connections" in str(
+            current
+        ):
+            return True  # the database refuses new connections (shutting down, closed to us)
+        current = current.__cause__ or current.__context__
+    return False

@@ -42,6 +42,8 @@ class EventKind(StrEnum):
     BUDGET_RESUMED = "budget_resumed"
     STUCK = "stuck"
     STUCK_CLEARED = "stuck_cleared"
+    TOKEN_ISSUED = "token_issued"
+    TOKEN_REVOKED = "token_revoked"
 
 
 def kind_of(move: Move) -> EventKind:

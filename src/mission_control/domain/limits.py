@@ -15,11 +15,29 @@ TAG_MAX = 40
 TAGS_MAX = 20
 PRIORITY_MIN, PRIORITY_MAX = 1, 5  # P1 is the most urgent, as people say it
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:+-]*$")
+# Control characters (ANSI escapes start with ESC, \x1b) rewrite terminals and logs, and
+# bidirectional overrides disguise text; NUL is stored by no backend the same way. Free text
+# keeps tab and newlines; a one-line title keeps none of them.
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_control(value: str, field: str, *, one_line: bool = False) -> str:
+    """Refuse control characters (NUL, ANSI escapes, bidi overrides) with VALIDATION."""
+    found = (_LINE_CONTROL if one_line else _TEXT_CONTROL).search(value)
+    if found:
+        raise ValidationFailed(
+            f"The {field} contains a control character (U+{ord(found.group()):04X} at "
+            f"position {found.start()}); remove it"
+            + (" (a title is one line)." if one_line else "."),
+            field=field,
+        )
+    return value
 
 
 def clean_title(title: str) -> str:
     """A title trimmed, non-empty and at most TITLE_MAX characters."""
-    title = title.strip()
+    title = refuse_control(title.strip(), "title", one_line=True)
     if not title:
         raise ValidationFailed("A task needs a title.", field="title")
     if len(title) > TITLE_MAX:
@@ -31,7 +49,9 @@ def clean_title(title: str) -> str:
 
 
 def clean_text(value: str, field: str, limit: int = TEXT_MAX) -> str:
-    """Free text (description, result, feedback) of bounded length."""
+    """Free text (description, result, feedback) of bounded length, without control
+    characters other than tab and newlines."""
+    refuse_control(value, field)
     if len(value) > limit:
         raise ValidationFailed(
             f"The {field} can be at most {limit} characters; this one has {len(value)}.",

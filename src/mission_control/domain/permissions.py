@@ -18,7 +18,7 @@ def require_writer(actor: Actor) -> None:
         raise Forbidden("A viewer can look at the board but not change it.")
 
 
-def require_agent(actor: Actor) -> None:
-    """Refuse anyone but an agent (claims are an agent's act)."""
+def require_agent(actor: Actor, doing: str = "claim tasks") -> None:
+    """Refuse anyone but an agent (claims and heartbeats are an agent's acts)."""
     if actor.role is not Role.AGENT:
-        raise Forbidden("Only an agent can claim tasks; sign in with an agent token.")
+        raise Forbidden(f"Only an agent can {doing}; sign in with an agent token.")

@@ -41,6 +41,8 @@ class Credential(Model):
     )
     created_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField(null=True)
 
     agent_id: int | None
 

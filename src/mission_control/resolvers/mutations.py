@@ -132,10 +132,13 @@ async def assign_task(
     id: int,
     agent: str | None = None,
     expected_version: int | None = None,
+    force: bool = False,
 ) -> types.Task:
     ctx = info.context.services
     return _task(
-        await task_services.assign_task(ctx, await caller(info), id, agent, expected_version)
+        await task_services.assign_task(
+            ctx, await caller(info), id, agent, expected_version, force=force
+        )
     )
 
 

@@ -13,14 +13,19 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult
 
-from mission_control.domain.errors import MissionControlError
+from mission_control.domain.errors import RETRY_AFTER_SECONDS, MissionControlError, is_disconnect
 
 log = logging.getLogger(__name__)
 
 BAD_QUERY = "BAD_QUERY"
 INTERNAL = "INTERNAL"
 # Errors that are answers to a bad request, not faults of the server.
-_REFUSALS = (MissionControlError, InvalidOperationTypeError, CannotGetOperationTypeError)
+_REFUSALS = (
+    MissionControlError,
+    InvalidOperationTypeError,
+    CannotGetOperationTypeError,
+    GraphQLError,
+)
 
 
 def _camel(name: str) -> str:
@@ -37,6 +42,14 @@ def coded(error: GraphQLError) -> GraphQLError:
         code, message = str(original.code), original.message
         extra = {_camel(key): value for key, value in original.details.items() if value is not None}
     elif original is None:
+        code, message, extra = BAD_QUERY, error.message, {}
+    elif is_disconnect(original):
+        log.warning("database unavailable in %s: %s", error.path, original)
+        code = "UNAVAILABLE"
+        message = "The database is unavailable for a moment; retry shortly."
+        extra = {"retryAfterSeconds": RETRY_AFTER_SECONDS}
+    elif isinstance(original, GraphQLError):
+        # A variable that does not coerce to its type (e.g. "abc" for Int!): the client's.
         code, message, extra = BAD_QUERY, error.message, {}
     elif isinstance(original, InvalidOperationTypeError | CannotGetOperationTypeError):
         code, message, extra = BAD_QUERY, _operation_refused(original), {}

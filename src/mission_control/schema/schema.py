@@ -8,8 +8,10 @@ from strawberry.schema.config import StrawberryConfig
 
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import mutations, planning, queries, subscriptions
+from mission_control.resolvers import tokens as token_resolvers
 from mission_control.resolvers import usage as usage_resolvers
 from mission_control.resolvers import webhooks as webhook_resolvers
+from mission_control.schema.cost import QueryCost
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.schema.usage import SCALARS
 from mission_control.settings import Settings
@@ -35,6 +37,9 @@ class Query:
         resolver=usage_resolvers.usage_totals,
         description="Usage totals over the UTC days from `since` to `until`, grouped by the keys "
         "in `groupBy` (none: one total), most tokens first.",
+    )
+    tokens = strawberry.field(
+        resolver=token_resolvers.list_tokens, description="Tokens (operator only); no secrets."
     )
     webhooks = strawberry.field(
         resolver=webhook_resolvers.webhooks_list,
@@ -93,6 +98,18 @@ class Mutation:
     issue_viewer_token = strawberry.mutation(
         resolver=agent_resolvers.issue_viewer_token, description="A read-only token, shown once."
     )
+    issue_token = strawberry.mutation(
+        resolver=token_resolvers.issue_token,
+        description="A named operator or viewer token for a person, shown once.",
+    )
+    revoke_token = strawberry.mutation(
+        resolver=token_resolvers.revoke_token,
+        description="Refuse a token from now on; its connections and board sessions end.",
+    )
+    rotate_token = strawberry.mutation(
+        resolver=token_resolvers.rotate_token,
+        description="Revoke a token and issue its replacement, shown once.",
+    )
     add_dependency = strawberry.mutation(
         resolver=planning.add_dependency,
         description="Make a task wait for another; refused when it would close a cycle.",
@@ -142,5 +159,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            # Last: it runs validation with the rules the limiters above added, then the budget.
+            lambda: QueryCost(max_cost=settings.max_query_cost),
         ],
     )

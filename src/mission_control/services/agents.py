@@ -107,7 +107,7 @@ async def heartbeat(
     note: str | None = None,
 ) -> Agent:
     """The calling agent is alive: records what it says and renews the lease it holds."""
-    require_agent(actor)
+    require_agent(actor, "send heartbeats")
     if token_budget is not None and token_budget < 0:
         raise ValidationFailed("The token budget cannot be negative.", field="tokenBudget")
     note = limits.clean_reason(note, "note")

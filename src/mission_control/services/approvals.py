@@ -18,6 +18,7 @@ from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.moves import apply_move
+from mission_control.services.pickup import lock_agent
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import load_task
@@ -99,6 +100,14 @@ async def decide_approval(
     require_operator(actor, "answer approval requests")
     text = limits.clean_reason(reason)
     async with change(ctx) as ch:
+        requested = (
+            await Approval.filter(id=approval_id)
+            .using_db(ch.conn)
+            .prefetch_related("agent")
+            .first()
+        )
+        if requested is not None:
+            await lock_agent(requested.agent.name, ch.conn)  # the agent before the request
         approval = await _load(approval_id, ch)
         agent: Agent = approval.agent
         task = await load_task(approval.task_id, ch.conn)
@@ -127,6 +136,7 @@ async def decide_approval(
                 task,
                 TaskStatus.IN_PROGRESS,
                 expect=Move.CLAIM,
+                approved=True,  # the operator's grant answers manual mode; the rest still apply
                 approval_id=approval.id,
             )
         approval.task = task

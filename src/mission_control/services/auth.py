@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from mission_control.domain.actors import OPERATOR, Actor, Role, agent_actor
+from mission_control.domain.actors import OPERATOR, Actor, Role
 from mission_control.domain.errors import Unauthenticated
 from mission_control.models import Credential
 from mission_control.store.context import Context
 
 TOKEN_BYTES = 24
+LAST_USED_GRANULARITY = timedelta(seconds=60)
 
 
 def hash_token(token: str) -> str:
@@ -30,6 +32,7 @@ async def issue_token(
     name: str,
     agent_id: int | None = None,
     conn: BaseDBAsyncClient | None = None,
+    expires_at: datetime | None = None,
 ) -> str:
     """Create a credential and return its token; only the hash is kept."""
     token = new_token({Role.AGENT: "mca", Role.VIEWER: "mcv"}.get(role, "mco"))
@@ -39,6 +42,7 @@ async def issue_token(
         name=name,
         agent_id=agent_id,
         created_at=ctx.clock(),
+        expires_at=expires_at,
         using_db=conn,
     )
     return token
@@ -62,11 +66,25 @@ async def authenticate(ctx: Context, token: str | None) -> Actor:
     configured = ctx.settings.operator_token
     if configured and secrets.compare_digest(token.encode(), configured.encode()):
         return OPERATOR
+    return await authenticate_hash(ctx, hash_token(token))
+
+
+async def authenticate_hash(ctx: Context, token_hash: str) -> Actor:
+    """The actor for a token known by its hash (a board session keeps only the hash)."""
+    configured = ctx.settings.operator_token
+    if configured and secrets.compare_digest(token_hash, hash_token(configured)):
+        return OPERATOR
     credential = await Credential.get_or_none(
-        token_hash=hash_token(token), revoked_at=None
+        token_hash=token_hash, revoked_at=None
     ).prefetch_related("agent")
     if credential is None:
         raise Unauthenticated("This token is not valid (unknown or revoked).")
+    now = ctx.clock()
+    if credential.expires_at is not None and credential.expires_at <= now:
+        raise Unauthenticated("This token has expired; ask the operator for a new one.")
+    if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_GRANULARITY:
+        # Coarse on purpose: one write a minute per token, not one per request.
+        await Credential.filter(id=credential.id).update(last_used_at=now)
     if credential.role is Role.AGENT and credential.agent is not None:
-        return agent_actor(credential.agent.name, credential.agent.id)
-    return Actor(credential.role, credential.name)
+        return Actor(Role.AGENT, credential.agent.name, credential.agent.id, credential.id)
+    return Actor(credential.role, credential.name, None, credential.id)

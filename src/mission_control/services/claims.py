@@ -12,7 +12,7 @@ from tortoise.functions import Coalesce
 from mission_control.domain import limits
 from mission_control.domain.actors import LEASE_KEEPER, Actor, Role
 from mission_control.domain.agents import AgentStatus, ClaimOutcome
-from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition, Paused
+from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_agent
 from mission_control.domain.usage import UsageReport
@@ -23,9 +23,9 @@ from mission_control.services.dependencies import roll_up_progress, waiting_task
 from mission_control.services.moves import apply_move
 from mission_control.services.pickup import (
     claimable,
+    lock_agent,
     pending_approval_of,
     pickup_gate,
-    skills_fit,
     skipped_task_ids,
 )
 from mission_control.services.usage_reports import record_usage
@@ -34,7 +34,6 @@ from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
     assignee_name,
     check_version,
-    load_agent,
     load_task,
     write_task,
 )
@@ -49,6 +48,7 @@ async def claim_task(
     """Take one named ready task; of agents claiming at once exactly one wins."""
     require_agent(actor)
     async with change(ctx) as ch:
+        await lock_agent(actor.name, ch.conn)  # the agent first: the pickup rule's lock order
         task = await load_task(task_id, ch.conn)
         check_version(task, expected_version)
         if task.status is TaskStatus.IN_PROGRESS:
@@ -57,40 +57,10 @@ async def claim_task(
                 task_id=task.id,
                 holder=assignee_name(task),
             )
-        agent = await load_agent(actor.name, ch.conn)
-        await _check_named_claim(ctx, agent, task, ch.conn)
+        # The one pickup rule (pause, manual mode, WIP, budget, assignment, dependencies,
+        # skills, reservations) runs inside the claim move itself: services/pickup.py.
         await apply_move(ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM)
     return task
-
-
-async def _check_named_claim(
-    ctx: Context, agent: Agent, task: Task, conn: BaseDBAsyncClient
-) -> None:
-    """The operator's switches and the skills apply to a named claim as to claimNext."""
-    gate = await pickup_gate(ctx, agent, conn)
-    if gate.refusal:
-        raise (Paused if gate.paused else Conflict)(gate.refusal, agent=agent.name)
-    if task.status is TaskStatus.READY and task.id in await skipped_task_ids(agent, conn):
-        raise Conflict(
-            f"Task #{task.id} is reserved by a pending approval request or was declined for "
-            f"{agent.name}.",
-            task_id=task.id,
-        )
-    waiting = Task.filter(id=task.id, id__in=waiting_task_ids()).using_db(conn)
-    if task.status is TaskStatus.READY and await waiting.exists():
-        raise Conflict(
-            f"Task #{task.id} waits for tasks that are not done yet (its dependsOn).",
-            task_id=task.id,
-        )
-    if not skills_fit(task, agent, ctx.settings):
-        raise Forbidden(
-            f"Task #{task.id} needs skills agent {agent.name} does not have.", task_id=task.id
-        )
-    if task.status is TaskStatus.READY and gate.needs_approval(task.tags):
-        raise Forbidden(
-            "Autonomy is manual: ask with claimNextTask, which requests the operator's approval.",
-            task_id=task.id,
-        )
 
 
 async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncIterator[Task]:
@@ -148,7 +118,7 @@ async def claim_next(ctx: Context, actor: Actor) -> NextClaim:
 
 
 async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
-    agent = await load_agent(actor.name, ch.conn)
+    agent = await lock_agent(actor.name, ch.conn)  # held to commit: claims by one agent queue
     pending = await pending_approval_of(agent, ch.conn)
     if pending is not None and not await close_stale(ch, pending):
         return NextClaim(

@@ -13,13 +13,13 @@ from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Task
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
+from mission_control.services.pickup import check_pickup, lock_agent
 from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
     assignee_name,
     check_version,
-    load_agent,
     load_task,
     write_task,
 )
@@ -53,9 +53,16 @@ async def apply_move(
     text: str | None = None,
     expect: Move | None = None,
     kind: EventKind | None = None,
+    approved: bool = False,
+    forced: bool = False,
     **payload: Any,
 ) -> Task:
-    """Move a loaded task inside an open change: guards, row write, Event."""
+    """Move a loaded task inside an open change: guards, row write, Event.
+
+    A claim (ready → in progress) goes through the one pickup rule (services/pickup.py) under
+    a lock on the agent, whichever path asked for it; `approved` says the operator granted it
+    in manual mode, `forced` is the operator's explicit override (recorded on the Event).
+    """
     move = move_for(task.status, target)
     if expect is not None and move is not expect:
         raise InvalidTransition(
@@ -70,8 +77,17 @@ async def apply_move(
     changes = {"status": target, **_effects(ch, ctx, move, text)}
     if move is Move.CLAIM:
         if actor.role is not Role.AGENT:
-            raise Forbidden("Only an agent can claim a task; assign it to an agent instead.")
-        changes["assignee"] = await load_agent(actor.name, ch.conn)
+            raise Forbidden(
+                "Only an agent can claim a task; assign it to an agent instead (assignTask "
+                "with force hands it over at once)."
+            )
+        if forced:
+            changes["assignee"] = await lock_agent(actor.name, ch.conn)
+            payload["forced"] = True
+        else:
+            changes["assignee"] = await check_pickup(
+                ctx, actor.name, task, ch.conn, approved=approved
+            )
     await write_task(ch, task, **changes)
     if "assignee" in changes:
         task.assignee = changes["assignee"]

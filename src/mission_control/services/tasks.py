@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mission_control.domain import limits
-from mission_control.domain.actors import AUTOMATION, Actor
-from mission_control.domain.errors import Forbidden
+from mission_control.domain.actors import AUTOMATION, Actor, agent_actor
+from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind, kind_of
 from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import (
@@ -154,10 +154,23 @@ async def assign_task(
     agent_name: str | None,
     expected_version: int | None = None,
     reason: str | None = None,
+    force: bool = False,
 ) -> Task:
-    """Set (or clear) who should pick a task up; a suggestion, never a lock."""
+    """Set (or clear) who should pick a task up: only that agent may then claim it.
+
+    With `force` the operator hands a ready task to the agent at once, past the pickup rule
+    (pause, manual mode, WIP limit, budget, skills, dependencies): an explicit override, and
+    the CLAIMED Event says so (`forced`, by whom)."""
     require_operator(actor, "assign tasks")
+    if force and not agent_name:
+        raise ValidationFailed("Forcing an assignment needs an agent to hand the task to.")
+    # Imported here: moves and pickup import this module (require_operator).
+    from mission_control.services.moves import apply_move
+    from mission_control.services.pickup import lock_agent
+
     async with change(ctx) as ch:
+        if force and agent_name:
+            await lock_agent(agent_name, ch.conn)  # the pickup rule's lock order
         task = await load_task(task_id, ch.conn)
         check_version(task, expected_version)
         if task.status is TaskStatus.IN_PROGRESS:
@@ -166,5 +179,21 @@ async def assign_task(
                 f"cancel that claim before reassigning it.",
                 task_id=task.id,
             )
+        if force and task.status is not TaskStatus.READY:
+            raise InvalidTransition(
+                f"Task #{task.id} is {task.status}; only a ready task can be handed over.",
+                current=str(task.status),
+            )
         await reassign(ch, task, agent_name, actor.label, reason)
+        if force and agent_name:
+            await apply_move(
+                ch,
+                ctx,
+                agent_actor(agent_name),
+                task,
+                TaskStatus.IN_PROGRESS,
+                expect=Move.CLAIM,
+                forced=True,
+                override_by=actor.label,
+            )
     return task

@@ -9,6 +9,7 @@ from mission_control.domain.errors import MissionControlError, ValidationFailed
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.services import approvals, control, moves, tasks
+from mission_control.slack.escape import escape
 from mission_control.slack.messages import task_link
 from mission_control.store import queries
 from mission_control.store.context import Context
@@ -79,9 +80,9 @@ async def _show(ctx: Context, actor: Actor, args: list[str]) -> str:
     if task.tags:
         lines.append("Tags: " + " ".join(f"#{tag}" for tag in task.tags))
     if task.block_reason:
-        lines.append(f"Blocked: {task.block_reason}")
+        lines.append(f"Blocked: {escape(task.block_reason)}")
     if task.description:
-        lines.append(task.description)
+        lines.append(escape(task.description))
     return "\n".join(lines)
 
 
@@ -89,7 +90,7 @@ async def _assign(ctx: Context, actor: Actor, args: list[str]) -> str:
     if len(args) < 2:
         raise ValidationFailed("Usage: assign <id> <agent>.")
     task = await tasks.assign_task(ctx, actor, _task_id(args[0]), args[1])
-    return f"#{task.id} is suggested to {args[1]}."
+    return f"#{task.id} is suggested to {escape(args[1])}."
 
 
 async def _approve(ctx: Context, actor: Actor, args: list[str]) -> str:
@@ -101,14 +102,14 @@ async def _approve(ctx: Context, actor: Actor, args: list[str]) -> str:
     if not pending:
         raise ValidationFailed(f"#{task.id} is {task.status.value}: nothing to approve.")
     await approvals.decide_approval(ctx, actor, pending[0].id, True)
-    return f"Claim of #{task.id} by {pending[0].agent.name} granted."
+    return f"Claim of #{task.id} by {escape(pending[0].agent.name)} granted."
 
 
 async def _block(ctx: Context, actor: Actor, args: list[str]) -> str:
     task = await moves.block_task(
         ctx, actor, _task_id(args[0] if args else None), " ".join(args[1:])
     )
-    return f"#{task.id} blocked: {task.block_reason}."
+    return f"#{task.id} blocked: {escape(task.block_reason)}."
 
 
 async def _unblock(ctx: Context, actor: Actor, args: list[str]) -> str:
@@ -153,8 +154,8 @@ async def run_command(ctx: Context, actor: Actor, text: str) -> str:
     name = words[0].lower() if words else "help"
     handler = HANDLERS.get(name)
     if handler is None:
-        return f"Unknown command {name!r}.\n{HELP}"
+        return f"Unknown command {escape(repr(name))}.\n{HELP}"
     try:
         return await handler(ctx, actor, words[1:])
     except MissionControlError as error:
-        return f":warning: {error.message}"
+        return f":warning: {escape(error.message)}"

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import MissionControlError, ValidationFailed
 from mission_control.services import approvals, moves
+from mission_control.slack.escape import escape
 from mission_control.slack.messages import APPROVE, DECLINE, GRANT, REJECT, decided
 from mission_control.store.context import Context
 
@@ -65,7 +66,7 @@ async def handle_click(ctx: Context, actor: Actor, click: Click, client: AsyncWe
     try:
         verdict = await decide(ctx, actor, click)
     except MissionControlError as error:
-        return f":warning: {error.message}"
+        return f":warning: {escape(error.message)}"
     if click.channel and click.ts:
         try:
             await client.chat_update(

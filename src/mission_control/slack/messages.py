@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from mission_control.domain.events import EventKind, EventRecord
 from mission_control.models import Task
+from mission_control.slack.escape import escape
 
 GRANT, DECLINE = "approval_grant", "approval_decline"
 APPROVE, REJECT = "review_approve", "review_reject"
@@ -56,7 +57,7 @@ class Message:
 
 def task_link(task_id: int, title: str, base_url: str) -> str:
     """The task's title as a link to it on the board."""
-    safe = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    safe = escape(title).replace("|", "¦")  # `|` would end the link's URL part
     return f"<{base_url}/task/{task_id}|#{task_id} {safe}>"
 
 
@@ -67,10 +68,10 @@ def _facts(event: EventRecord, task: Task | None) -> list[str]:
         facts.append(f"*Status:* {str(status).replace('_', ' ')}")
     agent = event.agent_name or (task.assignee.name if task and task.assignee else None)
     if agent:
-        facts.append(f"*Agent:* {agent}")
+        facts.append(f"*Agent:* {escape(agent)}")
     for key in REASON_KEYS:
         if event.payload.get(key):
-            facts.append(f"*{key.capitalize()}:* {event.payload[key]}")
+            facts.append(f"*{key.capitalize()}:* {escape(event.payload[key])}")
     if event.kind is EventKind.PROGRESS and "progress" in event.payload:
         facts.append(f"*Progress:* {event.payload['progress']}%")
     return facts
@@ -108,13 +109,13 @@ def render(
     blocks.append(
         ContextBlock(
             block_id="actor",
-            elements=[MarkdownTextObject(text=f"by {event.actor} · event {event.id}")],
+            elements=[MarkdownTextObject(text=f"by {escape(event.actor)} · event {event.id}")],
         )
     )
     buttons = _buttons(event, approval_id)
     if buttons is not None:
         blocks.append(buttons)
-    title = task.title if task is not None else ""
+    title = escape(task.title) if task is not None else ""
     text = f"{headline}: #{event.task_id} {title}".strip() if event.task_id else headline
     return Message(text=text, blocks=[block.to_dict() for block in blocks])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
@@ -20,6 +21,7 @@ from mission_control.slack.commands import run_command
 from mission_control.slack.interactions import Click, handle_click
 from mission_control.slack.notifier import Notifier
 from mission_control.slack.people import slack_actor
+from mission_control.slack.replay import first_time, keys_of
 from mission_control.slack.signing import signed_body
 from mission_control.web.body_limit import BodySizeLimit
 
@@ -29,6 +31,15 @@ log = logging.getLogger(__name__)
 REPLY_WITHIN_SECONDS = 2.5
 
 UNAUTHORIZED = JSONResponse({"error": "invalid Slack signature"}, status_code=401)
+
+
+ALREADY_DONE = "Already handled (Slack sent this request again)."
+
+
+def _bad_payload(why: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": f"Malformed Slack payload: {why}.", "code": "BAD_REQUEST"}, status_code=400
+    )
 
 
 def _ephemeral(text: str) -> JSONResponse:
@@ -49,6 +60,22 @@ class SlackEndpoints:
             log.warning("refused a Slack request with a bad, missing or stale signature")
             return None
         return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+
+    async def _once(
+        self, request: Request, trigger_id: object, work: Callable[[], Awaitable[str]]
+    ) -> str:
+        """Run the work unless this request (signature) or its trigger was handled already.
+
+        Runs inside the deferred work, so a busy database delays the answer (through
+        response_url) instead of failing Slack's three-second reply."""
+        keys = keys_of(request.headers.get("x-slack-signature"), trigger_id)
+        if await first_time(self._runtime.ctx, keys):
+            return await work()
+        log.warning(
+            "ignored a Slack request already handled (replay or retry %s)",
+            request.headers.get("x-slack-retry-num", "-"),
+        )
+        return ALREADY_DONE
 
     def _later(self, response_url: str, work: asyncio.Future[str]) -> None:
         async def deliver() -> None:
@@ -73,7 +100,13 @@ class SlackEndpoints:
         if form is None:
             return UNAUTHORIZED
         actor = slack_actor(self._runtime.settings, form.get("user_id", ""))
-        work = asyncio.ensure_future(run_command(self._runtime.ctx, actor, form.get("text", "")))
+        work = asyncio.ensure_future(
+            self._once(
+                request,
+                form.get("trigger_id"),
+                lambda: run_command(self._runtime.ctx, actor, form.get("text", "")),
+            )
+        )
         try:
             return _ephemeral(await asyncio.wait_for(asyncio.shield(work), REPLY_WITHIN_SECONDS))
         except TimeoutError:
@@ -90,12 +123,21 @@ class SlackEndpoints:
         try:
             payload = json.loads(form.get("payload", ""))
         except json.JSONDecodeError:
-            return JSONResponse({"error": "payload is not JSON"}, status_code=400)
+            return _bad_payload("the payload is not JSON")
+        if not isinstance(payload, dict):
+            return _bad_payload(f"the payload is a JSON {type(payload).__name__}, not an object")
         if payload.get("type") != "block_actions":
             return Response(status_code=200)
-        click = Click.from_payload(payload)
+        try:
+            click = Click.from_payload(payload)
+        except (AttributeError, TypeError, KeyError, IndexError):
+            return _bad_payload("the block_actions payload does not have Slack's shape")
         actor = slack_actor(self._runtime.settings, click.user_id)
-        reply = handle_click(self._runtime.ctx, actor, click, self._client)
+        reply = self._once(
+            request,
+            payload.get("trigger_id"),
+            lambda: handle_click(self._runtime.ctx, actor, click, self._client),
+        )
         self._later(str(payload.get("response_url", "")), asyncio.ensure_future(reply))
         return Response(status_code=200)
 

@@ -28,8 +28,8 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     ui.run_with(
         app,
         title="Mission Control",
-        # Sessions only map a browser id to a token kept in this process's memory, so a
-        # fresh secret per process costs nothing but a re-login after a restart.
+        # Board sessions live in the database (services/sessions.py) under their own cookie;
+        # NiceGUI's storage is not used for authentication, so a per-process secret is fine.
         storage_secret=secrets.token_urlsafe(32),
         show_welcome_message=False,
         favicon="🛰️",

@@ -1,8 +1,9 @@
-"""Who is looking at the page: a token checked by the services on every page and every action.
+"""Who is looking at the page: a board session checked by the services on every page and click.
 
-The token never leaves the server process: the browser holds only NiceGUI's signed browser id,
-mapped here to the token it logged in with. Each page load and each button re-authenticates, so a
-revoked token stops working at the next click, not at the next login.
+The browser holds only a random session id in an HttpOnly cookie (Secure with
+MC_SECURE_COOKIES); the session lives in the database (services/sessions.py), so several
+processes and restarts keep people logged in. Each page load and each button re-authenticates
+the session's token, so a revoked token stops working at the next click, not at the next login.
 """
 
 from __future__ import annotations
@@ -12,44 +13,72 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from nicegui import app, ui
+from nicegui import ui
+from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import MissionControlError, Unauthenticated
 from mission_control.runtime import Runtime
-from mission_control.services.auth import authenticate
+from mission_control.services import sessions
+from mission_control.services.auth import hash_token
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_tokens: dict[str, str] = {}
+
+def _cookie() -> str | None:
+    request: Request | None = getattr(ui.context.client, "request", None)
+    return request.cookies.get(sessions.SESSION_COOKIE) if request is not None else None
 
 
-def browser_id() -> str:
-    return str(app.storage.browser["id"])
+async def log_in(runtime: Runtime, token: str) -> str:
+    """Check a typed token and return a one-time code that opens the session over HTTP
+    (only an HTTP response can set the HttpOnly cookie)."""
+    token = token.strip()
+    actor = await _board_actor(runtime, token)
+    del actor
+    return await sessions.create_login_code(runtime.ctx, hash_token(token))
 
 
-async def log_in(runtime: Runtime, token: str) -> Actor:
-    """Check the token with the services and remember it for this browser."""
-    actor = await authenticate(runtime.ctx, token.strip() or None)
+async def _board_actor(runtime: Runtime, token: str) -> Actor:
+    from mission_control.services.auth import authenticate
+
+    actor = await authenticate(runtime.ctx, token or None)
     if actor.role is Role.AGENT:
         raise Unauthenticated("This is an agent's token; the board needs an operator or viewer.")
-    _tokens[browser_id()] = token.strip()
     return actor
 
 
-def log_out() -> None:
-    _tokens.pop(browser_id(), None)
+async def session_response(runtime: Runtime, token_hash: str) -> RedirectResponse:
+    """Open a fresh session (a new id at every login) and answer with its cookie."""
+    session_id, actor = await sessions.start_session(runtime.ctx, token_hash)
+    if actor.role is Role.AGENT:
+        await sessions.end_session(session_id)
+        raise Unauthenticated("This is an agent's token; the board needs an operator or viewer.")
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        sessions.SESSION_COOKIE,
+        session_id,
+        max_age=int(runtime.settings.session_hours * 3600),
+        httponly=True,
+        secure=runtime.settings.secure_cookies,
+        samesite="lax",
+    )
+    return response
+
+
+async def log_out(session: Session | None = None) -> None:
+    await sessions.end_session(session.session_id if session else _cookie())
 
 
 @dataclass
 class Session:
-    """The runtime and the browser a page was built for; every action goes through `run`."""
+    """The runtime and the session a page was built for; every action goes through `run`."""
 
     runtime: Runtime
-    browser: str
+    session_id: str
     actor: Actor
 
     @property
@@ -57,14 +86,10 @@ class Session:
         return self.actor.role is not Role.VIEWER
 
     async def current_actor(self) -> Actor | None:
-        """The actor the browser's token stands for now, or None (logged out or revoked)."""
-        token = _tokens.get(self.browser)
-        if token is None:
-            return None
+        """The actor the session's token stands for now, or None (logged out or revoked)."""
         try:
-            return await authenticate(self.runtime.ctx, token)
+            return await sessions.session_actor(self.runtime.ctx, self.session_id)
         except Unauthenticated:
-            _tokens.pop(self.browser, None)
             return None
 
     async def run(self, action: Callable[[Actor], Awaitable[T]]) -> T | None:
@@ -90,14 +115,14 @@ def to_login() -> RedirectResponse:
 
 async def open_session(runtime: Runtime) -> Session | None:
     """The page's session, or None when the browser must log in (again)."""
-    browser = browser_id()
-    token = _tokens.get(browser)
-    if token is not None:
-        try:
-            return Session(runtime, browser, await authenticate(runtime.ctx, token))
-        except Unauthenticated:
-            _tokens.pop(browser, None)
-    return None
+    session_id = _cookie()
+    if not session_id:
+        return None
+    try:
+        actor = await sessions.session_actor(runtime.ctx, session_id)
+    except Unauthenticated:
+        return None
+    return Session(runtime, session_id, actor)
 
 
 def header(session: Session, title: str) -> None:
@@ -111,8 +136,8 @@ def header(session: Session, title: str) -> None:
         ui.space()
         ui.label(f"{session.actor.label} ({session.actor.role})").mark("whoami")
 
-        def leave() -> None:
-            log_out()
+        async def leave() -> None:
+            await log_out(session)
             ui.navigate.to("/login")
 
         ui.button("Log out", on_click=leave).props("flat color=white")

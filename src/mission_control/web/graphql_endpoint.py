@@ -1,6 +1,9 @@
-"""The GraphQL endpoint: Strawberry's ASGI view with our context and WebSocket auth."""
+"""The GraphQL endpoint: Strawberry's ASGI view with our context, hardened HTTP errors
+(web/edges.py) and WebSocket limits (web/websocket.py)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,18 +16,28 @@ from mission_control.domain.errors import MissionControlError
 from mission_control.resolvers.context import GraphQLContext
 from mission_control.runtime import Runtime
 from mission_control.schema.schema import build_schema
+from mission_control.web.edges import HardenedHTTP
+from mission_control.web.websocket import ConnectionGuard, LegacyWSHandler, TransportWSHandler
 
 
-class GraphQLEndpoint(GraphQL[GraphQLContext, None]):
+class GraphQLEndpoint(HardenedHTTP, GraphQL[GraphQLContext, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
         super().__init__(
-            build_schema(runtime.settings),
+            build_schema(settings),
             graphql_ide="graphiql",
             keep_alive=True,
             keep_alive_interval=15,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         )
         self.runtime = runtime
+        self.guard = ConnectionGuard(runtime.hub, settings.max_connections_per_token)
+        self.max_response_bytes = settings.max_response_bytes
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None

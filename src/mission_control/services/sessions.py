@@ -1,0 +1,80 @@
+"""Board sessions in the database, and one-time login codes.
+
+A browser that logs in gets a fresh random session id (a new one at every login, so a planted
+id is worthless) in an HttpOnly cookie; the database keeps only its SHA-256 and the hash of the
+token it logged in with. Any process behind a round-robin proxy, and any process after a
+restart, finds the session; each page and each click re-authenticates the token, so revoking
+the token (which also deletes its sessions) logs the browser out at its next click.
+
+A login link carries a one-time code (valid LOGIN_CODE_MINUTES), never the token itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from mission_control.domain.actors import Actor
+from mission_control.domain.errors import Unauthenticated
+from mission_control.models import BoardSession, LoginCode
+from mission_control.services.auth import authenticate_hash, hash_token
+from mission_control.store.context import Context
+
+LOGIN_CODE_MINUTES = 10
+SESSION_COOKIE = "mc_session"
+
+
+async def create_login_code(ctx: Context, token_hash: str) -> str:
+    """A code that logs a browser in once as the token with this hash."""
+    code = secrets.token_urlsafe(24)
+    now = ctx.clock()
+    await LoginCode.filter(expires_at__lt=now).delete()
+    await LoginCode.create(
+        code_hash=hash_token(code),
+        token_hash=token_hash,
+        expires_at=now + timedelta(minutes=LOGIN_CODE_MINUTES),
+    )
+    return code
+
+
+async def redeem_login_code(ctx: Context, code: str) -> str:
+    """The token hash a code stands for; the code is used up (a second use is refused)."""
+    row = await LoginCode.get_or_none(code_hash=hash_token(code))
+    deleted = await LoginCode.filter(code_hash=hash_token(code)).delete()
+    if row is None or deleted != 1 or row.expires_at <= ctx.clock():
+        raise Unauthenticated("This login link is used up or expired; ask for a new one.")
+    return row.token_hash
+
+
+async def start_session(ctx: Context, token_hash: str) -> tuple[str, Actor]:
+    """Check the token and open a session for it; returns the new session id."""
+    actor = await authenticate_hash(ctx, token_hash)
+    session_id = secrets.token_urlsafe(32)
+    now = ctx.clock()
+    await BoardSession.filter(expires_at__lt=now).delete()
+    await BoardSession.create(
+        id_hash=hash_token(session_id),
+        token_hash=token_hash,
+        created_at=now,
+        expires_at=now + timedelta(hours=ctx.settings.session_hours),
+    )
+    return session_id, actor
+
+
+async def session_actor(ctx: Context, session_id: str | None) -> Actor:
+    """Who the session stands for now (its token re-checked), or UNAUTHENTICATED."""
+    if not session_id:
+        raise Unauthenticated("Not logged in.")
+    row = await BoardSession.get_or_none(id_hash=hash_token(session_id))
+    if row is None or row.expires_at <= ctx.clock():
+        raise Unauthenticated("Your session has ended; log in again.")
+    try:
+        return await authenticate_hash(ctx, row.token_hash)
+    except Unauthenticated:
+        await BoardSession.filter(id_hash=row.id_hash).delete()
+        raise
+
+
+async def end_session(session_id: str | None) -> None:
+    if session_id:
+        await BoardSession.filter(id_hash=hash_token(session_id)).delete()
