@@ -150,6 +150,7 @@ async def pickup_facts(
         assignee=await _assignee_name(task, conn),
         reserved_by=pending.agent.name if pending is not None else None,
         declined=await declined.using_db(conn).exists(),
+        budget_spent=await budget_refusal(ctx, agent, conn),
     )
 
 
