@@ -80,6 +80,7 @@ _DISCONNECTS = frozenset(
         "ConnectionFailureError",
         "TooManyConnectionsError",
         "DBConnectionError",
+        "InternalClientError",  # asyncpg, on a connection broken mid-operation
     }
 )
 
