@@ -135,6 +135,16 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         {"held": "held"},
         (VIEWER, OPS),
     ),
+    "reportUsage": (
+        "mutation($held: Int!) { reportUsage(id: $held, usage: {tokens: 5}) { id } }",
+        {"held": "held"},
+        (VIEWER, OPS),
+    ),
+    "setAgentBudget": (
+        'mutation { setAgentBudget(name: "dev", tokens: 5) { tokensPerDay } }',
+        {},
+        (VIEWER, OPS, DEV),
+    ),
     "approveTask": (
         "mutation($review: Int!) { approveTask(id: $review) { id } }",
         {"review": "review"},

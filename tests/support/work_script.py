@@ -7,6 +7,7 @@ only on its first attempt). With --hang (or `#hang` in the description) it repor
 a child `sleep 300` in its process group and waits until its runner is gone or it is
 terminated. `#slow` makes it take 8 seconds. The operator's feedback on a rejected task
 (MC_TASK_FEEDBACK, also in the stdin JSON) is echoed as "addressed: <feedback>".
+With --usage N it prints a `USAGE {"tokens": N, ...}` line after its first progress line.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def main() -> int:
     assert (task.get("feedback") or "") == feedback
     (log_dir / f"group-{task['id']}").write_text(str(os.getpgid(0)))
     print("PROGRESS 10 starting", flush=True)
+    if "--usage" in sys.argv:
+        tokens = int(sys.argv[sys.argv.index("--usage") + 1])
+        usage = {"tokens": tokens, "cost_usd": 0.01, "model": "test-model"}
+        print(f"USAGE {json.dumps(usage)}", flush=True)
     if "--hang" in sys.argv or "#hang" in asks:
         child = subprocess.Popen(["sleep", "300"])  # a child in the command's process group
         runner = runner_pid()

@@ -201,7 +201,9 @@ def list_agents(ctx: typer.Context) -> None:
     if conn.as_json:
         emit_json(agents)
         return
-    table = Table("name", "status", "skills", "load", "paused", "task", "progress", "note")
+    table = Table(
+        "name", "status", "skills", "load", "paused", "task", "progress", "tokens today", "note"
+    )
     for agent in agents:
         task = f"#{agent.current_task.id} {agent.current_task.title}" if agent.current_task else ""
         table.add_row(
@@ -209,9 +211,11 @@ def list_agents(ctx: typer.Context) -> None:
             agent.status.value,
             ",".join(agent.skills),
             f"{agent.current_load}%",
-            "yes" if agent.paused else "",
+            "yes" if agent.paused else ("budget" if agent.budget.paused_reason else ""),
             task,
             "" if agent.progress is None else f"{agent.progress}%",
+            f"{agent.budget.used_today.tokens:,}"
+            + (f" / {agent.budget.tokens_per_day:,}" if agent.budget.tokens_per_day else ""),
             agent.note or "",
         )
     out.print(table)

@@ -16,6 +16,7 @@ from mission_control.cli.control import approvals_app, pause, resume
 from mission_control.cli.pickup import next_task
 from mission_control.cli.tasks import task_app
 from mission_control.cli.tokens import token_app
+from mission_control.cli.usage import budget, usage
 from mission_control.cli.watch import watch
 from mission_control.cli.webhooks import webhook_app
 from mission_control.settings import Settings, SettingsError, load_settings
@@ -167,6 +168,9 @@ def codegen(
     console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
 
 
+agent_app.command("budget")(budget)
+
+
 @app.command("mcp")
 def mcp(
     ctx: typer.Context,
@@ -193,6 +197,7 @@ app.add_typer(task_app, name="task")
 app.add_typer(token_app, name="token")
 app.add_typer(webhook_app, name="webhook")
 app.command("watch")(watch)
+app.command("usage")(usage)
 app.command("next")(next_task)
 app.add_typer(approvals_app, name="approvals")
 app.command("pause")(pause)

@@ -25,6 +25,7 @@ from mission_control.client.generated.operations import (
     TaskStatus,
 )
 from mission_control.client.transport import GqlTransport, ServerRefused, ServerUnreachable
+from mission_control.client.usage import send_usage
 from mission_control.client.work import WorkOutcome, run_command
 from mission_control.client.worktree import GitFailed, task_workspace
 
@@ -45,7 +46,8 @@ APPROVAL_ENDS = {
 
 
 # Events that may give an idle runner work: a task became ready, was assigned, a dependency
-# finished, an approval was decided, the operator resumed agents or raised a limit.
+# finished, an approval was decided, the operator resumed agents or raised a limit, or the
+# budget pause was lifted.
 WAKING = {
     EventKind.TRIAGED,
     EventKind.UNBLOCKED,
@@ -55,6 +57,7 @@ WAKING = {
     EventKind.AGENT_UPDATED,
     EventKind.AUTONOMY_CHANGED,
     EventKind.REJECTED,
+    EventKind.BUDGET_RESUMED,
 }
 SUBSCRIBED = sorted(STOPPING | APPROVAL_ENDS | WAKING)
 DEFAULT_INTERVAL = 30.0
@@ -270,6 +273,7 @@ class Runner:
                         grace=self.config.grace,
                         time_limit=float(limit) if limit else None,
                         started=self._command_started,
+                        on_usage=lambda usage: send_usage(self.ops, task["id"], usage),
                         cwd=place.path,
                     )
                 except OSError as error:  # the command could not even start

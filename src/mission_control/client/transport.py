@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any, Protocol
 
 import aiohttp
@@ -37,6 +38,11 @@ class ServerUnreachable(Exception):
     """No answer: the server is down, restarting, or the address is wrong."""
 
 
+def _wire(variables: dict[str, Any]) -> dict[str, Any]:
+    """Variables as JSON can carry them: DateTime and Date variables as ISO 8601 text."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in variables.items()}
+
+
 def _refused(error: TransportQueryError) -> ServerRefused:
     first = (error.errors or [{"message": str(error)}])[0]
     return ServerRefused(str(first.get("message")), (first.get("extensions") or {}).get("code"))
@@ -59,7 +65,7 @@ class GqlTransport:
 
     async def execute(self, document: str, name: str, variables: dict[str, Any]) -> Any:
         transport = AIOHTTPTransport(url=self.http_url, headers=self._auth(), timeout=self.timeout)
-        request = GraphQLRequest(document, variable_values=variables, operation_name=name)
+        request = GraphQLRequest(document, variable_values=_wire(variables), operation_name=name)
         try:
             async with Client(transport=transport, execute_timeout=self.timeout) as session:
                 return await session.execute(request)
@@ -90,7 +96,7 @@ class GqlTransport:
         transport = WebsocketsTransport(
             url=self.ws_url, init_payload=self._auth(), subprotocols=["graphql-transport-ws"]
         )
-        request = GraphQLRequest(document, variable_values=variables, operation_name=name)
+        request = GraphQLRequest(document, variable_values=_wire(variables), operation_name=name)
         try:
             async with Client(transport=transport) as session:
                 async for data in session.subscribe(request):

@@ -15,8 +15,39 @@ from pathlib import Path
 from typing import Any
 
 ProgressSink = Callable[[int, str | None], Awaitable[None]]
+UsageSink = Callable[["UsageLine"], Awaitable[None]]
 
 _PROGRESS_LINE = re.compile(r"^PROGRESS\s+(\d{1,3})(?:\s+(.*))?$")
+_USAGE_LINE = re.compile(r"^USAGE\s+(\{.*\})$")
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """`USAGE {"tokens": 1234, "cost_usd": 0.05, "model": "..."}`: spent since the last one."""
+
+    tokens: int
+    cost_usd: float | None = None
+    model: str | None = None
+
+
+def parse_usage(line: str) -> UsageLine | None:
+    """A USAGE line with whole tokens (and optionally a number cost_usd, a string model);
+    anything else: None. The server checks the bounds."""
+    match = _USAGE_LINE.match(line.strip())
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(1))
+    except ValueError:
+        return None
+    tokens, cost, model = data.get("tokens"), data.get("cost_usd"), data.get("model")
+    if not isinstance(tokens, int) or isinstance(tokens, bool):
+        return None
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int | float)):
+        return None
+    if model is not None and not isinstance(model, str):
+        return None
+    return UsageLine(tokens, None if cost is None else float(cost), model)
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,7 @@ async def run_command(
     grace: float = 5.0,
     time_limit: float | None = None,
     started: Callable[[int], None] | None = None,
+    on_usage: UsageSink | None = None,
     cwd: Path | None = None,
 ) -> WorkOutcome:
     """Run `command` in a shell on `task` (in `cwd`); report its progress; end it early when
@@ -142,6 +174,8 @@ async def run_command(
     async def progress_line(text: str) -> None:
         if (parsed := parse_progress(text)) is not None:
             await on_progress(*parsed)
+        elif on_usage is not None and (usage := parse_usage(text)) is not None:
+            await on_usage(usage)
 
     async def ignore(_: str) -> None:
         return None

@@ -45,6 +45,7 @@ class Task(Model):
     max_run_seconds = fields.IntField(null=True)
     retry_backoff_seconds = fields.IntField(null=True)
     retry_at = fields.DatetimeField(null=True)
+    stuck_since = fields.DatetimeField(null=True)  # set by the stuck check, see domain/stuck.py
 
     assignee_id: int | None
     parent_id: int | None

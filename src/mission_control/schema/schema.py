@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import mutations, planning, queries, subscriptions, supervision
 from mission_control.resolvers import tokens as token_resolvers
+from mission_control.resolvers import usage as usage_resolvers
 from mission_control.resolvers import webhooks as webhook_resolvers
 from mission_control.schema.cost import QueryCost
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
+from mission_control.schema.usage import SCALARS
 from mission_control.settings import Settings
 
 
@@ -30,6 +33,11 @@ class Query:
         resolver=agent_resolvers.list_approvals, description="Pickup requests (pending by default)."
     )
     autonomy = strawberry.field(resolver=agent_resolvers.autonomy)
+    usage = strawberry.field(
+        resolver=usage_resolvers.usage_totals,
+        description="Usage totals over the UTC days from `since` to `until`, grouped by the keys "
+        "in `groupBy` (none: one total), most tokens first.",
+    )
     tokens = strawberry.field(
         resolver=token_resolvers.list_tokens, description="Tokens (operator only); no secrets."
     )
@@ -60,6 +68,15 @@ class Mutation:
     )
     report_progress = strawberry.mutation(resolver=mutations.report_progress)
     submit_for_review = strawberry.mutation(resolver=mutations.submit_for_review)
+    report_usage = strawberry.mutation(
+        resolver=usage_resolvers.report_usage,
+        description="The holder reports tokens and dollars spent on its task.",
+    )
+    set_agent_budget = strawberry.mutation(
+        resolver=usage_resolvers.set_agent_budget,
+        description="Set an agent's daily budget; an argument left out is unchanged, null "
+        "means no limit. Raising it resumes an agent its budget paused.",
+    )
     approve_task = strawberry.mutation(resolver=mutations.approve_task)
     reject_task = strawberry.mutation(resolver=mutations.reject_task)
     cancel_task = strawberry.mutation(resolver=mutations.cancel_task)
@@ -144,6 +161,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
             ErrorCodes,
             # Factories, not instances: strawberry builds a fresh extension per request.

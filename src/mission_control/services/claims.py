@@ -16,6 +16,7 @@ from mission_control.domain.agents import AgentStatus, ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_agent
+from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
@@ -28,6 +29,7 @@ from mission_control.services.pickup import (
     pickup_gate,
     skipped_task_ids,
 )
+from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
@@ -146,9 +148,14 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
 
 
 async def report_progress(
-    ctx: Context, actor: Actor, task_id: int, progress: int, note: str | None = None
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    progress: int,
+    note: str | None = None,
+    usage: UsageReport | None = None,
 ) -> Task:
-    """The holder says how far it is (0 to 100); this also renews its lease."""
+    """The holder says how far it is (0 to 100), and maybe what it spent; renews its lease."""
     value = limits.clean_progress(progress)
     note = limits.clean_reason(note, "note")
     async with change(ctx) as ch:
@@ -175,6 +182,8 @@ async def report_progress(
             note=note,
         )
         await roll_up_progress(ch, task)
+        if usage is not None:
+            await record_usage(ch, ctx, actor, task, usage)
     return task
 
 

@@ -9,10 +9,12 @@ from mission_control.domain import limits
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind, kind_of
+from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Task
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
 from mission_control.services.pickup import check_pickup, lock_agent
+from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
@@ -168,9 +170,18 @@ async def submit_for_review(
     task_id: int,
     result: str | None = None,
     expected_version: int | None = None,
+    usage: UsageReport | None = None,
 ) -> Task:
-    """The holder hands its finished work to the operator, with what it produced."""
+    """The holder hands its finished work to the operator, with what it produced (and, with
+    `usage`, what it spent since its last report, counted in the same change)."""
     text = limits.clean_text(result, "result") if result else None
+    if usage is not None:
+        async with change(ctx) as ch:
+            task = await load_task(task_id, ch.conn)
+            check_version(task, expected_version)
+            await record_usage(ch, ctx, actor, task, usage)
+            await apply_move(ch, ctx, actor, task, TaskStatus.REVIEW, text=text, expect=Move.SUBMIT)
+        return task
     return await move_task(
         ctx,
         actor,

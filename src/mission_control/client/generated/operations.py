@@ -8,7 +8,7 @@ Sources: codegen/schema.graphql and codegen/operations/{agents,cli,mcp,tokens}.g
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -75,6 +75,12 @@ class EventKind(StrEnum):
     DEPENDENCY_ADDED = "DEPENDENCY_ADDED"
     DEPENDENCY_REMOVED = "DEPENDENCY_REMOVED"
     DECOMPOSED = "DECOMPOSED"
+    USAGE = "USAGE"
+    BUDGET_CHANGED = "BUDGET_CHANGED"
+    BUDGET_PAUSED = "BUDGET_PAUSED"
+    BUDGET_RESUMED = "BUDGET_RESUMED"
+    STUCK = "STUCK"
+    STUCK_CLEARED = "STUCK_CLEARED"
     TOKEN_ISSUED = "TOKEN_ISSUED"
     TOKEN_REVOKED = "TOKEN_REVOKED"
     ATTEMPT_FAILED = "ATTEMPT_FAILED"
@@ -95,6 +101,13 @@ class TaskStatus(StrEnum):
     BLOCKED = "BLOCKED"
     DONE = "DONE"
     CANCELLED = "CANCELLED"
+
+
+class UsageGroup(StrEnum):
+    DAY = "DAY"
+    AGENT = "AGENT"
+    TASK = "TASK"
+    MODEL = "MODEL"
 
 
 class RunnerMe(Result):
@@ -249,6 +262,14 @@ class RunnerReleaseTaskReleaseTask(Result):
 
 class RunnerReleaseTask(Result):
     release_task: RunnerReleaseTaskReleaseTask = Field(alias="releaseTask")
+
+
+class RunnerReportUsageReportUsage(Result):
+    id: int
+
+
+class RunnerReportUsage(Result):
+    report_usage: RunnerReportUsageReportUsage = Field(alias="reportUsage")
 
 
 class CliCreateTaskCreateTask(Result):
@@ -411,6 +432,18 @@ class CliAgentsAgentsCurrentTask(Result):
     title: str
 
 
+class CliAgentsAgentsBudgetUsedToday(Result):
+    tokens: int
+    cost_usd: float = Field(alias="costUsd")
+
+
+class CliAgentsAgentsBudget(Result):
+    tokens_per_day: int | None = Field(None, alias="tokensPerDay")
+    cost_usd_per_day: float | None = Field(None, alias="costUsdPerDay")
+    paused_reason: str | None = Field(None, alias="pausedReason")
+    used_today: CliAgentsAgentsBudgetUsedToday = Field(alias="usedToday")
+
+
 class CliAgentsAgents(Result):
     name: str
     skills: list[str]
@@ -424,6 +457,7 @@ class CliAgentsAgents(Result):
     elapsed_seconds: int | None = Field(None, alias="elapsedSeconds")
     progress: int | None = None
     note: str | None = None
+    budget: CliAgentsAgentsBudget
 
 
 class CliAgents(Result):
@@ -588,6 +622,58 @@ class CliReplayWebhookDeliveries(Result):
 
 class CliRemoveWebhook(Result):
     remove_webhook: int = Field(alias="removeWebhook")
+
+
+class CliSetAgentBudgetSetAgentBudgetUsedToday(Result):
+    tokens: int
+    cost_usd: float = Field(alias="costUsd")
+    reports: int
+
+
+class CliSetAgentBudgetSetAgentBudget(Result):
+    tokens_per_day: int | None = Field(None, alias="tokensPerDay")
+    cost_usd_per_day: float | None = Field(None, alias="costUsdPerDay")
+    paused_reason: str | None = Field(None, alias="pausedReason")
+    used_today: CliSetAgentBudgetSetAgentBudgetUsedToday = Field(alias="usedToday")
+
+
+class CliSetAgentBudget(Result):
+    set_agent_budget: CliSetAgentBudgetSetAgentBudget = Field(alias="setAgentBudget")
+
+
+class CliClearAgentBudgetSetAgentBudgetUsedToday(Result):
+    tokens: int
+    cost_usd: float = Field(alias="costUsd")
+    reports: int
+
+
+class CliClearAgentBudgetSetAgentBudget(Result):
+    tokens_per_day: int | None = Field(None, alias="tokensPerDay")
+    cost_usd_per_day: float | None = Field(None, alias="costUsdPerDay")
+    paused_reason: str | None = Field(None, alias="pausedReason")
+    used_today: CliClearAgentBudgetSetAgentBudgetUsedToday = Field(alias="usedToday")
+
+
+class CliClearAgentBudget(Result):
+    set_agent_budget: CliClearAgentBudgetSetAgentBudget = Field(alias="setAgentBudget")
+
+
+class CliUsageUsageUsage(Result):
+    tokens: int
+    cost_usd: float = Field(alias="costUsd")
+    reports: int
+
+
+class CliUsageUsage(Result):
+    day: date | None = None
+    agent: str | None = None
+    task_id: int | None = Field(None, alias="taskId")
+    model: str | None = None
+    usage: CliUsageUsageUsage
+
+
+class CliUsage(Result):
+    usage: list[CliUsageUsage]
 
 
 class McpNextTaskClaimNextTaskTask(Result):
@@ -1034,6 +1120,15 @@ mutation RunnerReleaseTask($id: Int!, $reason: String) {
 """
 
 
+RUNNER_REPORT_USAGE_DOCUMENT = """
+mutation RunnerReportUsage($id: Int!, $usage: UsageInput!) {
+  reportUsage(id: $id, usage: $usage) {
+    id
+  }
+}
+"""
+
+
 CLI_CREATE_TASK_DOCUMENT = """
 mutation CliCreateTask($input: CreateTaskInput!) {
   createTask(input: $input) {
@@ -1212,6 +1307,15 @@ query CliAgents {
     elapsedSeconds
     progress
     note
+    budget {
+      tokensPerDay
+      costUsdPerDay
+      pausedReason
+      usedToday {
+        tokens
+        costUsd
+      }
+    }
   }
 }
 """
@@ -1384,6 +1488,55 @@ mutation CliReplayWebhookDeliveries($webhookId: Int!, $deliveryIds: [Int!]) {
 CLI_REMOVE_WEBHOOK_DOCUMENT = """
 mutation CliRemoveWebhook($id: Int!) {
   removeWebhook(id: $id)
+}
+"""
+
+
+CLI_SET_AGENT_BUDGET_DOCUMENT = """
+mutation CliSetAgentBudget($name: String!, $tokens: Long, $costUsd: Float) {
+  setAgentBudget(name: $name, tokens: $tokens, costUsd: $costUsd) {
+    tokensPerDay
+    costUsdPerDay
+    pausedReason
+    usedToday {
+      tokens
+      costUsd
+      reports
+    }
+  }
+}
+"""
+
+
+CLI_CLEAR_AGENT_BUDGET_DOCUMENT = """
+mutation CliClearAgentBudget($name: String!) {
+  setAgentBudget(name: $name, tokens: null, costUsd: null) {
+    tokensPerDay
+    costUsdPerDay
+    pausedReason
+    usedToday {
+      tokens
+      costUsd
+      reports
+    }
+  }
+}
+"""
+
+
+CLI_USAGE_DOCUMENT = """
+query CliUsage($since: DateTime!, $until: DateTime!, $groupBy: [UsageGroup!]) {
+  usage(since: $since, until: $until, groupBy: $groupBy) {
+    day
+    agent
+    taskId
+    model
+    usage {
+      tokens
+      costUsd
+      reports
+    }
+  }
 }
 """
 
@@ -1738,6 +1891,10 @@ class Operations:
         data = await self._runner.execute(RUNNER_RELEASE_TASK_DOCUMENT, "RunnerReleaseTask", _present({"id": id, "reason": reason}))
         return RunnerReleaseTask.model_validate(data)
 
+    async def runner_report_usage(self, id: int, usage: dict[str, Any]) -> RunnerReportUsage:
+        data = await self._runner.execute(RUNNER_REPORT_USAGE_DOCUMENT, "RunnerReportUsage", {"id": id, "usage": usage})
+        return RunnerReportUsage.model_validate(data)
+
     async def cli_create_task(self, input: dict[str, Any]) -> CliCreateTask:
         data = await self._runner.execute(CLI_CREATE_TASK_DOCUMENT, "CliCreateTask", {"input": input})
         return CliCreateTask.model_validate(data)
@@ -1838,6 +1995,18 @@ class Operations:
     async def cli_remove_webhook(self, id: int) -> CliRemoveWebhook:
         data = await self._runner.execute(CLI_REMOVE_WEBHOOK_DOCUMENT, "CliRemoveWebhook", {"id": id})
         return CliRemoveWebhook.model_validate(data)
+
+    async def cli_set_agent_budget(self, name: str, *, tokens: int | None = None, cost_usd: float | None = None) -> CliSetAgentBudget:
+        data = await self._runner.execute(CLI_SET_AGENT_BUDGET_DOCUMENT, "CliSetAgentBudget", _present({"name": name, "tokens": tokens, "costUsd": cost_usd}))
+        return CliSetAgentBudget.model_validate(data)
+
+    async def cli_clear_agent_budget(self, name: str) -> CliClearAgentBudget:
+        data = await self._runner.execute(CLI_CLEAR_AGENT_BUDGET_DOCUMENT, "CliClearAgentBudget", {"name": name})
+        return CliClearAgentBudget.model_validate(data)
+
+    async def cli_usage(self, since: datetime, until: datetime, *, group_by: list[UsageGroup] | None = None) -> CliUsage:
+        data = await self._runner.execute(CLI_USAGE_DOCUMENT, "CliUsage", _present({"since": since, "until": until, "groupBy": group_by}))
+        return CliUsage.model_validate(data)
 
     async def mcp_next_task(self) -> McpNextTask:
         data = await self._runner.execute(MCP_NEXT_TASK_DOCUMENT, "McpNextTask", {})
