@@ -18,9 +18,11 @@ from mission_control.leadership import Leadership, make_leadership
 from mission_control.services.approvals import expire_approvals
 from mission_control.services.auth import ensure_operator_token, hash_token
 from mission_control.services.automation import follow, run_automation, trigger_filter
+from mission_control.services.budgets import resume_budgets
 from mission_control.services.claims import expire_leases
 from mission_control.services.routing import route_ready_tasks
 from mission_control.services.sessions import create_login_code
+from mission_control.services.stuck import clear_on_report, signs_of_life, watch_stuck
 from mission_control.settings import Settings
 from mission_control.store.context import Context
 from mission_control.store.journal import DatabaseEventStore
@@ -69,6 +71,8 @@ class Runtime:
         self.jobs.append(("expire approvals", expire_approvals))
         self.jobs.append(("route ready tasks", route_ready_tasks))
         self.jobs.append(("automation rules", run_automation))
+        self.jobs.append(("lift budget pauses", resume_budgets))
+        self.jobs.append(("watch for stuck work", watch_stuck))
 
     async def start(self) -> None:
         await open_database(self.settings)
@@ -80,6 +84,12 @@ class Runtime:
         events = self.hub.subscribe(None, trigger_filter())
         self._tasks.append(
             asyncio.create_task(follow(self.ctx, self._while_leading(events)), name="automation")
+        )
+        reports = self.hub.subscribe(None, signs_of_life())
+        self._tasks.append(
+            asyncio.create_task(
+                clear_on_report(self.ctx, self._while_leading(reports)), name="stuck-clear"
+            )
         )
         for worker in self.workers:
             await worker.start()

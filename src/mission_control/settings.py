@@ -59,7 +59,14 @@ class Settings(BaseSettings):
     approval_timeout_seconds: Annotated[int, Field(ge=5)] = 900
     autonomy: AutonomyMode = AutonomyMode.AUTO
     auto_tags: Annotated[list[str], Field(default_factory=lambda: ["trivial"])]
+    # Deprecated: the daily budgets below count what agents report they used.
     token_budget_floor: Annotated[int, Field(ge=0)] = 0
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    max_run_seconds: Annotated[int, Field(ge=0)] = 7200
+    retry_backoff_seconds: Annotated[int, Field(ge=0, le=3600)] = 10
+    daily_token_budget: Annotated[int | None, Field(ge=1)] = None
+    daily_cost_budget_usd: Annotated[float | None, Field(gt=0)] = None
+    stuck_after_minutes: Annotated[float, Field(ge=0)] = 45.0
     max_agent_load: Annotated[int, Field(ge=0, le=100)] = 80
     skill_keywords: Annotated[dict[str, str], Field(default_factory=dict)]
 

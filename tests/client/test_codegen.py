@@ -45,6 +45,9 @@ def test_generated_models_read_camel_case_results_into_typed_fields() -> None:
                     "assignee": "dev",
                     "progress": 0,
                     "version": 3,
+                    "feedback": None,
+                    "attempts": 0,
+                    "limits": {"maxAttempts": 3, "maxRunSeconds": None},
                 },
             }
         }

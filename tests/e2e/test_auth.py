@@ -135,6 +135,16 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         {"held": "held"},
         (VIEWER, OPS),
     ),
+    "reportUsage": (
+        "mutation($held: Int!) { reportUsage(id: $held, usage: {tokens: 5}) { id } }",
+        {"held": "held"},
+        (VIEWER, OPS),
+    ),
+    "setAgentBudget": (
+        'mutation { setAgentBudget(name: "dev", tokens: 5) { tokensPerDay } }',
+        {},
+        (VIEWER, OPS, DEV),
+    ),
     "approveTask": (
         "mutation($review: Int!) { approveTask(id: $review) { id } }",
         {"review": "review"},
@@ -176,6 +186,16 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         (VIEWER, OPS, DEV),
     ),
     "issueViewerToken": ('mutation { issueViewerToken(name: "eve") }', {}, (VIEWER, DEV)),
+    "failAttempt": (
+        'mutation($held: Int!) { failAttempt(id: $held, error: "x", timedOut: false) { id } }',
+        {"held": "held"},
+        (VIEWER, OPS),
+    ),
+    "setTaskLimits": (
+        "mutation($ready: Int!) { setTaskLimits(id: $ready, maxAttempts: 9) { id } }",
+        {"ready": "ready"},
+        (VIEWER, DEV, OPS),
+    ),
     "issueToken": (
         'mutation { issueToken(name: "eve", role: OPERATOR) { token } }',
         {},

@@ -31,6 +31,11 @@ def event(kind: EventKind, **payload: object) -> EventRecord:
         (EventKind.PROGRESS, {"all"}),
         (EventKind.ASSIGNED, {"all"}),
         (EventKind.HEARTBEAT, set()),
+        (EventKind.STUCK, {"all", "transitions", "critical"}),
+        (EventKind.BUDGET_PAUSED, {"all", "transitions", "critical"}),
+        (EventKind.STUCK_CLEARED, {"all", "transitions"}),
+        (EventKind.BUDGET_RESUMED, {"all", "transitions"}),
+        (EventKind.USAGE, set()),
     ],
 )
 def test_each_level_posts_its_kinds_of_event(kind: EventKind, levels: set[str]) -> None:
@@ -60,3 +65,10 @@ def test_a_decided_message_loses_its_buttons_and_says_who_decided() -> None:
 
     assert [b["type"] for b in after] == ["section", "section", "context", "context"]
     assert after[-1]["elements"][0]["text"] == "Rejected by <@U1>"
+
+
+def test_a_stuck_message_says_why() -> None:
+    reason = "no progress report or heartbeat from dev for 46 min (limit 45 min)"
+    message = render(event(EventKind.STUCK, reason=reason), None, "http://board")
+    assert message.text == "Stuck: #3"
+    assert f"*Reason:* {reason}" in str(message.blocks)

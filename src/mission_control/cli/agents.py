@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from mission_control.cli.client import call, connect, emit_json, err, out
 from mission_control.client.transport import ServerRefused
+
+if TYPE_CHECKING:
+    from mission_control.client.runner import Runner
 
 agent_app = typer.Typer(help="Register, list, pause and run agents.", no_args_is_help=True)
 
@@ -102,7 +107,16 @@ def run(
     ctx: typer.Context,
     name: str = typer.Option(..., help="The agent's name (as registered)."),
     command: str = typer.Option(..., help="Shell command run on each task."),
-    interval: float = typer.Option(1800.0, min=0.1, help="Seconds between heartbeats."),
+    interval: float = typer.Option(
+        30.0,
+        min=0.1,
+        help="Seconds between heartbeats (default 30). New work, assignments, unblocks, "
+        "approvals and rejections wake the runner at once over its Event subscription; the "
+        "heartbeat renews its lease and bounds how long a missed Event can delay it.",
+    ),
+    grace: float = typer.Option(
+        5.0, min=0.0, help="Seconds between SIGTERM and SIGKILL when stopping the command."
+    ),
     server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
     token: str | None = typer.Option(None, help="The agent's token (MC_TOKEN)."),
     token_budget: int | None = typer.Option(None, help="Tokens left, sent with each heartbeat."),
@@ -112,13 +126,17 @@ def run(
     ),
     keep_worktree: bool = typer.Option(False, help="Keep each task's worktree after it."),
 ) -> None:
-    """Run an agent: each heartbeat take at most one task, run COMMAND on it, hand it in.
+    """Run an agent: take at most one task at a time, run COMMAND on it, hand it in.
 
-    The task reaches COMMAND as MC_TASK_* variables and as JSON on stdin. Stdout lines
-    `PROGRESS 40` or {"progress": 40, "note": "..."} are reported; exit 0 submits the task
-    for review with the output's tail, any other exit blocks it with the error's tail.
-    With --worktree the command runs in the task's own worktree, and the result starts with
-    its branch, commit range and diff stat.
+    The task reaches COMMAND as MC_TASK_* variables (MC_TASK_FEEDBACK: the operator's feedback
+    on a rejected task) and as JSON on stdin. Stdout lines `PROGRESS 40` or
+    {"progress": 40, "note": "..."} are reported. Exit 0 submits the task for review with the
+    output's tail; any other exit, or running past the task's time limit, is a failed attempt
+    the server retries after a backoff or, at the last attempt, blocks with the error. A
+    rejected task comes back to this runner and is run again with the feedback. Ctrl-C or
+    SIGTERM stops COMMAND (TERM, then KILL after --grace), releases the task to ready and
+    exits 130/143; a second Ctrl-C exits at once. With --worktree the command runs in the
+    task's own worktree, and the result starts with its branch, commit range and diff stat.
     """
     from mission_control.client.runner import Runner, RunnerConfig, configure_logging
 
@@ -134,16 +152,45 @@ def run(
         command,
         interval=interval,
         token_budget=token_budget,
+        grace=grace,
         worktree=worktree.resolve() if worktree else None,
         keep_worktree=keep_worktree,
     )
+    runner = Runner(config)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(Runner(config).run())
+            code = asyncio.run(_run_until_signalled(runner))
     except ServerRefused as error:
         err.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(1) from None
-    err.print(f"Runner {name} stopped.")
+    released = "".join(f"; task #{task_id} released to ready" for task_id in runner.released)
+    why = f" by {runner.stopped_because}" if runner.stopped_because else ""
+    err.print(f"Runner {name} stopped{why}{released}.", highlight=False)
+    raise typer.Exit(code)
+
+
+SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+async def _run_until_signalled(runner: Runner) -> int:
+    """Run until SIGINT/SIGTERM; the first winds down cleanly, a second exits at once."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    received: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig)
+        if len(received) > 1:  # impatient: kill the command and leave without cleaning up
+            runner.kill_command()
+            sys.stderr.write(f"Runner {runner.config.name} killed by a second {sig.name}.\n")
+            os._exit(SIGNAL_EXIT[sig])
+        runner.request_stop(sig.name)
+        stop.set()
+
+    for sig in SIGNAL_EXIT:
+        loop.add_signal_handler(sig, on_signal, sig)
+    await runner.run(stop)
+    return SIGNAL_EXIT[received[0]] if received else 0
 
 
 @agent_app.command("list")
@@ -154,7 +201,9 @@ def list_agents(ctx: typer.Context) -> None:
     if conn.as_json:
         emit_json(agents)
         return
-    table = Table("name", "status", "skills", "load", "paused", "task", "progress", "note")
+    table = Table(
+        "name", "status", "skills", "load", "paused", "task", "progress", "tokens today", "note"
+    )
     for agent in agents:
         task = f"#{agent.current_task.id} {agent.current_task.title}" if agent.current_task else ""
         table.add_row(
@@ -162,9 +211,11 @@ def list_agents(ctx: typer.Context) -> None:
             agent.status.value,
             ",".join(agent.skills),
             f"{agent.current_load}%",
-            "yes" if agent.paused else "",
+            "yes" if agent.paused else ("budget" if agent.budget.paused_reason else ""),
             task,
             "" if agent.progress is None else f"{agent.progress}%",
+            f"{agent.budget.used_today.tokens:,}"
+            + (f" / {agent.budget.tokens_per_day:,}" if agent.budget.tokens_per_day else ""),
             agent.note or "",
         )
     out.print(table)

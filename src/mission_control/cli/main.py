@@ -16,6 +16,7 @@ from mission_control.cli.control import approvals_app, pause, resume
 from mission_control.cli.pickup import next_task
 from mission_control.cli.tasks import task_app
 from mission_control.cli.tokens import token_app
+from mission_control.cli.usage import budget, usage
 from mission_control.cli.watch import watch
 from mission_control.cli.webhooks import webhook_app
 from mission_control.settings import Settings, SettingsError, load_settings
@@ -40,6 +41,17 @@ def client_options(
     ctx.obj = Options(server=server, token=token, as_json=as_json)
 
 
+def database_or_exit(settings: Settings) -> None:
+    """Open the database once; when it cannot be, say why in one line and exit 2."""
+    from mission_control.database_probe import DatabaseUnavailable, probe_database
+
+    try:
+        asyncio.run(probe_database(settings))
+    except DatabaseUnavailable as error:
+        console.print(f"[red]{error}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 def settings_or_exit(**overrides: object) -> Settings:
     """Load the settings, or print what is wrong with them and exit 2."""
     try:
@@ -61,6 +73,10 @@ def serve(
     from mission_control.services.sessions import LOGIN_CODE_MINUTES
 
     settings = settings_or_exit(host=host, port=port)
+    try:
+        database_or_exit(settings)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -80,6 +96,9 @@ def serve(
     async def run() -> None:
         started = asyncio.create_task(server.serve())
         while not server.started and not started.done():
+            if server.should_exit:  # Ctrl-C during start-up: uvicorn waits for nothing else
+                started.cancel()
+                break
             await asyncio.sleep(0.05)
         if server.started:
             runtime = application.state.runtime
@@ -95,7 +114,8 @@ def serve(
                     f"Log in (one-time link, {LOGIN_CODE_MINUTES} min): "
                     f"{settings.base_url}/login?code={runtime.login_code}"
                 )
-        await started
+        with contextlib.suppress(asyncio.CancelledError):
+            await started
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
@@ -108,6 +128,7 @@ def migrate() -> None:
     from mission_control.database import migrate as apply
 
     settings = settings_or_exit()
+    database_or_exit(settings)
     applied = asyncio.run(apply(settings))
     console.print(f"Applied {len(applied)} migration(s)." if applied else "Up to date.")
 
@@ -147,6 +168,9 @@ def codegen(
     console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
 
 
+agent_app.command("budget")(budget)
+
+
 @app.command("mcp")
 def mcp(
     ctx: typer.Context,
@@ -173,6 +197,7 @@ app.add_typer(task_app, name="task")
 app.add_typer(token_app, name="token")
 app.add_typer(webhook_app, name="webhook")
 app.command("watch")(watch)
+app.command("usage")(usage)
 app.command("next")(next_task)
 app.add_typer(approvals_app, name="approvals")
 app.command("pause")(pause)

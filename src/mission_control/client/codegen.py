@@ -41,6 +41,8 @@ SCALARS = {
     "Boolean": "bool",
     "ID": "str",
     "DateTime": "datetime",
+    "Date": "date",
+    "Long": "int",
     "JSON": "Any",
 }
 
@@ -54,7 +56,7 @@ Sources: codegen/schema.graphql and codegen/operations/{agents,cli,mcp,tokens}.g
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 

@@ -1,4 +1,5 @@
-"""The agent runner: wake on a heartbeat, take at most one task, run the command on it, hand it in.
+"""The agent runner: wake on Events (a heartbeat bounds a missed one), take at most one task,
+run the command on it, hand it in; resume what it holds, release it when stopped.
 
 Python API: `await Runner(RunnerConfig(name=..., token=..., server=..., command=...)).run()`.
 """
@@ -8,19 +9,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from mission_control.client.generated.operations import (
+    AgentStatus,
     ClaimOutcome,
     EventKind,
     Operations,
-    RunnerClaimNextClaimNextTaskTask,
+    RunnerEventsEvents,
     TaskStatus,
 )
 from mission_control.client.transport import GqlTransport, ServerRefused, ServerUnreachable
+from mission_control.client.usage import send_usage
 from mission_control.client.work import WorkOutcome, run_command
 from mission_control.client.worktree import GitFailed, task_workspace
 
@@ -40,73 +45,136 @@ APPROVAL_ENDS = {
 }
 
 
+# Events that may give an idle runner work: a task became ready, was assigned, a dependency
+# finished, an approval was decided, the operator resumed agents or raised a limit, or the
+# budget pause was lifted.
+WAKING = {
+    EventKind.TRIAGED,
+    EventKind.UNBLOCKED,
+    EventKind.ASSIGNED,
+    EventKind.APPROVED,
+    EventKind.DEPENDENCY_REMOVED,
+    EventKind.AGENT_UPDATED,
+    EventKind.AUTONOMY_CHANGED,
+    EventKind.REJECTED,
+    EventKind.BUDGET_RESUMED,
+}
+SUBSCRIBED = sorted(STOPPING | APPROVAL_ENDS | WAKING)
+DEFAULT_INTERVAL = 30.0
+DEFAULT_GRACE = 5.0
+RELEASE_PATIENCE = 10.0  # seconds a stopping runner keeps trying to hand its task back
+
+
 @dataclass
 class RunnerConfig:
     name: str
     token: str
     server: str
     command: str
-    interval: float = 1800.0
+    interval: float = DEFAULT_INTERVAL
     max_backoff: float = 30.0
     tail_lines: int = 20
     token_budget: int | None = None
+    grace: float = DEFAULT_GRACE
     worktree: Path | None = None  # a git repository: each task runs in a worktree of it
     keep_worktree: bool = False
 
 
+Assignment = dict[str, Any]  # the task as the command sees it (JSON on stdin, MC_TASK_JSON)
+
+
 @dataclass
 class Runner:
+    """Wakes on Events (and at least every `interval` seconds), holds at most one running task.
+
+    Every task it holds and is not running it resumes (a rejected task with the feedback, a
+    task held from before a restart from the start); a failed or timed-out command is a failed
+    attempt the server retries or blocks; when stopped it releases what it holds.
+    """
+
     config: RunnerConfig
     ops: Operations = field(init=False)
-    current: RunnerClaimNextClaimNextTaskTask | None = None
+    transport: GqlTransport = field(init=False)
+    current: Assignment | None = None
+    stopped_because: str | None = None
     _stop_work: asyncio.Event = field(default_factory=asyncio.Event)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _approvals: dict[int, asyncio.Future[EventKind]] = field(default_factory=dict)
     _last_event: int | None = None
     _subscribed: asyncio.Event = field(default_factory=asyncio.Event)
     _working: asyncio.Task[None] | None = None
+    _look_at_held: bool = True  # ask which tasks we hold: at start, after a reject, each beat
+    _command_group: int | None = None
+    _released: list[int] = field(default_factory=list)
+    _listener: asyncio.Task[None] | None = None
 
     def __post_init__(self) -> None:
-        self.ops = Operations(GqlTransport(self.config.server, self.config.token))
+        self.transport = GqlTransport(self.config.server, self.config.token)
+        self.ops = Operations(self.transport)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Heartbeat until `stop` is set (or forever), holding at most one task at a time."""
+        """Work until `stop` is set (or forever); then stop the command and release the task."""
         stop = stop or asyncio.Event()
         log.info("runner %s starting against %s", self.config.name, self.config.server)
+        body = asyncio.create_task(self._main(stop), name="runner-main")
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({body, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if body.done():
+                body.result()  # a fatal refusal (bad token) ends the runner with its error
+        finally:
+            stopping.cancel()
+            body.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await body
+            listener = self._listener
+            await self._wind_down(release=stop.is_set())
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def _main(self, stop: asyncio.Event) -> None:
         who = await self.retry("identify", self.ops.runner_me)
         log.info("authenticated as %s", who.me)
-        listener = asyncio.create_task(self.listen(), name="runner-events")
+        # Follow Events from now on: whatever happens after this id reaches us, even if the
+        # stream connects after our first claim.
+        self._last_event = await self.retry("read the last Event id", self.transport.last_event_id)
+        self._listener = asyncio.create_task(self.listen(), name="runner-events")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._subscribed.wait(), 10)
-        try:
-            while not stop.is_set():
-                self._wake.clear()
-                await self.beat()
-                waiters = [asyncio.create_task(event.wait()) for event in (stop, self._wake)]
-                await asyncio.wait(
-                    waiters, timeout=self.config.interval, return_when="FIRST_COMPLETED"
-                )
-                for waiter in waiters:
-                    waiter.cancel()
-        finally:
-            self._stop_work.set()
-            for job in (self._working, listener):
-                if job is not None:
-                    job.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await job
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time()
+        while not stop.is_set():
+            self._wake.clear()
+            if loop.time() >= next_beat:
+                await self.heartbeat()
+                self._look_at_held = True
+                next_beat = loop.time() + self.config.interval
+            await self.step()
+            await _first_of(stop, self._wake, timeout=max(next_beat - loop.time(), 0))
 
     async def beat(self) -> None:
-        """One heartbeat: say we are alive; if idle, ask for the next task and start on it."""
+        """One heartbeat, then one step (kept for callers that drive the runner by hand)."""
         await self.heartbeat()
+        await self.step()
+
+    async def step(self) -> None:
+        """If idle: resume a task we hold, else ask for the next task and start on it."""
         if self._working is not None and not self._working.done():
             return
+        if self._look_at_held:
+            self._look_at_held = False
+            held = await self.retry("list held tasks", self._held)
+            if held:
+                self.start(held[0], resumed=True)
+                return
         try:
             answer = await self.retry("claim the next task", self.ops.runner_claim_next)
         except ServerRefused as error:
             if error.code in FATAL:
                 raise
-            log.warning("claim refused: %s; trying again next heartbeat", error)
+            log.warning("claim refused: %s; trying again on the next Event or heartbeat", error)
             return
         claim = answer.claim_next_task
         if claim.outcome is ClaimOutcome.NOTHING or claim.task is None:
@@ -118,13 +186,24 @@ class Runner:
             )
             if not await self.await_approval(claim.task.id, claim.approval_id):
                 return
-        self._working = asyncio.create_task(self.work(claim.task), name=f"task-{claim.task.id}")
+        self.start(claim.task.model_dump(mode="json"), resumed=False)
+
+    async def _held(self) -> list[Assignment]:
+        answer = await self.ops.runner_held_tasks(self.config.name)
+        return [task.model_dump(mode="json") for task in answer.tasks.nodes]
+
+    def start(self, task: Assignment, *, resumed: bool) -> None:
+        if resumed:
+            why = "rework with the operator's feedback" if task.get("feedback") else "resuming"
+            log.info("task #%s is ours but not running: %s", task["id"], why)
+        self._working = asyncio.create_task(self.work(task), name=f"task-{task['id']}")
         self._working.add_done_callback(self._work_done)
 
     def _work_done(self, job: asyncio.Task[None]) -> None:
         self._wake.set()  # look for the next task at once
         if not job.cancelled() and (error := job.exception()) is not None:
             log.error("work on a task failed: %r", error, exc_info=error)
+            self._look_at_held = True
 
     async def heartbeat(self) -> None:
         """Tell the server we are alive; this also renews the lease of the task we hold."""
@@ -134,6 +213,8 @@ class Runner:
                 "send a heartbeat", lambda: self.ops.runner_heartbeat(token_budget=budget)
             )
         except ServerRefused as error:
+            if error.code in FATAL:
+                raise
             log.warning("heartbeat refused: %s", error)
             return
         if answer.heartbeat.paused:
@@ -168,30 +249,47 @@ class Runner:
         task = (await self.retry("check the task", check)).task
         return task.status is TaskStatus.IN_PROGRESS and task.assignee == self.config.name
 
-    async def work(self, task: RunnerClaimNextClaimNextTaskTask) -> None:
-        """Run the command on `task`, then submit it for review or block it with the error."""
+    async def work(self, task: Assignment) -> None:
+        """Run the command on `task`, then submit it, or report the failed attempt."""
         self.current = task
         self._stop_work.clear()
-        log.info("working on task #%s %r", task.id, task.title)
+        limit = (task.get("limits") or {}).get("max_run_seconds")
+        log.info(
+            "working on task #%s %r%s",
+            task["id"],
+            task["title"],
+            f" (time limit {limit}s)" if limit else "",
+        )
         repo, keep = self.config.worktree, self.config.keep_worktree
         try:
-            async with task_workspace(repo, task.id, task.title, keep=keep) as place:
-                outcome = await run_command(
-                    self.config.command,
-                    task.model_dump(mode="json"),
-                    lambda value, note: self.report(task.id, value, note),
-                    self._stop_work,
-                    tail_lines=self.config.tail_lines,
-                    cwd=place.path,
-                )
-                summary = await place.summary(task.title) if outcome.succeeded else ""
-            await self.hand_in(task.id, outcome, summary)
+            async with task_workspace(repo, task["id"], task["title"], keep=keep) as place:
+                try:
+                    outcome = await run_command(
+                        self.config.command,
+                        task,
+                        lambda value, note: self.report(task["id"], value, note),
+                        self._stop_work,
+                        tail_lines=self.config.tail_lines,
+                        grace=self.config.grace,
+                        time_limit=float(limit) if limit else None,
+                        started=self._command_started,
+                        on_usage=lambda usage: send_usage(self.ops, task["id"], usage),
+                        cwd=place.path,
+                    )
+                except OSError as error:  # the command could not even start
+                    outcome = WorkOutcome(127, "", f"cannot start the command: {error}")
+                summary = await place.summary(task["title"]) if outcome.succeeded else ""
+            await self.hand_in(task["id"], outcome, limit, summary)
         except GitFailed as error:
-            log.error("task #%s: %s", task.id, error)
+            log.error("task #%s: %s", task["id"], error)
             reason = f"the runner could not prepare or read its git worktree: {error}"
-            await self.retry("block", lambda: self.ops.runner_block_task(task.id, reason[:2000]))
+            await self.retry("block", lambda: self.ops.runner_block_task(task["id"], reason[:2000]))
         finally:
             self.current = None
+            self._command_group = None
+
+    def _command_started(self, pgid: int) -> None:
+        self._command_group = pgid
 
     async def report(self, task_id: int, value: int, note: str | None) -> None:
         try:
@@ -208,8 +306,12 @@ class Runner:
             log.warning("task #%s: no longer ours (%s); stopping the command", task_id, error)
             self._stop_work.set()
 
-    async def hand_in(self, task_id: int, outcome: WorkOutcome, summary: str = "") -> None:
-        if outcome.exit_code is None:
+    async def hand_in(
+        self, task_id: int, outcome: WorkOutcome, limit: int | None = None, summary: str = ""
+    ) -> None:
+        """Submit a success (with the worktree's summary); report a failure or a timeout as a
+        failed attempt."""
+        if outcome.exit_code is None and not outcome.timed_out:
             log.info("task #%s: command stopped; the task is no longer ours", task_id)
             return
         try:
@@ -220,41 +322,134 @@ class Runner:
                     "submit", lambda: self.ops.runner_submit_for_review(task_id, result=result)
                 )
                 log.info("task #%s: submitted for review", task_id)
+                return
+            if outcome.timed_out:
+                tail = outcome.error_tail or outcome.output_tail or "(no output)"
+                error = f"command ran past its time limit of {limit}s and was stopped: {tail}"
             else:
-                reason = outcome.error_tail or outcome.output_tail or "(no output)"
-                reason = f"command exited with {outcome.exit_code}: {reason}"
-                await self.retry("block", lambda: self.ops.runner_block_task(task_id, reason))
-                log.info("task #%s: blocked (exit %s)", task_id, outcome.exit_code)
+                tail = outcome.error_tail or outcome.output_tail or "(no output)"
+                error = f"command exited with {outcome.exit_code}: {tail}"
+            answer = await self.retry(
+                "report the failed attempt",
+                lambda: self.ops.runner_fail_attempt(task_id, error, outcome.timed_out),
+            )
+            failed = answer.fail_attempt
+            log.info(
+                "task #%s: attempt %s %s; task is now %s",
+                task_id,
+                failed.attempts,
+                "timed out" if outcome.timed_out else f"failed (exit {outcome.exit_code})",
+                failed.status.value.lower(),
+            )
         except ServerRefused as error:
             log.warning("task #%s: the server refused the hand-in: %s", task_id, error)
+            if error.code not in TASK_GONE:
+                await self.release(
+                    task_id, f"runner {self.config.name} could not hand it in: {error}"
+                )
+
+    async def release(self, task_id: int, reason: str) -> bool:
+        """Give the task back to ready; False when the server would not take it back."""
+        try:
+            await self.ops.runner_release_task(task_id, reason=reason)
+        except (ServerRefused, ServerUnreachable) as error:
+            log.warning("task #%s: could not release it: %s", task_id, error)
+            return False
+        log.info("task #%s: released (%s)", task_id, reason)
+        self._released.append(task_id)
+        return True
+
+    def request_stop(self, reason: str) -> None:
+        """Called on SIGINT/SIGTERM: remember why; `run` winds down when its stop is set."""
+        self.stopped_because = self.stopped_because or reason
+
+    def kill_command(self) -> None:
+        """SIGKILL the command's process group at once (the impatient second Ctrl-C)."""
+        if self._command_group is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._command_group, signal.SIGKILL)
+
+    async def _wind_down(self, *, release: bool) -> None:
+        """Stop the command (TERM, then KILL after the grace) and release what we hold."""
+        self._stop_work.set()
+        if self._working is not None and not self._working.done():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._working
+        if not release:
+            return
+        why = f" ({self.stopped_because})" if self.stopped_because else ""
+        reason = f"runner {self.config.name} stopped{why}"
+        # Offline first, so the router does not hand the released task straight back to us.
+        try:
+            await self.ops.runner_heartbeat(status=AgentStatus.OFFLINE, note=reason)
+        except (ServerRefused, ServerUnreachable) as error:
+            log.warning("could not say we are going offline: %s", error)
+        try:
+            held = await asyncio.wait_for(self._held_patiently(), RELEASE_PATIENCE)
+        except TimeoutError:
+            log.warning(
+                "no answer in %.0fs; the lease of what we hold will expire", RELEASE_PATIENCE
+            )
+            return
+        except ServerRefused as error:
+            log.warning("could not ask which tasks we hold (%s); their leases will expire", error)
+            return
+        for task in held:
+            await self.release(task["id"], reason)
+
+    async def _held_patiently(self) -> list[Assignment]:
+        return await self.retry("list held tasks", self._held)
+
+    @property
+    def released(self) -> list[int]:
+        """Ids of the tasks this runner handed back."""
+        return list(self._released)
 
     async def listen(self) -> None:
-        """Follow Events about this agent; reconnect with `since` after a drop, never lose one."""
+        """Follow the Events that concern this runner; reconnect with `since` after a drop."""
         delay = 0.5
-        kinds = sorted(STOPPING | APPROVAL_ENDS)
         while True:
             try:
-                stream = self.ops.runner_agent_events(
-                    self.config.name, since=self._last_event, kinds=kinds
-                )
+                stream = self.ops.runner_events(since=self._last_event, kinds=SUBSCRIBED)
                 self._subscribed.set()
                 async for message in stream:
                     delay = 0.5
-                    self.on_event(message.events.id, message.events.kind, message.events.task_id)
+                    self.on_event(message.events)
             except Exception as error:  # any drop: log it, reconnect, replay from the last id
                 log.warning("event stream lost (%s); reconnecting in %.1fs", error, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.config.max_backoff)
 
-    def on_event(self, event_id: int, kind: EventKind, task_id: int | None) -> None:
-        self._last_event = event_id
-        if kind in STOPPING and self.current is not None and task_id == self.current.id:
+    def on_event(self, event: RunnerEventsEvents) -> None:
+        self._last_event = event.id
+        kind, task_id, mine = event.kind, event.task_id, event.agent_name == self.config.name
+        current = self.current["id"] if self.current else None
+        if kind in STOPPING and task_id is not None and task_id == current:
             log.info("task #%s: %s; terminating the command", task_id, kind.value.lower())
             self._stop_work.set()
-        elif kind in APPROVAL_ENDS and task_id in self._approvals:
+        if kind in APPROVAL_ENDS and task_id in self._approvals:
             decision = self._approvals[task_id]
             if not decision.done():
                 decision.set_result(kind)
+        if kind is EventKind.REJECTED and mine:
+            log.info("task #%s: rejected by the operator; it comes back for rework", task_id)
+            self._look_at_held = True
+        if self._wakes(event, mine):
+            self._wake.set()
+
+    def _wakes(self, event: RunnerEventsEvents, mine: bool) -> bool:
+        """Whether this Event may give an idle runner something to do now (or later)."""
+        payload = event.payload if isinstance(event.payload, dict) else {}
+        retry_in = payload.get("retry_in_seconds")
+        if isinstance(retry_in, int | float) and retry_in > 0:
+            # A retried task is handed out only after its backoff: look again then.
+            asyncio.get_running_loop().call_later(float(retry_in) + 0.05, self._wake.set)
+            return False
+        if event.kind in (EventKind.ASSIGNED, EventKind.AGENT_UPDATED, EventKind.REJECTED):
+            return mine or event.agent_name is None
+        if event.kind in WAKING:
+            return True
+        return event.to_status is TaskStatus.READY
 
     async def retry(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         """Call until the server answers; waits double (up to max_backoff) while it is away."""
@@ -274,6 +469,16 @@ def configure_logging(name: str, level: int = logging.INFO) -> None:
     """Readable lines on stderr: time, agent name, what happened."""
     logging.basicConfig(level=level, format=f"%(asctime)s {name}: %(message)s", force=True)
     logging.getLogger("gql").setLevel(logging.WARNING)
+
+
+async def _first_of(*events: asyncio.Event, timeout: float) -> None:
+    """Return when one of `events` is set or after `timeout` seconds."""
+    waiters = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 __all__ = ["Runner", "RunnerConfig", "configure_logging"]

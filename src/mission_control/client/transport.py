@@ -129,6 +129,24 @@ class GqlTransport:
         except (OSError, aiohttp.ClientError, TransportError, TimeoutError) as error:
             raise ServerUnreachable(f"{self.http_url}: {error}") from error
 
+    async def last_event_id(self) -> int | None:
+        """The id of the newest Event the server has announced (from /healthz), so a stream can
+        start from it and miss nothing that happens after; None when it does not say."""
+        import aiohttp
+
+        url = self.http_url.removesuffix("/graphql") + "/healthz"
+        try:
+            timeout = aiohttp.ClientTimeout(total=self.timeout)
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(url) as response,
+            ):
+                body = await response.json()
+        except (OSError, aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise ServerUnreachable(f"{url}: {error}") from error
+        value = body.get("lastEventId") if isinstance(body, dict) else None
+        return value if isinstance(value, int) else None
+
     async def subscribe(
         self, document: str, name: str, variables: dict[str, Any]
     ) -> AsyncIterator[Any]:

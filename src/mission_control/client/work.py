@@ -15,17 +15,50 @@ from pathlib import Path
 from typing import Any
 
 ProgressSink = Callable[[int, str | None], Awaitable[None]]
+UsageSink = Callable[["UsageLine"], Awaitable[None]]
 
 _PROGRESS_LINE = re.compile(r"^PROGRESS\s+(\d{1,3})(?:\s+(.*))?$")
+_USAGE_LINE = re.compile(r"^USAGE\s+(\{.*\})$")
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """`USAGE {"tokens": 1234, "cost_usd": 0.05, "model": "..."}`: spent since the last one."""
+
+    tokens: int
+    cost_usd: float | None = None
+    model: str | None = None
+
+
+def parse_usage(line: str) -> UsageLine | None:
+    """A USAGE line with whole tokens (and optionally a number cost_usd, a string model);
+    anything else: None. The server checks the bounds."""
+    match = _USAGE_LINE.match(line.strip())
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(1))
+    except ValueError:
+        return None
+    tokens, cost, model = data.get("tokens"), data.get("cost_usd"), data.get("model")
+    if not isinstance(tokens, int) or isinstance(tokens, bool):
+        return None
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int | float)):
+        return None
+    if model is not None and not isinstance(model, str):
+        return None
+    return UsageLine(tokens, None if cost is None else float(cost), model)
 
 
 @dataclass(frozen=True)
 class WorkOutcome:
-    """How the command ended: its exit code (None when stopped) and the tails of its output."""
+    """How the command ended: its exit code (None when stopped or timed out), the tails of its
+    output, and whether it was stopped for running past its time limit."""
 
     exit_code: int | None
     output_tail: str
     error_tail: str
+    timed_out: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -58,6 +91,7 @@ def task_environment(task: dict[str, Any]) -> dict[str, str]:
         MC_TASK_DESCRIPTION=str(task.get("description") or ""),
         MC_TASK_TAGS=",".join(task.get("tags") or []),
         MC_TASK_PRIORITY="" if task.get("priority") is None else str(task["priority"]),
+        MC_TASK_FEEDBACK=str(task.get("feedback") or ""),
         MC_TASK_JSON=json.dumps(task),
     )
     return env
@@ -72,16 +106,35 @@ async def _pump(
         await on_line(text)
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the group `pgid` is still there."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 async def _terminate(process: asyncio.subprocess.Process, grace: float) -> None:
-    """SIGTERM the command's whole process group, then SIGKILL it after `grace` seconds."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            await asyncio.wait_for(process.wait(), grace)
+    """SIGTERM the command's whole process group; SIGKILL whatever of it is left after `grace`
+    seconds (the shell may be gone while a child that ignores SIGTERM lives on)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while loop.time() < deadline:
+        if process.returncode is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(process.wait()), 0.05)
+        elif group_alive(process.pid):
+            await asyncio.sleep(0.05)  # the shell is gone; its children may still be exiting
+        else:
             return
-        except TimeoutError:
-            continue
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    await process.wait()
 
 
 async def run_command(
@@ -92,10 +145,13 @@ async def run_command(
     *,
     tail_lines: int = 20,
     grace: float = 5.0,
+    time_limit: float | None = None,
+    started: Callable[[int], None] | None = None,
+    on_usage: UsageSink | None = None,
     cwd: Path | None = None,
 ) -> WorkOutcome:
     """Run `command` in a shell on `task` (in `cwd`); report its progress; end it early when
-    `stop` is set."""
+    `stop` is set or after `time_limit` seconds. `started` learns the command's process group."""
     process = await asyncio.create_subprocess_shell(
         command,
         cwd=cwd,
@@ -106,6 +162,8 @@ async def run_command(
         start_new_session=True,
     )
     assert process.stdin and process.stdout and process.stderr
+    if started is not None:
+        started(process.pid)
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         process.stdin.write(json.dumps(task).encode() + b"\n")
         await process.stdin.drain()
@@ -116,6 +174,8 @@ async def run_command(
     async def progress_line(text: str) -> None:
         if (parsed := parse_progress(text)) is not None:
             await on_progress(*parsed)
+        elif on_usage is not None and (usage := parse_usage(text)) is not None:
+            await on_usage(usage)
 
     async def ignore(_: str) -> None:
         return None
@@ -125,13 +185,14 @@ async def run_command(
     )
     stopped = asyncio.create_task(stop.wait())
     finished = asyncio.create_task(process.wait())
-    await asyncio.wait({stopped, finished}, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({stopped, finished}, timeout=time_limit, return_when=asyncio.FIRST_COMPLETED)
     stopped.cancel()
     if not finished.done():
+        timed_out = not stop.is_set()
         await _terminate(process, grace)
         readers.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await readers
-        return WorkOutcome(None, "\n".join(out), "\n".join(err))
+        return WorkOutcome(None, "\n".join(out), "\n".join(err), timed_out=timed_out)
     await readers
     return WorkOutcome(process.returncode, "\n".join(out), "\n".join(err))

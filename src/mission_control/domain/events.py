@@ -36,8 +36,15 @@ class EventKind(StrEnum):
     DEPENDENCY_ADDED = "dependency_added"
     DEPENDENCY_REMOVED = "dependency_removed"
     DECOMPOSED = "decomposed"
+    USAGE = "usage"
+    BUDGET_CHANGED = "budget_changed"
+    BUDGET_PAUSED = "budget_paused"
+    BUDGET_RESUMED = "budget_resumed"
+    STUCK = "stuck"
+    STUCK_CLEARED = "stuck_cleared"
     TOKEN_ISSUED = "token_issued"
     TOKEN_REVOKED = "token_revoked"
+    ATTEMPT_FAILED = "attempt_failed"
 
 
 def kind_of(move: Move) -> EventKind:

@@ -129,6 +129,7 @@ class PickupFacts:
     assignee: str | None  # the agent the task is assigned to, if any
     reserved_by: str | None  # another agent whose pending approval request reserves it
     declined: bool  # the operator declined this pickup since the agent's last heartbeat
+    budget_spent: str | None = None  # why a daily budget (the agent's, the board's) is used up
 
 
 def refusal(facts: PickupFacts) -> MissionControlError | None:
@@ -142,6 +143,8 @@ def refusal(facts: PickupFacts) -> MissionControlError | None:
         return Paused("Autonomy is paused by the operator: no new task is handed out.", agent=agent)
     if facts.agent_paused:
         return Paused(f"Agent {agent} is paused by the operator.", agent=agent)
+    if facts.budget_spent is not None:
+        return Paused(facts.budget_spent, agent=agent)
     if facts.held >= facts.wip_limit:
         return Conflict(
             f"Agent {agent} holds {facts.held} task(s), its WIP limit of {facts.wip_limit}; "

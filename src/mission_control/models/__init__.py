@@ -6,12 +6,14 @@ from mission_control.models.events import Event
 from mission_control.models.security import BoardSession, LoginCode, SlackSeen
 from mission_control.models.slack import SlackOutbox, SlackThread
 from mission_control.models.tasks import Task, TaskDependency
+from mission_control.models.usage import Budget, UsageTotal
 from mission_control.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "Agent",
     "Approval",
     "BoardSession",
+    "Budget",
     "Control",
     "Credential",
     "Event",
@@ -21,6 +23,7 @@ __all__ = [
     "SlackThread",
     "Task",
     "TaskDependency",
+    "UsageTotal",
     "Webhook",
     "WebhookDelivery",
 ]

@@ -39,6 +39,13 @@ class Task(Model):
     status_changed_at = fields.DatetimeField()
     claimed_at = fields.DatetimeField(null=True)
     lease_expires_at = fields.DatetimeField(null=True, db_index=True)
+    # The supervisor (domain/supervision.py): failed attempts, own limits, no pickup before.
+    attempts = fields.IntField(default=0)
+    max_attempts = fields.IntField(null=True)
+    max_run_seconds = fields.IntField(null=True)
+    retry_backoff_seconds = fields.IntField(null=True)
+    retry_at = fields.DatetimeField(null=True)
+    stuck_since = fields.DatetimeField(null=True)  # set by the stuck check, see domain/stuck.py
 
     assignee_id: int | None
     parent_id: int | None

@@ -6,6 +6,7 @@ from mission_control.domain import limits
 from mission_control.resolvers.context import Info, caller
 from mission_control.schema import types
 from mission_control.schema.inputs import CreateTaskInput, UpdateTaskInput
+from mission_control.schema.usage import UsageInput, report_of
 from mission_control.services import agents, claims, moves
 from mission_control.services import tasks as task_services
 
@@ -81,18 +82,22 @@ async def claim_next_task(info: Info) -> types.Claim:
 
 
 async def report_progress(
-    info: Info, id: int, progress: int, note: str | None = None
+    info: Info, id: int, progress: int, note: str | None = None, usage: UsageInput | None = None
 ) -> types.Task:
-    ctx = info.context.services
-    return _task(await claims.report_progress(ctx, await caller(info), id, progress, note))
+    ctx, report = info.context.services, report_of(usage)
+    return _task(await claims.report_progress(ctx, await caller(info), id, progress, note, report))
 
 
 async def submit_for_review(
-    info: Info, id: int, result: str | None = None, expected_version: int | None = None
+    info: Info,
+    id: int,
+    result: str | None = None,
+    expected_version: int | None = None,
+    usage: UsageInput | None = None,
 ) -> types.Task:
-    ctx = info.context.services
+    ctx, report = info.context.services, report_of(usage)
     return _task(
-        await moves.submit_for_review(ctx, await caller(info), id, result, expected_version)
+        await moves.submit_for_review(ctx, await caller(info), id, result, expected_version, report)
     )
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 
 from mission_control.resolvers import agents as agent_resolvers
-from mission_control.resolvers import mutations, planning, queries, subscriptions
+from mission_control.resolvers import mutations, planning, queries, subscriptions, supervision
 from mission_control.resolvers import tokens as token_resolvers
+from mission_control.resolvers import usage as usage_resolvers
 from mission_control.resolvers import webhooks as webhook_resolvers
 from mission_control.schema.cost import QueryCost
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.schema.execution import SubscriptionExecutor
+from mission_control.schema.usage import SCALARS
 from mission_control.settings import Settings
 
 
@@ -31,6 +34,11 @@ class Query:
         resolver=agent_resolvers.list_approvals, description="Pickup requests (pending by default)."
     )
     autonomy = strawberry.field(resolver=agent_resolvers.autonomy)
+    usage = strawberry.field(
+        resolver=usage_resolvers.usage_totals,
+        description="Usage totals over the UTC days from `since` to `until`, grouped by the keys "
+        "in `groupBy` (none: one total), most tokens first.",
+    )
     tokens = strawberry.field(
         resolver=token_resolvers.list_tokens, description="Tokens (operator only); no secrets."
     )
@@ -61,6 +69,15 @@ class Mutation:
     )
     report_progress = strawberry.mutation(resolver=mutations.report_progress)
     submit_for_review = strawberry.mutation(resolver=mutations.submit_for_review)
+    report_usage = strawberry.mutation(
+        resolver=usage_resolvers.report_usage,
+        description="The holder reports tokens and dollars spent on its task.",
+    )
+    set_agent_budget = strawberry.mutation(
+        resolver=usage_resolvers.set_agent_budget,
+        description="Set an agent's daily budget; an argument left out is unchanged, null "
+        "means no limit. Raising it resumes an agent its budget paused.",
+    )
     approve_task = strawberry.mutation(resolver=mutations.approve_task)
     reject_task = strawberry.mutation(resolver=mutations.reject_task)
     cancel_task = strawberry.mutation(resolver=mutations.cancel_task)
@@ -103,6 +120,15 @@ class Mutation:
         resolver=planning.decompose_task,
         description="Split a task into subtasks; with preview, only return the proposal.",
     )
+    fail_attempt = strawberry.mutation(
+        resolver=supervision.fail_attempt,
+        description="The holder's attempt failed or timed out: retried later, or blocked at "
+        "the last attempt (Event ATTEMPT_FAILED).",
+    )
+    set_task_limits = strawberry.mutation(
+        resolver=supervision.set_task_limits,
+        description="Set a task's own max attempts, max run time and retry backoff.",
+    )
     accept_decomposition = strawberry.mutation(
         resolver=planning.accept_decomposition,
         description="Create the subtasks of a (possibly edited) proposal in one change.",
@@ -137,6 +163,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         execution_context_class=SubscriptionExecutor,
+        config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
             ErrorCodes,
             # Factories, not instances: strawberry builds a fresh extension per request.

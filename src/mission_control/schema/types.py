@@ -12,11 +12,18 @@ from mission_control.domain.agents import AgentStatus as DomainAgentStatus
 from mission_control.domain.agents import ClaimOutcome as DomainClaimOutcome
 from mission_control.domain.events import EventKind as DomainEventKind
 from mission_control.domain.events import EventRecord
+from mission_control.domain.supervision import LimitOverrides, effective_limits
+from mission_control.domain.usage import day_of
 from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
 from mission_control.models import Agent as AgentRow
 from mission_control.models import Task as TaskRow
+from mission_control.schema.supervision import TaskLimits
+from mission_control.schema.usage import AgentBudget, Usage
+from mission_control.services.budgets import budget_state
 from mission_control.services.dependencies import depends_on_ids
+from mission_control.services.supervision import default_limits, overrides_of
 from mission_control.store.queries import subtasks
+from mission_control.store.usage import agent_totals, task_totals
 
 if TYPE_CHECKING:
     from mission_control.store.queries import Column as ColumnData
@@ -52,6 +59,23 @@ class Task:
     status_changed_at: datetime
     claimed_at: datetime | None
     lease_expires_at: datetime | None
+    attempts: int = strawberry.field(description="Failed attempts since it was last unblocked.")
+    retry_at: datetime | None = strawberry.field(
+        description="After a failed attempt: not handed out before this time."
+    )
+    own_limits: strawberry.Private[LimitOverrides]
+    stuck_since: datetime | None = strawberry.field(
+        default=None, description="Set while in progress with no report or heartbeat for long."
+    )
+
+    @strawberry.field(description="The limits its attempts run under.")
+    def limits(self, info: strawberry.Info) -> TaskLimits:
+        defaults = default_limits(info.context.services.settings)
+        return TaskLimits.of(effective_limits(self.own_limits, defaults))
+
+    @strawberry.field(description="Tokens and dollars its agents reported spending on it.")
+    async def usage(self) -> Usage:
+        return Usage.from_totals(await task_totals(self.id))
 
     @strawberry.field(description="The tasks whose parent this is.")
     async def subtasks(self) -> list[Task]:
@@ -85,6 +109,10 @@ class Task:
             status_changed_at=row.status_changed_at,
             claimed_at=row.claimed_at,
             lease_expires_at=row.lease_expires_at,
+            attempts=row.attempts,
+            retry_at=row.retry_at,
+            own_limits=overrides_of(row),
+            stuck_since=row.stuck_since,
         )
 
 
@@ -177,6 +205,15 @@ class Agent:
         default=None, description="Progress of its current task, in percent."
     )
     note: str | None = strawberry.field(default=None, description="What its last heartbeat said.")
+
+    @strawberry.field(description="What it reported spending today (UTC).")
+    async def usage_today(self, info: strawberry.Info) -> Usage:
+        today = day_of(info.context.services.clock())
+        return Usage.from_totals(await agent_totals(self.id, today))
+
+    @strawberry.field(description="Its daily budget, today's usage and any budget pause.")
+    async def budget(self, info: strawberry.Info) -> AgentBudget:
+        return AgentBudget.from_state(await budget_state(info.context.services, self.id, self.name))
 
     @classmethod
     def from_row(

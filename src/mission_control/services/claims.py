@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.functions import Coalesce
 
 from mission_control.domain import limits
@@ -15,6 +16,7 @@ from mission_control.domain.agents import AgentStatus, ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_agent
+from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
@@ -27,6 +29,7 @@ from mission_control.services.pickup import (
     pickup_gate,
     skipped_task_ids,
 )
+from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
@@ -61,7 +64,9 @@ async def claim_task(
     return task
 
 
-async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncIterator[Task]:
+async def _ready_candidates(
+    agent: Agent, conn: BaseDBAsyncClient, now: datetime
+) -> AsyncIterator[Task]:
     """Ready tasks for this agent, its own assignments first, each most urgent then oldest.
 
     Each is the first ready row that no claim in flight has locked (FOR UPDATE SKIP LOCKED on
@@ -71,8 +76,10 @@ async def _ready_candidates(agent: Agent, conn: BaseDBAsyncClient) -> AsyncItera
     for assigned in (agent.id, None):
         passed: list[int] = []
         while len(passed) < CANDIDATE_LIMIT:
-            query = Task.filter(status=TaskStatus.READY, assignee_id=assigned).exclude(
-                id__in=waiting_task_ids()
+            query = (
+                Task.filter(status=TaskStatus.READY, assignee_id=assigned)
+                .filter(Q(retry_at=None) | Q(retry_at__lte=now))  # a retry waits its backoff
+                .exclude(id__in=waiting_task_ids())
             )
             if passed:
                 query = query.exclude(id__in=passed)
@@ -126,7 +133,7 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
     if gate.refusal:
         return NextClaim(ClaimOutcome.NOTHING, reason=gate.refusal)
     skipped = await skipped_task_ids(agent, ch.conn)
-    async for task in _ready_candidates(agent, ch.conn):
+    async for task in _ready_candidates(agent, ch.conn, ch.now):
         if task.id in skipped or not await claimable(task, agent, ch.conn, ctx.settings):
             continue
         task.assignee = agent if task.assignee_id == agent.id else None
@@ -141,9 +148,14 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
 
 
 async def report_progress(
-    ctx: Context, actor: Actor, task_id: int, progress: int, note: str | None = None
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    progress: int,
+    note: str | None = None,
+    usage: UsageReport | None = None,
 ) -> Task:
-    """The holder says how far it is (0 to 100); this also renews its lease."""
+    """The holder says how far it is (0 to 100), and maybe what it spent; renews its lease."""
     value = limits.clean_progress(progress)
     note = limits.clean_reason(note, "note")
     async with change(ctx) as ch:
@@ -170,6 +182,8 @@ async def report_progress(
             note=note,
         )
         await roll_up_progress(ch, task)
+        if usage is not None:
+            await record_usage(ch, ctx, actor, task, usage)
     return task
 
 

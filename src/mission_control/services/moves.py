@@ -9,10 +9,12 @@ from mission_control.domain import limits
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind, kind_of
+from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Task
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
 from mission_control.services.pickup import check_pickup, lock_agent
+from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
@@ -22,20 +24,27 @@ from mission_control.store.tasks import (
     write_task,
 )
 
+# Moves that change what a subtask adds to its parent's progress.
+ROLLS_UP = frozenset({Move.APPROVE, Move.CANCEL, Move.SUBMIT, Move.REJECT})
+
 
 def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str, Any]:
     """The fields a move sets besides the status."""
     lease = ch.now + timedelta(seconds=ctx.settings.lease_seconds)
+    # Progress is the current attempt's: a claim or a rejection starts one at 0 (the earlier
+    # attempts stay in the PROGRESS Events), a submitted attempt is complete. The operator's
+    # feedback stays with the task until the next rejection replaces it, so whoever claims a
+    # released rework gets it too.
     if move is Move.CLAIM:
-        return {"claimed_at": ch.now, "lease_expires_at": lease, "feedback": None}
+        return {"claimed_at": ch.now, "lease_expires_at": lease, "progress": 0}
     if move is Move.REJECT:
-        return {"lease_expires_at": lease, "feedback": text}
+        return {"lease_expires_at": lease, "feedback": text, "progress": 0}
     if move is Move.SUBMIT:
-        return {"lease_expires_at": None, "result": text}
+        return {"lease_expires_at": None, "result": text, "progress": 100}
     if move is Move.BLOCK:
         return {"lease_expires_at": None, "block_reason": text}
-    if move is Move.UNBLOCK:
-        return {"block_reason": None}
+    if move is Move.UNBLOCK:  # the operator's unblock gives the task a fresh set of attempts
+        return {"block_reason": None, "attempts": 0, "retry_at": None}
     if move is Move.RELEASE:
         return {"lease_expires_at": None, "claimed_at": None, "assignee": None}
     return {"lease_expires_at": None}
@@ -102,7 +111,7 @@ async def apply_move(
             **payload,  # an automatic move passes the rule that made it as its reason
         },
     )
-    if task.parent_id is not None and move in (Move.APPROVE, Move.CANCEL):
+    if task.parent_id is not None and move in ROLLS_UP:
         await roll_up_progress(ch, task)
     return task
 
@@ -161,9 +170,18 @@ async def submit_for_review(
     task_id: int,
     result: str | None = None,
     expected_version: int | None = None,
+    usage: UsageReport | None = None,
 ) -> Task:
-    """The holder hands its finished work to the operator, with what it produced."""
+    """The holder hands its finished work to the operator, with what it produced (and, with
+    `usage`, what it spent since its last report, counted in the same change)."""
     text = limits.clean_text(result, "result") if result else None
+    if usage is not None:
+        async with change(ctx) as ch:
+            task = await load_task(task_id, ch.conn)
+            check_version(task, expected_version)
+            await record_usage(ch, ctx, actor, task, usage)
+            await apply_move(ch, ctx, actor, task, TaskStatus.REVIEW, text=text, expect=Move.SUBMIT)
+        return task
     return await move_task(
         ctx,
         actor,

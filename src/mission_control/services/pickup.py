@@ -1,6 +1,6 @@
-"""Loading what the pickup rule (domain/pickup.py) decides on: the operator's pauses, WIP,
-token budget, whether the pickup must wait for the operator's approval (manual mode), and the
-per-candidate checks `claim_next` makes (skills, dependencies)."""
+"""Loading what the pickup rule (domain/pickup.py) decides on: the operator's pauses, daily
+budgets, WIP, token floor, whether the pickup must wait for the operator's approval (manual
+mode), and the per-candidate checks `claim_next` makes (skills, dependencies)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from mission_control.domain.pickup import (
 from mission_control.domain.routing import fits
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
+from mission_control.services.budgets import budget_refusal
 from mission_control.services.control import get_autonomy
 from mission_control.services.dependencies import open_dependencies
 from mission_control.services.routing import needs_of
@@ -32,6 +33,8 @@ async def pickup_gate(ctx: Context, agent: Agent, conn: BaseDBAsyncClient) -> Ga
     refused = switch_refusal(autonomy.paused, agent, ctx.settings.token_budget_floor)
     if refused is not None:
         return refused
+    if reason := await budget_refusal(ctx, agent, conn):
+        return Gate(reason, True)
     held = (
         await Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent.id)
         .using_db(conn)
@@ -147,6 +150,7 @@ async def pickup_facts(
         assignee=await _assignee_name(task, conn),
         reserved_by=pending.agent.name if pending is not None else None,
         declined=await declined.using_db(conn).exists(),
+        budget_spent=await budget_refusal(ctx, agent, conn),
     )
 
 

@@ -12,6 +12,8 @@ CRITICAL = frozenset(
         EventKind.SUBMITTED,
         EventKind.LEASE_EXPIRED,
         EventKind.APPROVAL_REQUESTED,
+        EventKind.STUCK,
+        EventKind.BUDGET_PAUSED,
     }
 )
 
@@ -30,11 +32,13 @@ TRANSITIONS = CRITICAL | frozenset(
         EventKind.APPROVAL_DECLINED,
         EventKind.APPROVAL_EXPIRED,
         EventKind.AUTONOMY_CHANGED,
+        EventKind.STUCK_CLEARED,
+        EventKind.BUDGET_RESUMED,
     }
 )
 
-# Heartbeats arrive every few seconds per agent: never worth a Slack message.
-NEVER = frozenset({EventKind.HEARTBEAT})
+# Heartbeats and usage reports arrive every few seconds per agent: never worth a message.
+NEVER = frozenset({EventKind.HEARTBEAT, EventKind.USAGE})
 
 
 def wanted(event: EventRecord, level: NotifyLevel) -> bool:

@@ -40,6 +40,10 @@ HEADLINES = {
     EventKind.APPROVAL_DECLINED: "Approval declined",
     EventKind.APPROVAL_EXPIRED: "Approval expired",
     EventKind.AUTONOMY_CHANGED: "Autonomy changed",
+    EventKind.STUCK: "Stuck",
+    EventKind.STUCK_CLEARED: "No longer stuck",
+    EventKind.BUDGET_PAUSED: "Paused: budget used up",
+    EventKind.BUDGET_RESUMED: "Budget pause lifted",
 }
 
 REASON_KEYS = ("reason", "feedback", "note", "result")

@@ -10,9 +10,11 @@ from tortoise.functions import Count
 from mission_control.domain.agents import ApprovalStatus
 from mission_control.domain.pickup import is_available
 from mission_control.domain.routing import Candidate, load_percent
+from mission_control.domain.usage import day_of
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.settings import Settings
+from mission_control.store.usage import BOARD, paused_scopes
 
 
 async def _counts(query: object, key: str) -> dict[int, int]:
@@ -49,6 +51,7 @@ async def candidates(
 ) -> list[Candidate]:
     """Every agent as routing sees it."""
     taken = await taken_counts(conn)
+    spent = await paused_scopes(day_of(now), conn)  # budgets used up today ("*": the board's)
     return [
         Candidate(
             name=agent.name,
@@ -56,7 +59,8 @@ async def candidates(
             load=load_percent(taken.get(agent.id, 0), agent.wip_limit),
             available=is_available(
                 agent, now, settings.offline_after_seconds, settings.token_budget_floor
-            ),
+            )
+            and not {agent.name, BOARD} & spent,  # budgets used up today
         )
         for agent in await Agent.all().using_db(conn)
     ]

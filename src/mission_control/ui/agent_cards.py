@@ -9,6 +9,8 @@ from nicegui import ui
 
 from mission_control.domain.agents import AgentStatus
 from mission_control.models import Agent, Task
+from mission_control.services.budgets import BudgetState
+from mission_control.ui.cards import usage_text
 
 BADGES = {
     AgentStatus.WORKING: "🟢 working",
@@ -40,6 +42,7 @@ class AgentCard(ui.card):
         agent: Agent,
         task: Task | None,
         actions: dict[str, AgentAction] | None,
+        budget: BudgetState | None = None,
     ) -> None:
         super().__init__()
         self.claimed_at = task.claimed_at if task is not None else None
@@ -67,6 +70,13 @@ class AgentCard(ui.card):
             if agent.note:
                 ui.label(agent.note).classes("text-sm italic")
             ui.label(f"skills: {', '.join(agent.skills) or '—'} · load {agent.current_load}%")
+            if budget is not None:
+                today = usage_text(budget.used, budget.budget.tokens).replace("usage", "today", 1)
+                ui.label(today).classes("text-sm").mark(f"usage-{agent.name}")
+                if budget.paused_reason:
+                    ui.label(f"⏸ {budget.paused_reason}").classes("text-warning text-sm").mark(
+                        f"budget-paused-{agent.name}"
+                    )
             if actions is not None:
                 self._actions(agent, task, actions)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nicegui import ui
 from starlette.responses import RedirectResponse
@@ -15,6 +15,7 @@ from mission_control.domain.events import EventRecord
 from mission_control.models import Agent, Approval, Task
 from mission_control.runtime import Runtime
 from mission_control.services import agents, approvals, control
+from mission_control.services.budgets import BudgetState, budget_states
 from mission_control.ui.agent_cards import AgentAction, AgentCard
 from mission_control.ui.cards import age_of
 from mission_control.ui.live import LiveFeed
@@ -27,6 +28,7 @@ class Snapshot:
     agents: list[Agent]
     doing: dict[int, Task]
     pending: list[Approval]
+    budgets: dict[str, BudgetState] = field(default_factory=dict)
 
 
 class ActivityView:
@@ -47,6 +49,7 @@ class ActivityView:
             agents=rows,
             doing=await agents.current_tasks([row.id for row in rows]),
             pending=await approvals.list_approvals(),
+            budgets=await budget_states(self.ctx, [(row.id, row.name) for row in rows]),
         )
 
     async def redraw(self, _events: list[EventRecord] | None = None) -> None:
@@ -70,7 +73,8 @@ class ActivityView:
         actions = self.actions() if self.session.can_write else None
         with ui.row().classes("gap-3"):
             for row in snapshot.agents:
-                self.cards.append(AgentCard(row, snapshot.doing.get(row.id), actions))
+                doing, budget = snapshot.doing.get(row.id), snapshot.budgets.get(row.name)
+                self.cards.append(AgentCard(row, doing, actions, budget))
         self.approvals(snapshot.pending)
 
     def autonomy(self, state: control.Autonomy) -> None:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from nicegui import ui
 
+from mission_control.domain.usage import Totals
+from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.store.tasks import assignee_name
 
@@ -20,6 +22,13 @@ def age_of(moment: datetime, now: datetime | None = None) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def usage_text(used: Totals, tokens_budget: int | None = None) -> str:
+    """'usage: 1,200 / 5,000 tokens · $0.02 · 2 reports': one compact line."""
+    limit = f" / {tokens_budget:,}" if tokens_budget is not None else ""
+    reports = f"{used.reports} report" + ("" if used.reports == 1 else "s")
+    return f"usage: {used.tokens:,}{limit} tokens · ${used.cost_usd:,.2f} · {reports}"
 
 
 class TaskCard(ui.card):
@@ -47,6 +56,8 @@ class TaskCard(ui.card):
                 ui.link(task.title, f"/task/{task.id}").classes("font-medium grow")
                 if task.priority is not None:
                     ui.badge(f"P{task.priority}", color=PRIORITY_COLORS.get(task.priority, "grey"))
+                if task.stuck_since is not None and task.status is TaskStatus.IN_PROGRESS:
+                    ui.badge("stuck", color="negative").mark(f"stuck-{task.id}")
             with ui.row().classes("gap-1"):
                 for tag in task.tags:
                     ui.badge(tag, color="teal").props("outline")

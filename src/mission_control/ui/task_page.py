@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nicegui import ui
 from starlette.responses import RedirectResponse
@@ -12,13 +12,15 @@ from starlette.responses import RedirectResponse
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventFilter, EventRecord
+from mission_control.domain.usage import Totals
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.runtime import Runtime
 from mission_control.services import moves, tasks
 from mission_control.store import queries
 from mission_control.store.tasks import assignee_name
-from mission_control.ui.cards import age_of
+from mission_control.store.usage import task_totals
+from mission_control.ui.cards import age_of, usage_text
 from mission_control.ui.decompose import open_decomposition
 from mission_control.ui.live import LiveFeed
 from mission_control.ui.session import Session, header, open_session, to_login
@@ -31,6 +33,7 @@ class TaskSnapshot:
     task: Task
     children: list[Task]
     events: list[EventRecord]
+    usage: Totals = field(default_factory=Totals)
 
 
 class TaskDetail:
@@ -50,7 +53,10 @@ class TaskDetail:
         except NotFound:
             return None
         return TaskSnapshot(
-            task, await queries.subtasks(self.task_id), await queries.task_history(self.task_id)
+            task,
+            await queries.subtasks(self.task_id),
+            await queries.task_history(self.task_id),
+            await task_totals(self.task_id),
         )
 
     async def redraw(self) -> None:
@@ -77,6 +83,11 @@ class TaskDetail:
             ui.label(f"assignee: {assignee_name(task) or 'nobody'}").mark("task-assignee")
             ui.label(f"progress: {task.progress}%")
             ui.label(f"created {age_of(task.created_at)} ago")
+            ui.label(usage_text(snapshot.usage)).mark("task-usage")
+        if task.stuck_since is not None and task.status is TaskStatus.IN_PROGRESS:
+            ui.label(f"stuck: silent since {age_of(task.stuck_since)} ago").classes(
+                "text-negative"
+            ).mark("task-stuck")
         if task.block_reason:
             ui.label(f"blocked: {task.block_reason}").classes("text-negative")
         if task.feedback:

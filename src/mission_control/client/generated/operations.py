@@ -8,7 +8,7 @@ Sources: codegen/schema.graphql and codegen/operations/{agents,cli,mcp,tokens}.g
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -76,8 +76,15 @@ class EventKind(StrEnum):
     DEPENDENCY_ADDED = "DEPENDENCY_ADDED"
     DEPENDENCY_REMOVED = "DEPENDENCY_REMOVED"
     DECOMPOSED = "DECOMPOSED"
+    USAGE = "USAGE"
+    BUDGET_CHANGED = "BUDGET_CHANGED"
+    BUDGET_PAUSED = "BUDGET_PAUSED"
+    BUDGET_RESUMED = "BUDGET_RESUMED"
+    STUCK = "STUCK"
+    STUCK_CLEARED = "STUCK_CLEARED"
     TOKEN_ISSUED = "TOKEN_ISSUED"
     TOKEN_REVOKED = "TOKEN_REVOKED"
+    ATTEMPT_FAILED = "ATTEMPT_FAILED"
 
 
 class Role(StrEnum):
@@ -97,8 +104,20 @@ class TaskStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class UsageGroup(StrEnum):
+    DAY = "DAY"
+    AGENT = "AGENT"
+    TASK = "TASK"
+    MODEL = "MODEL"
+
+
 class RunnerMe(Result):
     me: str
+
+
+class RunnerClaimNextClaimNextTaskTaskLimits(Result):
+    max_attempts: int = Field(alias="maxAttempts")
+    max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
 
 
 class RunnerClaimNextClaimNextTaskTask(Result):
@@ -111,6 +130,9 @@ class RunnerClaimNextClaimNextTaskTask(Result):
     assignee: str | None = None
     progress: int
     version: int
+    feedback: str | None = None
+    attempts: int
+    limits: RunnerClaimNextClaimNextTaskTaskLimits
 
 
 class RunnerClaimNextClaimNextTask(Result):
@@ -163,16 +185,18 @@ class RunnerTaskHolder(Result):
     task: RunnerTaskHolderTask
 
 
-class RunnerAgentEventsEvents(Result):
+class RunnerEventsEvents(Result):
     id: int
     kind: EventKind
     task_id: int | None = Field(None, alias="taskId")
     agent_name: str | None = Field(None, alias="agentName")
+    from_status: TaskStatus | None = Field(None, alias="fromStatus")
+    to_status: TaskStatus | None = Field(None, alias="toStatus")
     payload: Any
 
 
-class RunnerAgentEvents(Result):
-    events: RunnerAgentEventsEvents
+class RunnerEvents(Result):
+    events: RunnerEventsEvents
 
 
 class RunnerHeartbeatHeartbeat(Result):
@@ -191,6 +215,62 @@ class RunnerPendingApprovalsApprovals(Result):
 
 class RunnerPendingApprovals(Result):
     approvals: list[RunnerPendingApprovalsApprovals]
+
+
+class RunnerHeldTasksTasksNodesLimits(Result):
+    max_attempts: int = Field(alias="maxAttempts")
+    max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
+
+
+class RunnerHeldTasksTasksNodes(Result):
+    id: int
+    title: str
+    description: str
+    priority: int | None = None
+    tags: list[str]
+    status: TaskStatus
+    assignee: str | None = None
+    progress: int
+    version: int
+    feedback: str | None = None
+    attempts: int
+    limits: RunnerHeldTasksTasksNodesLimits
+
+
+class RunnerHeldTasksTasks(Result):
+    nodes: list[RunnerHeldTasksTasksNodes]
+
+
+class RunnerHeldTasks(Result):
+    tasks: RunnerHeldTasksTasks
+
+
+class RunnerFailAttemptFailAttempt(Result):
+    id: int
+    status: TaskStatus
+    attempts: int
+    retry_at: datetime | None = Field(None, alias="retryAt")
+
+
+class RunnerFailAttempt(Result):
+    fail_attempt: RunnerFailAttemptFailAttempt = Field(alias="failAttempt")
+
+
+class RunnerReleaseTaskReleaseTask(Result):
+    id: int
+    status: TaskStatus
+
+
+class RunnerReleaseTask(Result):
+    release_task: RunnerReleaseTaskReleaseTask = Field(alias="releaseTask")
+
+
+class RunnerReportUsageReportUsage(Result):
+    id: int
+
+
+class RunnerReportUsage(Result):
+    report_usage: RunnerReportUsageReportUsage = Field(alias="reportUsage")
 
 
 class CliCreateTaskCreateTask(Result):
@@ -353,6 +433,18 @@ class CliAgentsAgentsCurrentTask(Result):
     title: str
 
 
+class CliAgentsAgentsBudgetUsedToday(Result):
+    tokens: int
+    cost_usd: float = Field(alias="costUsd")
+
+
+class CliAgentsAgentsBudget(Result):
+    tokens_per_day: int | None = Field(None, alias="tokensPerDay")
+    cost_usd_per_day: float | None = Field(None, alias="costUsdPerDay")
+    paused_reason: str | None = Field(None, alias="pausedReason")
+    used_today: CliAgentsAgentsBudgetUsedToday = Field(alias="usedToday")
+
+
 class CliAgentsAgents(Result):
     name: str
     skills: list[str]
@@ -366,6 +458,7 @@ class CliAgentsAgents(Result):
     elapsed_seconds: int | None = Field(None, alias="elapsedSeconds")
     progress: int | None = None
     note: str | None = None
+    budget: CliAgentsAgentsBudget
 
 
 class CliAgents(Result):
@@ -530,6 +623,58 @@ class CliReplayWebhookDeliveries(Result):
 
 class CliRemoveWebhook(Result):
     remove_webhook: int = Field(alias="removeWebhook")
+
+
+class CliSetAgentBudgetSetAgentBudgetUsedToday(Result):
+    tokens: int
+    cost_usd: float = Field(alias="costUsd")
+    reports: int
+
+
+class CliSetAgentBudgetSetAgentBudget(Result):
+    tokens_per_day: int | None = Field(None, alias="tokensPerDay")
+    cost_usd_per_day: float | None = Field(None, alias="costUsdPerDay")
+    paused_reason: str | None = Field(None, alias="pausedReason")
+    used_today: CliSetAgentBudgetSetAgentBudgetUsedToday = Field(alias="usedToday")
+
+
+class CliSetAgentBudget(Result):
+    set_agent_budget: CliSetAgentBudgetSetAgentBudget = Field(alias="setAgentBudget")
+
+
+class CliClearAgentBudgetSetAgentBudgetUsedToday(Result):
+    tokens: int
+    cost_usd: float = Field(alias="costUsd")
+    reports: int
+
+
+class CliClearAgentBudgetSetAgentBudget(Result):
+    tokens_per_day: int | None = Field(None, alias="tokensPerDay")
+    cost_usd_per_day: float | None = Field(None, alias="costUsdPerDay")
+    paused_reason: str | None = Field(None, alias="pausedReason")
+    used_today: CliClearAgentBudgetSetAgentBudgetUsedToday = Field(alias="usedToday")
+
+
+class CliClearAgentBudget(Result):
+    set_agent_budget: CliClearAgentBudgetSetAgentBudget = Field(alias="setAgentBudget")
+
+
+class CliUsageUsageUsage(Result):
+    tokens: int
+    cost_usd: float = Field(alias="costUsd")
+    reports: int
+
+
+class CliUsageUsage(Result):
+    day: date | None = None
+    agent: str | None = None
+    task_id: int | None = Field(None, alias="taskId")
+    model: str | None = None
+    usage: CliUsageUsageUsage
+
+
+class CliUsage(Result):
+    usage: list[CliUsageUsage]
 
 
 class McpNextTaskClaimNextTaskTask(Result):
@@ -839,6 +984,12 @@ mutation RunnerClaimNext {
       assignee
       progress
       version
+      feedback
+      attempts
+      limits {
+        maxAttempts
+        maxRunSeconds
+      }
     }
   }
 }
@@ -888,13 +1039,15 @@ query RunnerTaskHolder($id: Int!) {
 """
 
 
-RUNNER_AGENT_EVENTS_DOCUMENT = """
-subscription RunnerAgentEvents($agent: String!, $since: Int, $kinds: [EventKind!]) {
-  events(agent: $agent, since: $since, kinds: $kinds) {
+RUNNER_EVENTS_DOCUMENT = """
+subscription RunnerEvents($since: Int, $kinds: [EventKind!]) {
+  events(since: $since, kinds: $kinds) {
     id
     kind
     taskId
     agentName
+    fromStatus
+    toStatus
     payload
   }
 }
@@ -915,6 +1068,62 @@ mutation RunnerHeartbeat($status: AgentStatus, $tokenBudget: Int, $note: String)
 RUNNER_PENDING_APPROVALS_DOCUMENT = """
 query RunnerPendingApprovals {
   approvals(status: PENDING) {
+    id
+  }
+}
+"""
+
+
+RUNNER_HELD_TASKS_DOCUMENT = """
+query RunnerHeldTasks($agent: String!) {
+  tasks(where: { status: [IN_PROGRESS], assignee: $agent }, first: 20) {
+    nodes {
+      id
+      title
+      description
+      priority
+      tags
+      status
+      assignee
+      progress
+      version
+      feedback
+      attempts
+      limits {
+        maxAttempts
+        maxRunSeconds
+      }
+    }
+  }
+}
+"""
+
+
+RUNNER_FAIL_ATTEMPT_DOCUMENT = """
+mutation RunnerFailAttempt($id: Int!, $error: String!, $timedOut: Boolean!) {
+  failAttempt(id: $id, error: $error, timedOut: $timedOut) {
+    id
+    status
+    attempts
+    retryAt
+  }
+}
+"""
+
+
+RUNNER_RELEASE_TASK_DOCUMENT = """
+mutation RunnerReleaseTask($id: Int!, $reason: String) {
+  releaseTask(id: $id, reason: $reason) {
+    id
+    status
+  }
+}
+"""
+
+
+RUNNER_REPORT_USAGE_DOCUMENT = """
+mutation RunnerReportUsage($id: Int!, $usage: UsageInput!) {
+  reportUsage(id: $id, usage: $usage) {
     id
   }
 }
@@ -1099,6 +1308,15 @@ query CliAgents {
     elapsedSeconds
     progress
     note
+    budget {
+      tokensPerDay
+      costUsdPerDay
+      pausedReason
+      usedToday {
+        tokens
+        costUsd
+      }
+    }
   }
 }
 """
@@ -1271,6 +1489,55 @@ mutation CliReplayWebhookDeliveries($webhookId: Int!, $deliveryIds: [Int!]) {
 CLI_REMOVE_WEBHOOK_DOCUMENT = """
 mutation CliRemoveWebhook($id: Int!) {
   removeWebhook(id: $id)
+}
+"""
+
+
+CLI_SET_AGENT_BUDGET_DOCUMENT = """
+mutation CliSetAgentBudget($name: String!, $tokens: Long, $costUsd: Float) {
+  setAgentBudget(name: $name, tokens: $tokens, costUsd: $costUsd) {
+    tokensPerDay
+    costUsdPerDay
+    pausedReason
+    usedToday {
+      tokens
+      costUsd
+      reports
+    }
+  }
+}
+"""
+
+
+CLI_CLEAR_AGENT_BUDGET_DOCUMENT = """
+mutation CliClearAgentBudget($name: String!) {
+  setAgentBudget(name: $name, tokens: null, costUsd: null) {
+    tokensPerDay
+    costUsdPerDay
+    pausedReason
+    usedToday {
+      tokens
+      costUsd
+      reports
+    }
+  }
+}
+"""
+
+
+CLI_USAGE_DOCUMENT = """
+query CliUsage($since: DateTime!, $until: DateTime!, $groupBy: [UsageGroup!]) {
+  usage(since: $since, until: $until, groupBy: $groupBy) {
+    day
+    agent
+    taskId
+    model
+    usage {
+      tokens
+      costUsd
+      reports
+    }
+  }
 }
 """
 
@@ -1600,10 +1867,10 @@ class Operations:
         data = await self._runner.execute(RUNNER_TASK_HOLDER_DOCUMENT, "RunnerTaskHolder", {"id": id})
         return RunnerTaskHolder.model_validate(data)
 
-    async def runner_agent_events(self, agent: str, *, since: int | None = None, kinds: list[EventKind] | None = None) -> AsyncIterator[RunnerAgentEvents]:
-        stream = self._runner.subscribe(RUNNER_AGENT_EVENTS_DOCUMENT, "RunnerAgentEvents", _present({"agent": agent, "since": since, "kinds": kinds}))
+    async def runner_events(self, *, since: int | None = None, kinds: list[EventKind] | None = None) -> AsyncIterator[RunnerEvents]:
+        stream = self._runner.subscribe(RUNNER_EVENTS_DOCUMENT, "RunnerEvents", _present({"since": since, "kinds": kinds}))
         async for data in stream:
-            yield RunnerAgentEvents.model_validate(data)
+            yield RunnerEvents.model_validate(data)
 
     async def runner_heartbeat(self, *, status: AgentStatus | None = None, token_budget: int | None = None, note: str | None = None) -> RunnerHeartbeat:
         data = await self._runner.execute(RUNNER_HEARTBEAT_DOCUMENT, "RunnerHeartbeat", _present({"status": status, "tokenBudget": token_budget, "note": note}))
@@ -1612,6 +1879,22 @@ class Operations:
     async def runner_pending_approvals(self) -> RunnerPendingApprovals:
         data = await self._runner.execute(RUNNER_PENDING_APPROVALS_DOCUMENT, "RunnerPendingApprovals", {})
         return RunnerPendingApprovals.model_validate(data)
+
+    async def runner_held_tasks(self, agent: str) -> RunnerHeldTasks:
+        data = await self._runner.execute(RUNNER_HELD_TASKS_DOCUMENT, "RunnerHeldTasks", {"agent": agent})
+        return RunnerHeldTasks.model_validate(data)
+
+    async def runner_fail_attempt(self, id: int, error: str, timed_out: bool) -> RunnerFailAttempt:
+        data = await self._runner.execute(RUNNER_FAIL_ATTEMPT_DOCUMENT, "RunnerFailAttempt", {"id": id, "error": error, "timedOut": timed_out})
+        return RunnerFailAttempt.model_validate(data)
+
+    async def runner_release_task(self, id: int, *, reason: str | None = None) -> RunnerReleaseTask:
+        data = await self._runner.execute(RUNNER_RELEASE_TASK_DOCUMENT, "RunnerReleaseTask", _present({"id": id, "reason": reason}))
+        return RunnerReleaseTask.model_validate(data)
+
+    async def runner_report_usage(self, id: int, usage: dict[str, Any]) -> RunnerReportUsage:
+        data = await self._runner.execute(RUNNER_REPORT_USAGE_DOCUMENT, "RunnerReportUsage", {"id": id, "usage": usage})
+        return RunnerReportUsage.model_validate(data)
 
     async def cli_create_task(self, input: dict[str, Any]) -> CliCreateTask:
         data = await self._runner.execute(CLI_CREATE_TASK_DOCUMENT, "CliCreateTask", {"input": input})
@@ -1713,6 +1996,18 @@ class Operations:
     async def cli_remove_webhook(self, id: int) -> CliRemoveWebhook:
         data = await self._runner.execute(CLI_REMOVE_WEBHOOK_DOCUMENT, "CliRemoveWebhook", {"id": id})
         return CliRemoveWebhook.model_validate(data)
+
+    async def cli_set_agent_budget(self, name: str, *, tokens: int | None = None, cost_usd: float | None = None) -> CliSetAgentBudget:
+        data = await self._runner.execute(CLI_SET_AGENT_BUDGET_DOCUMENT, "CliSetAgentBudget", _present({"name": name, "tokens": tokens, "costUsd": cost_usd}))
+        return CliSetAgentBudget.model_validate(data)
+
+    async def cli_clear_agent_budget(self, name: str) -> CliClearAgentBudget:
+        data = await self._runner.execute(CLI_CLEAR_AGENT_BUDGET_DOCUMENT, "CliClearAgentBudget", {"name": name})
+        return CliClearAgentBudget.model_validate(data)
+
+    async def cli_usage(self, since: datetime, until: datetime, *, group_by: list[UsageGroup] | None = None) -> CliUsage:
+        data = await self._runner.execute(CLI_USAGE_DOCUMENT, "CliUsage", _present({"since": since, "until": until, "groupBy": group_by}))
+        return CliUsage.model_validate(data)
 
     async def mcp_next_task(self) -> McpNextTask:
         data = await self._runner.execute(MCP_NEXT_TASK_DOCUMENT, "McpNextTask", {})

@@ -1,0 +1,83 @@
+"""Soak: server memory while 100 subscribers receive 100,000 messages.
+
+    .venv/bin/python -m bench.memory_soak [--subscribers 100] [--messages 100000]
+
+One server on a private PostgreSQL database; createTask from 4 writers until the subscribers
+have been delivered `messages` Events in all. The baseline is the server's RSS once the first
+tenth was delivered (the issue asks: RSS at the end ≤ that + 10%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bench.support import (
+    Api,
+    Table,
+    all_live,
+    create_task,
+    last_event_id,
+    postgres_database,
+    rss_mb,
+    servers,
+    subscribe_many,
+)
+
+
+async def run(subscribers: int = 100, messages: int = 100_000) -> list[Table]:
+    table = Table(
+        "Soak memory",
+        f"python -m bench.memory_soak --subscribers {subscribers} --messages {messages}",
+    )
+    events_needed = messages // subscribers
+    async with postgres_database() as url:
+        with servers(url) as (server,):
+            async with Api(server) as api:
+                watchers = await subscribe_many(server, subscribers)
+                try:
+                    start = await all_live(api, watchers)
+                    rss: dict[int, float] = {}
+                    made = 0
+                    for checkpoint in (events_needed // 10, events_needed // 2, events_needed):
+                        while await last_event_id(api) < start + checkpoint:
+                            await asyncio.gather(*(create_task(api, made + w) for w in range(4)))
+                            made += 4
+                        target = start + checkpoint
+                        await asyncio.gather(*(w.until(target, 300) for w in watchers))
+                        rss[checkpoint] = rss_mb(server)
+                    last = await last_event_id(api)
+                    await asyncio.gather(*(w.until(last, 300) for w in watchers))
+                    expected = list(range(start + 1, last + 1))
+                    complete = sum(1 for w in watchers if w.ids == expected)
+                    delivered = sum(len(w.ids) for w in watchers)
+                finally:
+                    await asyncio.gather(*(w.stop() for w in watchers))
+    first, middle, end = (rss[c] for c in sorted(rss))
+    table.add(
+        f"server RSS after {delivered:,} delivered",
+        end,
+        first,
+        "MB",
+        f"after the first {subscribers * (events_needed // 10):,}",
+        "≤ 1.10",
+    )
+    table.add("server RSS half-way", middle, first, "MB", "after the first tenth")
+    table.notes.append(
+        f"{made} createTask, {len(expected)} Events; {complete}/{subscribers} subscribers got "
+        "every one in order"
+    )
+    return [table.finish()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=100)
+    parser.add_argument("--messages", type=int, default=100_000)
+    args = parser.parse_args()
+    for table in asyncio.run(run(args.subscribers, args.messages)):
+        table.print()
+
+
+if __name__ == "__main__":
+    main()
