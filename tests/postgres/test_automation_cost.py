@@ -37,6 +37,7 @@ FROM generate_series(1, $1::int) AS n
 async def database() -> AsyncIterator[str]:
     async with postgres_database() as url:
         settings = Settings(database_url=url)
+        forget_cached_queries()  # an earlier test in this process may have cached SQLite's SQL
         await open_database(settings)
         try:
             yield url
