@@ -107,6 +107,8 @@ class SubscriptionExecutor(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> SubscriptionExecutor:
         executor = super().build_per_event_executor(payload)
         assert isinstance(executor, SubscriptionExecutor)
+        # Only per-event executors memoise: queries and mutations run no code of this module.
+        executor.__class__ = _EventExecutor
         # Its own sub-field cache: sharing the parent's keeps one entry per event forever.
         executor._relevant_sub_fields = {}
         executor._memo_key = self._key_for(payload)
@@ -124,6 +126,10 @@ class SubscriptionExecutor(StrawberryGraphQLCoreExecutionContext):
             name = self.operation.name.value if self.operation.name else None
             self._question = (source, name, _payload_variables(self))
         return (*self._question, str(actor.role), type(payload).__name__, event_id)
+
+
+class _EventExecutor(SubscriptionExecutor):
+    """The executor of one delivered Event: its result is shared under its memo key."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         key = self._memo_key
