@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from mission_control.bus.postgres import asyncpg_dsn
+from mission_control.database import create_private_file
 from mission_control.settings import Settings
 
 PROBE_SECONDS = 8.0  # the whole probe, well inside the 10 s a person waits for an answer
@@ -44,6 +45,7 @@ def _probe_sqlite(url: str) -> None:
     if not folder.is_dir():
         raise DatabaseUnavailable(f"the directory {folder} does not exist")
     try:
+        create_private_file(url)  # before sqlite3 would create it world-readable
         conn = sqlite3.connect(path, timeout=PROBE_SECONDS / 2)
         try:
             # A write, rolled back: a read-only file or folder fails here, not at first use.
@@ -51,7 +53,7 @@ def _probe_sqlite(url: str) -> None:
             conn.execute("ROLLBACK")
         finally:
             conn.close()
-    except sqlite3.Error as error:
+    except (sqlite3.Error, OSError) as error:
         raise DatabaseUnavailable(f"SQLite cannot open {path} for writing: {error}") from None
 
 

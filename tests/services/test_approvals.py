@@ -7,7 +7,7 @@ import pytest
 from mission_control.domain.actors import OPERATOR
 from mission_control.domain.agents import ApprovalStatus, ClaimOutcome
 from mission_control.domain.control import AutonomyMode
-from mission_control.domain.errors import Conflict, Forbidden
+from mission_control.domain.errors import Forbidden
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
@@ -35,7 +35,8 @@ async def test_in_manual_mode_a_pickup_waits_for_approval_and_the_task_stays_rea
     assert [a.task_id for a in await list_approvals()] == [task.id]
     again = await claim_next(ctx, dev)  # asking again is the same request, not a second one
     assert again.approval is not None and again.approval.id == asked.approval.id
-    with pytest.raises(Conflict):  # nor can it take the reserved task by name meanwhile
+    # nor can it take the task by name meanwhile: the one pickup rule refuses manual mode
+    with pytest.raises(Forbidden, match="manual"):
         await claim_task(ctx, dev, task.id)
 
 
