@@ -23,7 +23,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis_graphql import mutations, queries
+from hypothesis_graphql import mutations, nodes, queries
 
 from tests.support.server import ServerProcess
 
@@ -48,6 +48,17 @@ def post(url: str, token: str, query: str) -> tuple[int, Any]:
             return error.code, {"raw": raw[:200].decode("utf-8", "replace")}
 
 
+# The schema's own scalars, as literals: well-formed values and near misses alike.
+CUSTOM_SCALARS = {
+    "Date": st.sampled_from(["2026-11-25", "2026-02-30", "yesterday"]).map(nodes.String),
+    "DateTime": st.sampled_from(
+        ["2026-11-25T12:00:00Z", "2026-11-25T12:00:00+02:00", "not a time"]
+    ).map(nodes.String),
+    "JSON": st.sampled_from(["{}", "[1, 2]", "x"]).map(nodes.String),
+    "Long": st.integers(min_value=-(2**70), max_value=2**70).map(nodes.Int),
+}
+
+
 def fuzz(server: ServerProcess, cases: int, run_seed: int) -> dict[str, Any]:
     sdl = SCHEMA.read_text()
     viewer = post(
@@ -57,7 +68,13 @@ def fuzz(server: ServerProcess, cases: int, run_seed: int) -> dict[str, Any]:
     statuses: collections.Counter[int] = collections.Counter()
     codes: collections.Counter[str] = collections.Counter()
     bad: list[tuple[int, str, Any]] = []
-    strategy = st.tuples(st.one_of(queries(sdl), mutations(sdl)), st.sampled_from(tokens))
+    strategy = st.tuples(
+        st.one_of(
+            queries(sdl, custom_scalars=CUSTOM_SCALARS),
+            mutations(sdl, custom_scalars=CUSTOM_SCALARS),
+        ),
+        st.sampled_from(tokens),
+    )
 
     @seed(run_seed)
     @settings(
