@@ -71,7 +71,7 @@ async def test_the_printed_login_link_carries_a_one_time_code_and_no_secret_is_l
 ) -> None:
     env = {"MC_OPERATOR_TOKEN": "", "MC_LOG_LEVEL": "info"}
     with ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env) as server:
-        printed = server.log_path.read_text()
+        printed = server.wait_for_log(r"/login\?code=\S+")
         (token,) = re.findall(r"Operator token \(shown once, keep it\): (\S+)", printed)
         (code,) = re.findall(r"/login\?code=(\S+)", printed)
         assert f"token={token}" not in printed

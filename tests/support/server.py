@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -93,6 +94,16 @@ class ServerProcess:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"server did not answer in {timeout}s:\n{self.log_path.read_text()}")
+
+    def wait_for_log(self, pattern: str, timeout: float = 10.0) -> str:
+        """The log once `pattern` (a regex) appears in it: the server prints its start-up lines
+        just after it starts answering, so a test that reads them must wait for them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            printed = self.log_path.read_text(errors="replace")
+            if re.search(pattern, printed) or time.monotonic() >= deadline:
+                return printed
+            time.sleep(0.05)
 
     def __enter__(self) -> ServerProcess:
         return self if self.process else self.start()
