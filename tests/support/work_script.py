@@ -5,8 +5,10 @@ LOG_DIR/done.log when it finishes, and writes its process group id to LOG_DIR/gr
 A task whose description has `#fail` makes it exit 3 with an error on stderr (`#fail-once`:
 only on its first attempt). With --hang (or `#hang` in the description) it reports 10%, starts
 a child `sleep 300` in its process group and waits until its runner is gone or it is
-terminated. `#slow` makes it take 8 seconds. The operator's feedback on a rejected task
-(MC_TASK_FEEDBACK, also in the stdin JSON) is echoed as "addressed: <feedback>".
+terminated. `#stubborn` hangs the same way but never looks at its runner (like most real
+commands): only its process group being killed ends it. `#slow` makes it take 8 seconds.
+The operator's feedback on a rejected task (MC_TASK_FEEDBACK, also in the stdin JSON) is
+echoed as "addressed: <feedback>".
 With --usage N it prints a `USAGE {"tokens": N, ...}` line after its first progress line.
 """
 
@@ -53,6 +55,10 @@ def main() -> int:
         tokens = int(sys.argv[sys.argv.index("--usage") + 1])
         usage = {"tokens": tokens, "cost_usd": 0.01, "model": "test-model"}
         print(f"USAGE {json.dumps(usage)}", flush=True)
+    if "#stubborn" in asks:
+        subprocess.Popen(["sleep", "300"])  # a grandchild of the guardian, in the same group
+        time.sleep(300)
+        return 9
     if "--hang" in sys.argv or "#hang" in asks:
         child = subprocess.Popen(["sleep", "300"])  # a child in the command's process group
         runner = runner_pid()
