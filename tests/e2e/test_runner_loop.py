@@ -15,7 +15,13 @@ import pytest
 
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import http_client, run
-from tests.support.runners import RunnerProcess, done_log, start_runner, wait_for_events
+from tests.support.runners import (
+    RunnerProcess,
+    done_log,
+    start_runner,
+    wait_for_events,
+    wait_for_log,
+)
 from tests.support.server import ServerProcess
 
 TASK = """
@@ -264,3 +270,28 @@ async def test_a_sigkilled_runner_takes_its_command_group_along_and_the_lease_fr
     assert [(e["taskId"], e["agentName"]) for e in events[-1:]] == [(task["id"], "dev")]
     state = (await run(operator, TASK, {"id": task["id"]}))["task"]
     assert state["status"] == "READY" and state["assignee"] is None
+
+
+async def test_an_idle_runner_sleeps_through_ready_tasks_it_cannot_take(
+    server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "rusty", ["rust"])
+    runner = start_runner(server, "rusty", token, interval=IDLE_FOR_TEN_MINUTES)
+    runners.append(runner)
+    await wait_for_log(runner, "nothing to do")  # its one claim at start
+    await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "HEARTBEAT"), 30)
+
+    for n in range(5):
+        await make_task(operator, title=f"Python job {n}", tags=["python"])
+    mine = await make_task(operator, title="Rust job", description="#slow", tags=["rust"])
+    await asyncio.wait_for(
+        wait_for_events(
+            server, lambda s: s[-1]["kind"] == "CLAIMED" and s[-1]["taskId"] == mine["id"]
+        ),
+        30,
+    )
+
+    # The five python tasks' Events came first, in order, and asked it nothing: the only
+    # claims it made are the one at start and the one that took its task.
+    assert runner.log().count("nothing to do") == 1

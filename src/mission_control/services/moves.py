@@ -14,6 +14,7 @@ from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_m
 from mission_control.models import Task
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
 from mission_control.services.pickup import check_pickup, lock_agent
+from mission_control.services.routing import ready_payload
 from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
@@ -99,6 +100,8 @@ async def apply_move(
     if "assignee" in changes:
         task.assignee = changes["assignee"]
     shown = text if move in (Move.BLOCK, Move.RELEASE, Move.CANCEL, Move.REJECT) else None
+    if target is TaskStatus.READY:  # who can take it, so only runners that can wake up
+        payload = {**ready_payload(task, ctx.settings), **payload}
     ch.record(
         kind or kind_of(move),
         actor.label,

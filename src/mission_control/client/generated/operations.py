@@ -115,6 +115,14 @@ class RunnerMe(Result):
     me: str
 
 
+class RunnerSkillsAgent(Result):
+    skills: list[str]
+
+
+class RunnerSkills(Result):
+    agent: RunnerSkillsAgent | None = None
+
+
 class RunnerClaimNextClaimNextTaskTaskLimits(Result):
     max_attempts: int = Field(alias="maxAttempts")
     max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
@@ -964,6 +972,15 @@ class CliRotateToken(Result):
 RUNNER_ME_DOCUMENT = """
 query RunnerMe {
   me
+}
+"""
+
+
+RUNNER_SKILLS_DOCUMENT = """
+query RunnerSkills($name: String!) {
+  agent(name: $name) {
+    skills
+  }
 }
 """
 
@@ -1846,6 +1863,10 @@ class Operations:
     async def runner_me(self) -> RunnerMe:
         data = await self._runner.execute(RUNNER_ME_DOCUMENT, "RunnerMe", {})
         return RunnerMe.model_validate(data)
+
+    async def runner_skills(self, name: str) -> RunnerSkills:
+        data = await self._runner.execute(RUNNER_SKILLS_DOCUMENT, "RunnerSkills", {"name": name})
+        return RunnerSkills.model_validate(data)
 
     async def runner_claim_next(self) -> RunnerClaimNext:
         data = await self._runner.execute(RUNNER_CLAIM_NEXT_DOCUMENT, "RunnerClaimNext", {})
