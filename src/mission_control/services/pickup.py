@@ -134,6 +134,7 @@ async def pickup_facts(
     if agent.last_heartbeat_at is not None:
         declined = declined.filter(decided_at__gte=agent.last_heartbeat_at)
     auto = bool(set(task.tags) & set(ctx.settings.auto_tags))
+    retry_in = (task.retry_at - ctx.clock()).total_seconds() if task.retry_at else 0.0
     return PickupFacts(
         agent=agent.name,
         task_id=task.id,
@@ -151,6 +152,7 @@ async def pickup_facts(
         reserved_by=pending.agent.name if pending is not None else None,
         declined=await declined.using_db(conn).exists(),
         budget_spent=await budget_refusal(ctx, agent, conn),
+        retry_in_seconds=max(retry_in, 0.0),
     )
 
 
