@@ -107,6 +107,15 @@ async def lock_agent(name: str, conn: BaseDBAsyncClient) -> Agent:
     return agent
 
 
+async def held_count(agent_id: int, conn: BaseDBAsyncClient) -> int:
+    """How many tasks the agent has in progress now (what its WIP limit bounds)."""
+    return (
+        await Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent_id)
+        .using_db(conn)
+        .count()
+    )
+
+
 async def _assignee_name(task: Task, conn: BaseDBAsyncClient) -> str | None:
     if task.assignee_id is None:
         return None
