@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
@@ -174,18 +175,24 @@ class PageInfo:
     has_next_page: bool
 
 
+async def _total_count(root: strawberry.Parent[TaskConnection]) -> int:
+    # Counted only when the query selects it: a COUNT over the filter grows with the table.
+    return await root.count()
+
+
 @strawberry.type
 class TaskConnection:
     nodes: list[Task]
-    total_count: int
+    total_count: int = strawberry.field(resolver=_total_count)
     page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @classmethod
-    def from_page(cls, page: TaskPage) -> TaskConnection:
+    def from_page(cls, page: TaskPage, count: Callable[[], Awaitable[int]]) -> TaskConnection:
         return cls(
             nodes=[Task.from_row(row) for row in page.tasks],
-            total_count=page.total,
             page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next),
+            count=count,
         )
 
 
