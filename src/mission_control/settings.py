@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     max_response_bytes: Annotated[int, Field(ge=65_536)] = 8_388_608
     secure_cookies: bool = False
     session_hours: Annotated[float, Field(gt=0)] = 24 * 7
+    # /metrics answers an operator token only, unless this lets anyone scrape it.
+    metrics_public: bool = False
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
