@@ -10,7 +10,8 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from mission_control.bus import EventHub
-from mission_control.domain.actors import Actor
+from mission_control.domain.actors import Actor, Role
+from mission_control.resolvers import trusted
 from mission_control.services.auth import authenticate
 from mission_control.store.context import Context
 
@@ -47,4 +48,8 @@ Info = StrawberryInfo[GraphQLContext, None]
 
 
 async def caller(info: Info) -> Actor:
-    return await info.context.actor()
+    """Who is calling, once the request is allowed to run at all (token, trusted operations)."""
+    actor = await info.context.actor()
+    if actor.role is Role.AGENT and info.context.services.settings.trusted_operations == "agents":
+        trusted.check(info.operation, len(info._raw_info.fragments))
+    return actor
