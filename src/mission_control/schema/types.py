@@ -21,6 +21,7 @@ from mission_control.models import Task as TaskRow
 from mission_control.schema.supervision import TaskLimits
 from mission_control.schema.usage import AgentBudget, Usage
 from mission_control.services.budgets import budget_state
+from mission_control.services.comments import CommentView
 from mission_control.services.dependencies import depends_on_ids
 from mission_control.services.supervision import default_limits, overrides_of
 from mission_control.store.queries import subtasks
@@ -38,6 +39,25 @@ strawberry.enum(DomainAgentStatus, name="AgentStatus")
 AgentStatus = DomainAgentStatus
 strawberry.enum(DomainClaimOutcome, name="ClaimOutcome")
 ClaimOutcome = DomainClaimOutcome
+
+
+@strawberry.type(description="A remark on a task by the operator or one of its agents.")
+class Comment:
+    id: int
+    task_id: int
+    author: str = strawberry.field(description="Who wrote it: `operator`, `agent:NAME`, ...")
+    body: str
+    created_at: datetime
+
+    @classmethod
+    def from_view(cls, view: CommentView) -> Comment:
+        return cls(
+            id=view.id,
+            task_id=view.task_id,
+            author=view.author,
+            body=view.body,
+            created_at=view.created_at,
+        )
 
 
 @strawberry.type(description="A unit of work on the board.")
@@ -77,6 +97,11 @@ class Task:
     @strawberry.field(description="Tokens and dollars its agents reported spending on it.")
     async def usage(self) -> Usage:
         return Usage.from_totals(await task_totals(self.id))
+
+    @strawberry.field(description="Its comments, oldest first (the newest 100).")
+    async def comments(self, info: strawberry.Info) -> list[Comment]:
+        views = await info.context.comments.load(self.id)
+        return [Comment.from_view(view) for view in views]
 
     @strawberry.field(description="The tasks whose parent this is.")
     async def subtasks(self) -> list[Task]:

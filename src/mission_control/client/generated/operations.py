@@ -85,6 +85,8 @@ class EventKind(StrEnum):
     TOKEN_ISSUED = "TOKEN_ISSUED"
     TOKEN_REVOKED = "TOKEN_REVOKED"
     ATTEMPT_FAILED = "ATTEMPT_FAILED"
+    COMMENTED = "COMMENTED"
+    REOPENED = "REOPENED"
 
 
 class Role(StrEnum):
@@ -120,6 +122,12 @@ class RunnerClaimNextClaimNextTaskTaskLimits(Result):
     max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
 
 
+class RunnerClaimNextClaimNextTaskTaskComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class RunnerClaimNextClaimNextTaskTask(Result):
     id: int
     title: str
@@ -133,6 +141,7 @@ class RunnerClaimNextClaimNextTaskTask(Result):
     feedback: str | None = None
     attempts: int
     limits: RunnerClaimNextClaimNextTaskTaskLimits
+    comments: list[RunnerClaimNextClaimNextTaskTaskComments]
 
 
 class RunnerClaimNextClaimNextTask(Result):
@@ -222,6 +231,12 @@ class RunnerHeldTasksTasksNodesLimits(Result):
     max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
 
 
+class RunnerHeldTasksTasksNodesComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class RunnerHeldTasksTasksNodes(Result):
     id: int
     title: str
@@ -235,6 +250,7 @@ class RunnerHeldTasksTasksNodes(Result):
     feedback: str | None = None
     attempts: int
     limits: RunnerHeldTasksTasksNodesLimits
+    comments: list[RunnerHeldTasksTasksNodesComments]
 
 
 class RunnerHeldTasksTasks(Result):
@@ -700,6 +716,12 @@ class McpNextTask(Result):
     claim_next_task: McpNextTaskClaimNextTask = Field(alias="claimNextTask")
 
 
+class McpGetTaskTaskComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class McpGetTaskTask(Result):
     id: int
     title: str
@@ -716,6 +738,7 @@ class McpGetTaskTask(Result):
     parent_id: int | None = Field(None, alias="parentId")
     depends_on: list[int] = Field(alias="dependsOn")
     lease_expires_at: datetime | None = Field(None, alias="leaseExpiresAt")
+    comments: list[McpGetTaskTaskComments]
 
 
 class McpGetTaskTaskHistory(Result):
@@ -990,6 +1013,11 @@ mutation RunnerClaimNext {
         maxAttempts
         maxRunSeconds
       }
+      comments {
+        author
+        body
+        createdAt
+      }
     }
   }
 }
@@ -1092,6 +1120,11 @@ query RunnerHeldTasks($agent: String!) {
       limits {
         maxAttempts
         maxRunSeconds
+      }
+      comments {
+        author
+        body
+        createdAt
       }
     }
   }
@@ -1582,6 +1615,11 @@ query McpGetTask($id: Int!) {
     parentId
     dependsOn
     leaseExpiresAt
+    comments {
+      author
+      body
+      createdAt
+    }
   }
   taskHistory(taskId: $id) {
     id
