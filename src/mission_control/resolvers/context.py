@@ -7,11 +7,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from mission_control.bus import EventHub
-from mission_control.domain.actors import Actor
+from mission_control.domain.actors import Actor, Role
+from mission_control.resolvers import trusted
 from mission_control.services.auth import authenticate
+from mission_control.services.comments import CommentView, comments_of
 from mission_control.store.context import Context
 
 
@@ -23,6 +26,11 @@ class GraphQLContext:
     response: Any = None
     connection_params: dict[str, Any] = field(default_factory=dict)
     _actor: Actor | None = None
+    # Batches the comments of every task in one answer into one query. Not cached: a
+    # subscription's context lives for the connection, and comments keep coming.
+    comments: DataLoader[int, list[CommentView]] = field(
+        default_factory=lambda: DataLoader(load_fn=_load_comments, cache=False)
+    )
 
     def bearer_token(self) -> str | None:
         """The token from `Authorization: Bearer …`, or from the WebSocket connection_init."""
@@ -43,8 +51,17 @@ class GraphQLContext:
         return self._actor
 
 
+async def _load_comments(task_ids: list[int]) -> list[list[CommentView]]:
+    found = await comments_of(task_ids)
+    return [found[task_id] for task_id in task_ids]
+
+
 Info = StrawberryInfo[GraphQLContext, None]
 
 
 async def caller(info: Info) -> Actor:
-    return await info.context.actor()
+    """Who is calling, once the request is allowed to run at all (token, trusted operations)."""
+    actor = await info.context.actor()
+    if actor.role is Role.AGENT and info.context.services.settings.trusted_operations == "agents":
+        trusted.check(info.operation, len(info._raw_info.fragments))
+    return actor
