@@ -20,6 +20,7 @@ from mission_control.web.body_limit import BodySizeLimit
 from mission_control.web.edges import health_report
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
 from mission_control.web.metrics import metrics
+from mission_control.web.playground import assets_route
 from mission_control.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def build_app(settings: Settings) -> FastAPI:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health, methods=["GET"]),
             Route("/metrics", scrape, methods=["GET"]),
+            assets_route(),
             *mcp.routes(),
         ]
     )
