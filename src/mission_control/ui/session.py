@@ -133,7 +133,10 @@ def header(session: Session, title: str) -> None:
         ui.label("Mission Control").classes("text-lg font-bold")
         ui.link("Board", "/").classes("text-white")
         ui.link("Agents", "/agents").classes("text-white")
-        if title not in ("Board", "Agents"):
+        ui.link("Charts", "/charts").classes("text-white").mark("nav-charts")
+        # A plain link: /graphql is not a NiceGUI page, so the browser loads it afresh.
+        ui.link("GraphQL", "/graphql", new_tab=True).classes("text-white").mark("nav-graphql")
+        if title not in ("Board", "Agents", "Charts"):
             ui.label(title).classes("text-slate-300")
         ui.space()
         ui.label(f"{session.actor.label} ({session.actor.role})").mark("whoami")
