@@ -74,6 +74,10 @@ async def mutation_to_dom(server: ServerProcess, changes: int, gap: float) -> No
     async with chromium_page() as page:
         assert isinstance(page, Page)
         empty = min([await first_paint(page, server) for _ in range(3)])
+        # Newest first: each probe card lands on top of its column, inside the loaded page (in
+        # the default priority order the later probes would sort below the first page).
+        await page.goto(f"{server.url}/?sort=newest")
+        await page.locator("[data-status=ready]").wait_for()
         round_trips, visible = [], []
         for n in range(changes):
             title = f"Latency probe {n}"

@@ -97,8 +97,10 @@ class BoardView:
             .mark(f"column-{status}")
             .props(f"data-status={status}") as box
         ):
-            with ui.row().classes("w-full items-center gap-1 no-wrap"):
-                ui.label(status.replace("_", " ")).classes("font-bold uppercase text-sm truncate")
+            with ui.row().classes("mc-col-head w-full items-center gap-1 no-wrap"):
+                ui.label(status.replace("_", " ")).classes(
+                    "mc-col-name font-bold uppercase text-sm truncate"
+                )
                 ui.space()
                 count = ui.badge("0").mark(f"count-{status}")
                 if status in COLLAPSED_AT_START:
