@@ -7,15 +7,14 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from mission_control.bus import EventHub
 from mission_control.domain.actors import Actor, Role
 from mission_control.resolvers import trusted
+from mission_control.resolvers.loaders import Loaders
 from mission_control.services import sessions
 from mission_control.services.auth import authenticate
-from mission_control.services.comments import CommentView, comments_of
 from mission_control.store.context import Context
 
 
@@ -27,11 +26,8 @@ class GraphQLContext:
     response: Any = None
     connection_params: dict[str, Any] = field(default_factory=dict)
     _actor: Actor | None = None
-    # Batches the comments of every task in one answer into one query. Not cached: a
-    # subscription's context lives for the connection, and comments keep coming.
-    comments: DataLoader[int, list[CommentView]] = field(
-        default_factory=lambda: DataLoader(load_fn=_load_comments, cache=False)
-    )
+    # Batches each relation of the tasks in one answer into one query (resolvers/loaders.py).
+    loaders: Loaders = field(default_factory=Loaders)
 
     def bearer_token(self) -> str | None:
         """The token from `Authorization: Bearer …`, or from the WebSocket connection_init."""
@@ -65,11 +61,6 @@ class GraphQLContext:
             else:
                 self._actor = await authenticate(self.services, token)
         return self._actor
-
-
-async def _load_comments(task_ids: list[int]) -> list[list[CommentView]]:
-    found = await comments_of(task_ids)
-    return [found[task_id] for task_id in task_ids]
 
 
 Info = StrawberryInfo[GraphQLContext, None]

@@ -22,10 +22,8 @@ from mission_control.schema.supervision import TaskLimits
 from mission_control.schema.usage import AgentBudget, Usage
 from mission_control.services.budgets import budget_state
 from mission_control.services.comments import CommentView
-from mission_control.services.dependencies import depends_on_ids
 from mission_control.services.supervision import default_limits, overrides_of
-from mission_control.store.queries import subtasks
-from mission_control.store.usage import agent_totals, task_totals
+from mission_control.store.usage import agent_totals
 
 if TYPE_CHECKING:
     from mission_control.store.queries import Column as ColumnData
@@ -95,23 +93,24 @@ class Task:
         return TaskLimits.of(effective_limits(self.own_limits, defaults))
 
     @strawberry.field(description="Tokens and dollars its agents reported spending on it.")
-    async def usage(self) -> Usage:
-        return Usage.from_totals(await task_totals(self.id))
+    async def usage(self, info: strawberry.Info) -> Usage:
+        return Usage.from_totals(await info.context.loaders.usage.load(self.id))
 
     @strawberry.field(description="Its comments, oldest first (the newest 100).")
     async def comments(self, info: strawberry.Info) -> list[Comment]:
-        views = await info.context.comments.load(self.id)
+        views = await info.context.loaders.comments.load(self.id)
         return [Comment.from_view(view) for view in views]
 
     @strawberry.field(description="The tasks whose parent this is.")
-    async def subtasks(self) -> list[Task]:
-        return [Task.from_row(row) for row in await subtasks(self.id)]
+    async def subtasks(self, info: strawberry.Info) -> list[Task]:
+        return [Task.from_row(row) for row in await info.context.loaders.subtasks.load(self.id)]
 
     @strawberry.field(
         description="Ids of the tasks this one waits for; it is not handed out until they are done."
     )
-    async def depends_on(self) -> list[int]:
-        return await depends_on_ids(self.id)
+    async def depends_on(self, info: strawberry.Info) -> list[int]:
+        ids: list[int] = await info.context.loaders.depends_on.load(self.id)
+        return ids
 
     @classmethod
     def from_row(cls, row: TaskRow) -> Task:

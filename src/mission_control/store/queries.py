@@ -162,5 +162,15 @@ async def events_after(after: int, limit: int = 200) -> list[EventRecord]:
     return [to_record(row) for row in rows]
 
 
+async def subtasks_of(parent_ids: Sequence[int]) -> dict[int, list[Task]]:
+    """The subtasks of each task, lowest id first, in one query."""
+    found: dict[int, list[Task]] = {parent_id: [] for parent_id in parent_ids}
+    if found:
+        children = Task.filter(parent_id__in=list(found)).order_by("id")
+        for row in await children.prefetch_related("assignee"):
+            found[row.parent_id].append(row)  # type: ignore[index]
+    return found
+
+
 async def subtasks(task_id: int) -> list[Task]:
     return list(await Task.filter(parent_id=task_id).order_by("id").prefetch_related("assignee"))
