@@ -29,7 +29,18 @@ from strawberry.schema.schema import validate_document
 TOO_EXPENSIVE = "TOO_EXPENSIVE"
 HEAVY_WEIGHT = 10  # a free-text field weighs as much as ten plain ones
 HEAVY = frozenset(
-    {"description", "result", "feedback", "blockReason", "payload", "note", "reason", "text"}
+    {
+        "description",
+        "result",
+        "feedback",
+        "blockReason",
+        "payload",
+        "note",
+        "reason",
+        "text",
+        "outputTail",
+        "tail",
+    }
 )
 PAGE_DEFAULT, PAGE_MAX = 50, 500
 # Lists whose size no argument sets: their most (or typical upper) length.

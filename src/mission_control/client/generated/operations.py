@@ -85,6 +85,7 @@ class EventKind(StrEnum):
     TOKEN_ISSUED = "TOKEN_ISSUED"
     TOKEN_REVOKED = "TOKEN_REVOKED"
     ATTEMPT_FAILED = "ATTEMPT_FAILED"
+    OUTPUT = "OUTPUT"
 
 
 class Role(StrEnum):
@@ -271,6 +272,15 @@ class RunnerReportUsageReportUsage(Result):
 
 class RunnerReportUsage(Result):
     report_usage: RunnerReportUsageReportUsage = Field(alias="reportUsage")
+
+
+class RunnerReportOutputReportOutput(Result):
+    task_id: int | None = Field(None, alias="taskId")
+    lines: int
+
+
+class RunnerReportOutput(Result):
+    report_output: RunnerReportOutputReportOutput = Field(alias="reportOutput")
 
 
 class CliCreateTaskCreateTask(Result):
@@ -1130,6 +1140,16 @@ mutation RunnerReportUsage($id: Int!, $usage: UsageInput!) {
 """
 
 
+RUNNER_REPORT_OUTPUT_DOCUMENT = """
+mutation RunnerReportOutput($taskId: Int!, $chunk: String!) {
+  reportOutput(taskId: $taskId, chunk: $chunk) {
+    taskId
+    lines
+  }
+}
+"""
+
+
 CLI_CREATE_TASK_DOCUMENT = """
 mutation CliCreateTask($input: CreateTaskInput!) {
   createTask(input: $input) {
@@ -1895,6 +1915,10 @@ class Operations:
     async def runner_report_usage(self, id: int, usage: dict[str, Any]) -> RunnerReportUsage:
         data = await self._runner.execute(RUNNER_REPORT_USAGE_DOCUMENT, "RunnerReportUsage", {"id": id, "usage": usage})
         return RunnerReportUsage.model_validate(data)
+
+    async def runner_report_output(self, task_id: int, chunk: str) -> RunnerReportOutput:
+        data = await self._runner.execute(RUNNER_REPORT_OUTPUT_DOCUMENT, "RunnerReportOutput", {"taskId": task_id, "chunk": chunk})
+        return RunnerReportOutput.model_validate(data)
 
     async def cli_create_task(self, input: dict[str, Any]) -> CliCreateTask:
         data = await self._runner.execute(CLI_CREATE_TASK_DOCUMENT, "CliCreateTask", {"input": input})
