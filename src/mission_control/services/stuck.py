@@ -1,9 +1,9 @@
 """Stuck work: the sweep marks a silent task in progress STUCK once; a new report clears it.
 
 A task's last sign of life is the latest of: entering in_progress (claim, rework), a progress
-or usage report on it, its holder's last heartbeat and the last output its command printed. The mark is the task's `stuck_since`
-column, so the STUCK Event is written once however often the sweep runs, and the board shows
-a badge from the row it already reads.
+or usage report on it, its holder's last heartbeat and the last output its command printed.
+The mark is the task's `stuck_since` column, so the STUCK Event is written once however often
+the sweep runs, and the board shows a badge from the row it already reads.
 """
 
 from __future__ import annotations
