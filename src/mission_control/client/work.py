@@ -83,6 +83,11 @@ def parse_progress(line: str) -> tuple[int, str | None] | None:
     return None
 
 
+def comments_text(comments: list[dict[str, Any]]) -> str:
+    """The task's comments as lines a shell script can read: `author: body`, oldest first."""
+    return "\n".join(f"{c.get('author')}: {c.get('body')}" for c in comments)
+
+
 def task_environment(task: dict[str, Any]) -> dict[str, str]:
     """The task as MC_TASK_* variables, added to the runner's own environment."""
     env = dict(os.environ)
@@ -93,6 +98,7 @@ def task_environment(task: dict[str, Any]) -> dict[str, str]:
         MC_TASK_TAGS=",".join(task.get("tags") or []),
         MC_TASK_PRIORITY="" if task.get("priority") is None else str(task["priority"]),
         MC_TASK_FEEDBACK=str(task.get("feedback") or ""),
+        MC_TASK_COMMENTS=comments_text(task.get("comments") or []),
         MC_TASK_JSON=json.dumps(task),
     )
     return env

@@ -45,6 +45,9 @@ class EventKind(StrEnum):
     TOKEN_ISSUED = "token_issued"
     TOKEN_REVOKED = "token_revoked"
     ATTEMPT_FAILED = "attempt_failed"
+    # New kinds go at the end: the enum's order is the schema's and the generated client's.
+    COMMENTED = "commented"
+    REOPENED = Move.REOPEN.value
     OUTPUT = "output"
 
 

@@ -38,6 +38,7 @@ HEAVY = frozenset(
         "note",
         "reason",
         "text",
+        "body",
         "outputTail",
         "tail",
     }
@@ -55,6 +56,7 @@ FIXED = {
     "skills": 20,
     "dependsOn": 20,
     "errors": 20,
+    "comments": 100,
 }
 
 

@@ -34,6 +34,7 @@ TRANSITIONS = CRITICAL | frozenset(
         EventKind.AUTONOMY_CHANGED,
         EventKind.STUCK_CLEARED,
         EventKind.BUDGET_RESUMED,
+        EventKind.REOPENED,
     }
 )
 

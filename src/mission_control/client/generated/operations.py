@@ -85,6 +85,8 @@ class EventKind(StrEnum):
     TOKEN_ISSUED = "TOKEN_ISSUED"
     TOKEN_REVOKED = "TOKEN_REVOKED"
     ATTEMPT_FAILED = "ATTEMPT_FAILED"
+    COMMENTED = "COMMENTED"
+    REOPENED = "REOPENED"
     OUTPUT = "OUTPUT"
 
 
@@ -121,6 +123,12 @@ class RunnerClaimNextClaimNextTaskTaskLimits(Result):
     max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
 
 
+class RunnerClaimNextClaimNextTaskTaskComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class RunnerClaimNextClaimNextTaskTask(Result):
     id: int
     title: str
@@ -134,6 +142,7 @@ class RunnerClaimNextClaimNextTaskTask(Result):
     feedback: str | None = None
     attempts: int
     limits: RunnerClaimNextClaimNextTaskTaskLimits
+    comments: list[RunnerClaimNextClaimNextTaskTaskComments]
 
 
 class RunnerClaimNextClaimNextTask(Result):
@@ -223,6 +232,12 @@ class RunnerHeldTasksTasksNodesLimits(Result):
     max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
 
 
+class RunnerHeldTasksTasksNodesComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class RunnerHeldTasksTasksNodes(Result):
     id: int
     title: str
@@ -236,6 +251,7 @@ class RunnerHeldTasksTasksNodes(Result):
     feedback: str | None = None
     attempts: int
     limits: RunnerHeldTasksTasksNodesLimits
+    comments: list[RunnerHeldTasksTasksNodesComments]
 
 
 class RunnerHeldTasksTasks(Result):
@@ -710,6 +726,12 @@ class McpNextTask(Result):
     claim_next_task: McpNextTaskClaimNextTask = Field(alias="claimNextTask")
 
 
+class McpGetTaskTaskComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class McpGetTaskTask(Result):
     id: int
     title: str
@@ -726,6 +748,7 @@ class McpGetTaskTask(Result):
     parent_id: int | None = Field(None, alias="parentId")
     depends_on: list[int] = Field(alias="dependsOn")
     lease_expires_at: datetime | None = Field(None, alias="leaseExpiresAt")
+    comments: list[McpGetTaskTaskComments]
 
 
 class McpGetTaskTaskHistory(Result):
@@ -1000,6 +1023,11 @@ mutation RunnerClaimNext {
         maxAttempts
         maxRunSeconds
       }
+      comments {
+        author
+        body
+        createdAt
+      }
     }
   }
 }
@@ -1102,6 +1130,11 @@ query RunnerHeldTasks($agent: String!) {
       limits {
         maxAttempts
         maxRunSeconds
+      }
+      comments {
+        author
+        body
+        createdAt
       }
     }
   }
@@ -1602,6 +1635,11 @@ query McpGetTask($id: Int!) {
     parentId
     dependsOn
     leaseExpiresAt
+    comments {
+      author
+      body
+      createdAt
+    }
   }
   taskHistory(taskId: $id) {
     id
@@ -1850,6 +1888,73 @@ mutation CliRotateToken($id: Int!) {
   }
 }
 """
+
+
+# Every document above: the trusted operations (MC_TRUSTED_OPERATIONS=agents).
+DOCUMENTS = (
+    RUNNER_ME_DOCUMENT,
+    RUNNER_CLAIM_NEXT_DOCUMENT,
+    RUNNER_REPORT_PROGRESS_DOCUMENT,
+    RUNNER_SUBMIT_FOR_REVIEW_DOCUMENT,
+    RUNNER_BLOCK_TASK_DOCUMENT,
+    RUNNER_TASK_HOLDER_DOCUMENT,
+    RUNNER_EVENTS_DOCUMENT,
+    RUNNER_HEARTBEAT_DOCUMENT,
+    RUNNER_PENDING_APPROVALS_DOCUMENT,
+    RUNNER_HELD_TASKS_DOCUMENT,
+    RUNNER_FAIL_ATTEMPT_DOCUMENT,
+    RUNNER_RELEASE_TASK_DOCUMENT,
+    RUNNER_REPORT_USAGE_DOCUMENT,
+    RUNNER_REPORT_OUTPUT_DOCUMENT,
+    CLI_CREATE_TASK_DOCUMENT,
+    CLI_LIST_TASKS_DOCUMENT,
+    CLI_SHOW_TASK_DOCUMENT,
+    CLI_CLAIM_TASK_DOCUMENT,
+    CLI_UNBLOCK_TASK_DOCUMENT,
+    CLI_APPROVE_TASK_DOCUMENT,
+    CLI_REJECT_TASK_DOCUMENT,
+    CLI_ASSIGN_TASK_DOCUMENT,
+    CLI_CANCEL_TASK_DOCUMENT,
+    CLI_REGISTER_AGENT_DOCUMENT,
+    CLI_WATCH_EVENTS_DOCUMENT,
+    CLI_AGENTS_DOCUMENT,
+    CLI_PAUSE_AGENT_DOCUMENT,
+    CLI_RESUME_AGENT_DOCUMENT,
+    CLI_CANCEL_AGENT_WORK_DOCUMENT,
+    CLI_APPROVALS_DOCUMENT,
+    CLI_DECIDE_APPROVAL_DOCUMENT,
+    CLI_AUTONOMY_DOCUMENT,
+    CLI_SET_AUTONOMY_DOCUMENT,
+    CLI_HEARTBEAT_NEXT_DOCUMENT,
+    CLI_REGISTER_WEBHOOK_DOCUMENT,
+    CLI_WEBHOOKS_DOCUMENT,
+    CLI_WEBHOOK_DELIVERIES_DOCUMENT,
+    CLI_REPLAY_WEBHOOK_DELIVERIES_DOCUMENT,
+    CLI_REMOVE_WEBHOOK_DOCUMENT,
+    CLI_SET_AGENT_BUDGET_DOCUMENT,
+    CLI_CLEAR_AGENT_BUDGET_DOCUMENT,
+    CLI_USAGE_DOCUMENT,
+    MCP_NEXT_TASK_DOCUMENT,
+    MCP_GET_TASK_DOCUMENT,
+    MCP_REPORT_PROGRESS_DOCUMENT,
+    MCP_SUBMIT_FOR_REVIEW_DOCUMENT,
+    MCP_BLOCK_TASK_DOCUMENT,
+    MCP_HEARTBEAT_DOCUMENT,
+    MCP_BOARD_DOCUMENT,
+    MCP_LIST_TASKS_DOCUMENT,
+    MCP_CREATE_TASK_DOCUMENT,
+    MCP_APPROVE_TASK_DOCUMENT,
+    MCP_REJECT_TASK_DOCUMENT,
+    MCP_ASSIGN_TASK_DOCUMENT,
+    MCP_PAUSE_AGENT_DOCUMENT,
+    MCP_RESUME_AGENT_DOCUMENT,
+    MCP_SET_AUTONOMY_DOCUMENT,
+    MCP_CLAIM_TASK_DOCUMENT,
+    CLI_TOKENS_DOCUMENT,
+    CLI_ISSUE_TOKEN_DOCUMENT,
+    CLI_REVOKE_TOKEN_DOCUMENT,
+    CLI_ROTATE_TOKEN_DOCUMENT,
+)
 
 
 def _present(variables: dict[str, Any]) -> dict[str, Any]:
