@@ -73,6 +73,6 @@ async def test_operator_drives_the_board_in_chromium(server: ServerProcess) -> N
 
         await make_agent(operator, "scout")
         await page.get_by_role("link", name="Agents").click()
-        await expect(page.get_by_text("Autonomy paused")).to_be_visible()
+        await expect(page.get_by_text("Autonomy on")).to_be_visible()
         await expect(page.get_by_text("scout", exact=True)).to_be_visible()
         await page.screenshot(path=str(ARTIFACTS / "agents.png"), full_page=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 ProgressSink = Callable[[int, str | None], Awaitable[None]]
 UsageSink = Callable[["UsageLine"], Awaitable[None]]
+OutputSink = Callable[[str], None]  # every line printed, stdout and stderr; must not wait
 
 _PROGRESS_LINE = re.compile(r"^PROGRESS\s+(\d{1,3})(?:\s+(.*))?$")
 _USAGE_LINE = re.compile(r"^USAGE\s+(\{.*\})$")
@@ -104,11 +105,16 @@ def task_environment(task: dict[str, Any]) -> dict[str, str]:
 
 
 async def _pump(
-    stream: asyncio.StreamReader, tail: deque[str], on_line: Callable[[str], Awaitable[None]]
+    stream: asyncio.StreamReader,
+    tail: deque[str],
+    on_line: Callable[[str], Awaitable[None]],
+    on_output: OutputSink | None,
 ) -> None:
     while line := await stream.readline():
         text = line.decode(errors="replace").rstrip("\n")
         tail.append(text)
+        if on_output is not None:
+            on_output(text)
         await on_line(text)
 
 
@@ -155,9 +161,11 @@ async def run_command(
     started: Callable[[int], None] | None = None,
     on_usage: UsageSink | None = None,
     cwd: Path | None = None,
+    on_output: OutputSink | None = None,
 ) -> WorkOutcome:
     """Run `command` in a shell on `task` (in `cwd`); report its progress; end it early when
-    `stop` is set or after `time_limit` seconds. `started` learns the command's process group."""
+    `stop` is set or after `time_limit` seconds. `started` learns the command's process group;
+    `on_output` sees every line it prints."""
     process = await asyncio.create_subprocess_shell(
         command,
         cwd=cwd,
@@ -187,7 +195,8 @@ async def run_command(
         return None
 
     readers = asyncio.gather(
-        _pump(process.stdout, out, progress_line), _pump(process.stderr, err, ignore)
+        _pump(process.stdout, out, progress_line, on_output),
+        _pump(process.stderr, err, ignore, on_output),
     )
     stopped = asyncio.create_task(stop.wait())
     finished = asyncio.create_task(process.wait())

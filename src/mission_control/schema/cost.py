@@ -39,6 +39,8 @@ HEAVY = frozenset(
         "reason",
         "text",
         "body",
+        "outputTail",
+        "tail",
     }
 )
 PAGE_DEFAULT, PAGE_MAX = 50, 500

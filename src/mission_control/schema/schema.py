@@ -98,6 +98,11 @@ class Mutation:
         resolver=agent_resolvers.heartbeat,
         description="The calling agent is alive; renews the lease of the task it holds.",
     )
+    report_output = strawberry.mutation(
+        resolver=agent_resolvers.report_output,
+        description="The holder's command printed these new lines on its task (at most 8,000 "
+        "characters); the server keeps the last 200 lines as the agent's outputTail.",
+    )
     pause_agent = strawberry.mutation(resolver=agent_resolvers.pause_agent)
     resume_agent = strawberry.mutation(resolver=agent_resolvers.resume_agent)
     set_autonomy = strawberry.mutation(resolver=agent_resolvers.set_autonomy)

@@ -236,6 +236,17 @@ class Agent:
         default=None, description="Progress of its current task, in percent."
     )
     note: str | None = strawberry.field(default=None, description="What its last heartbeat said.")
+    output_tail: str = strawberry.field(
+        default="",
+        description="The last lines its command printed (at most 200 lines, 16,000 "
+        "characters), for the task outputTaskId; cleared when it claims a new task.",
+    )
+    output_task_id: int | None = strawberry.field(
+        default=None, description="The task outputTail was printed on."
+    )
+    output_at: datetime | None = strawberry.field(
+        default=None, description="When its runner last reported output."
+    )
 
     @strawberry.field(description="What it reported spending today (UTC).")
     async def usage_today(self, info: strawberry.Info) -> Usage:
@@ -258,6 +269,9 @@ class Agent:
             elapsed_seconds=elapsed,
             progress=task.progress if task is not None else None,
             note=row.note,
+            output_tail=row.output_tail,
+            output_task_id=row.output_task_id,
+            output_at=row.output_at,
             id=row.id,
             name=row.name,
             skills=list(row.skills),

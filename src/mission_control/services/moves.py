@@ -25,6 +25,7 @@ from mission_control.services.pickup import check_pickup, lock_agent
 from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
+from mission_control.store.output import forget_output
 from mission_control.store.tasks import (
     assignee_name,
     check_version,
@@ -121,6 +122,8 @@ async def apply_move(
             changes["assignee"] = await check_pickup(
                 ctx, actor.name, task, ch.conn, approved=approved
             )
+        if changes["assignee"].output_task_id is not None:
+            await forget_output(ch.conn, changes["assignee"].id)  # a new task, a clean screen
     await write_task(ch, task, **changes)
     if "assignee" in changes:
         task.assignee = changes["assignee"]

@@ -38,8 +38,9 @@ TRANSITIONS = CRITICAL | frozenset(
     }
 )
 
-# Heartbeats and usage reports arrive every few seconds per agent: never worth a message.
-NEVER = frozenset({EventKind.HEARTBEAT, EventKind.USAGE})
+# Heartbeats, usage reports and command output arrive every few seconds per agent: never
+# worth a message.
+NEVER = frozenset({EventKind.HEARTBEAT, EventKind.USAGE, EventKind.OUTPUT})
 
 
 def wanted(event: EventRecord, level: NotifyLevel) -> bool:

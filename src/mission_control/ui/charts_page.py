@@ -73,19 +73,22 @@ def per_day_options(report: flow.FlowReport, series: dict[str, Sequence[int]]) -
 
 
 def cycle_options(times: Sequence[flow.CycleTime]) -> dict[str, Any]:
-    """Mean hours from claim to done, one bar per agent or tag (with how many were done)."""
+    """Mean time from claim to done, one bar per agent or tag (with how many were done);
+    in minutes while every mean is under two hours, in hours beyond."""
+    longest = max((item.mean_seconds for item in times), default=0.0)
+    unit, seconds = ("h", 3600) if longest >= 7200 else ("min", 60)
     return {
         "animation": False,
         "tooltip": {"trigger": "axis"},
-        "grid": {"left": 8, "right": 24, "top": 8, "bottom": 8, "containLabel": True},
-        "xAxis": {"type": "value", "name": "hours"},
+        "grid": {"left": 8, "right": 48, "top": 8, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "value", "axisLabel": {"formatter": f"{{value}} {unit}"}},
         "yAxis": {"type": "category", "data": [f"{item.name} ({item.done})" for item in times]},
         "series": [
             {
                 "type": "bar",
-                "name": "mean hours",
-                "data": [round(item.mean_hours, 2) for item in times],
-                "label": {"show": True, "position": "right"},
+                "name": f"mean {unit}",
+                "data": [round(item.mean_seconds / seconds, 1) for item in times],
+                "label": {"show": True, "position": "right", "formatter": f"{{c}} {unit}"},
             }
         ],
     }

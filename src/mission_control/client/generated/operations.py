@@ -87,6 +87,7 @@ class EventKind(StrEnum):
     ATTEMPT_FAILED = "ATTEMPT_FAILED"
     COMMENTED = "COMMENTED"
     REOPENED = "REOPENED"
+    OUTPUT = "OUTPUT"
 
 
 class Role(StrEnum):
@@ -287,6 +288,15 @@ class RunnerReportUsageReportUsage(Result):
 
 class RunnerReportUsage(Result):
     report_usage: RunnerReportUsageReportUsage = Field(alias="reportUsage")
+
+
+class RunnerReportOutputReportOutput(Result):
+    task_id: int | None = Field(None, alias="taskId")
+    lines: int
+
+
+class RunnerReportOutput(Result):
+    report_output: RunnerReportOutputReportOutput = Field(alias="reportOutput")
 
 
 class CliCreateTaskCreateTask(Result):
@@ -1163,6 +1173,16 @@ mutation RunnerReportUsage($id: Int!, $usage: UsageInput!) {
 """
 
 
+RUNNER_REPORT_OUTPUT_DOCUMENT = """
+mutation RunnerReportOutput($taskId: Int!, $chunk: String!) {
+  reportOutput(taskId: $taskId, chunk: $chunk) {
+    taskId
+    lines
+  }
+}
+"""
+
+
 CLI_CREATE_TASK_DOCUMENT = """
 mutation CliCreateTask($input: CreateTaskInput!) {
   createTask(input: $input) {
@@ -1885,6 +1905,7 @@ DOCUMENTS = (
     RUNNER_FAIL_ATTEMPT_DOCUMENT,
     RUNNER_RELEASE_TASK_DOCUMENT,
     RUNNER_REPORT_USAGE_DOCUMENT,
+    RUNNER_REPORT_OUTPUT_DOCUMENT,
     CLI_CREATE_TASK_DOCUMENT,
     CLI_LIST_TASKS_DOCUMENT,
     CLI_SHOW_TASK_DOCUMENT,
@@ -1999,6 +2020,10 @@ class Operations:
     async def runner_report_usage(self, id: int, usage: dict[str, Any]) -> RunnerReportUsage:
         data = await self._runner.execute(RUNNER_REPORT_USAGE_DOCUMENT, "RunnerReportUsage", {"id": id, "usage": usage})
         return RunnerReportUsage.model_validate(data)
+
+    async def runner_report_output(self, task_id: int, chunk: str) -> RunnerReportOutput:
+        data = await self._runner.execute(RUNNER_REPORT_OUTPUT_DOCUMENT, "RunnerReportOutput", {"taskId": task_id, "chunk": chunk})
+        return RunnerReportOutput.model_validate(data)
 
     async def cli_create_task(self, input: dict[str, Any]) -> CliCreateTask:
         data = await self._runner.execute(CLI_CREATE_TASK_DOCUMENT, "CliCreateTask", {"input": input})
