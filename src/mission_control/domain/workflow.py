@@ -46,6 +46,7 @@ class Move(StrEnum):
     UNBLOCK = "unblocked"
     RELEASE = "released"
     CANCEL = "cancelled"
+    REOPEN = "reopened"
 
 
 _S = TaskStatus
@@ -57,11 +58,14 @@ TRANSITIONS: dict[tuple[TaskStatus, TaskStatus], Move] = {
     (_S.REVIEW, _S.DONE): Move.APPROVE,
     (_S.REVIEW, _S.IN_PROGRESS): Move.REJECT,
     # A reject whose holder is at its WIP limit: the rework waits, ready and still assigned to
-    # it, and is its next claim (services/moves.py: reject_task).
+    # it, and is its next claim (services/moves.py: _rework_target).
     (_S.REVIEW, _S.READY): Move.REJECT,
     (_S.BLOCKED, _S.READY): Move.UNBLOCK,
     **{(status, _S.BLOCKED): Move.BLOCK for status in OPEN_STATUSES},
     **{(status, _S.CANCELLED): Move.CANCEL for status in OPEN_STATUSES | {_S.BLOCKED}},
+    # The operator takes a closed task up again: to ready when it is complete, else to intake
+    # (the same rule as triage, see reopen_target).
+    **{(status, to): Move.REOPEN for status in TERMINAL_STATUSES for to in (_S.INTAKE, _S.READY)},
 }
 
 # Moves an agent may make, and only on a task it holds (claim is the way to come to hold one).
@@ -119,3 +123,10 @@ def check_move(move: Move, task: TaskFacts, actor: Actor, *, reason: str | None 
 def is_complete_for_pickup(title: str, description: str, priority: int | None) -> bool:
     """The automation rule intake → ready: title, description and priority are all set."""
     return bool(title.strip()) and bool(description.strip()) and priority is not None
+
+
+def reopen_target(title: str, description: str, priority: int | None) -> TaskStatus:
+    """Where a reopened task goes: ready when complete for pickup, else back to intake."""
+    if is_complete_for_pickup(title, description, priority):
+        return TaskStatus.READY
+    return TaskStatus.INTAKE

@@ -10,6 +10,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Coalesce, Count
 
 from mission_control.domain import limits
+from mission_control.domain.board_order import CardOrder
 from mission_control.domain.errors import ValidationFailed
 from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import BOARD_ORDER, TaskStatus
@@ -110,6 +111,23 @@ async def list_tasks(
     )
 
 
+async def column_cards(
+    query: TaskQuery, order: CardOrder, first: int = 30, offset: int = 0
+) -> tuple[list[Task], bool]:
+    """A board column's cards in the chosen order from `offset` on, and whether more follow."""
+    if not 1 <= first <= PAGE_MAX:
+        raise ValidationFailed(f"Ask for 1 to {PAGE_MAX} tasks at a time.", field="first")
+    base = Task.filter(_filtered(query))
+    if order is CardOrder.PRIORITY:
+        base = base.annotate(rank=Coalesce("priority", limits.PRIORITY_MAX + 1)).order_by(
+            "rank", "created_at", "id"
+        )
+    else:
+        base = base.order_by("-id" if order is CardOrder.NEWEST else "id")
+    rows = list(await base.offset(max(0, offset)).limit(first + 1).prefetch_related("assignee"))
+    return rows[:first], len(rows) > first
+
+
 async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Column]:
     """Every status column in board order with its count and its first cards by urgency."""
     if per_column < 0:
@@ -160,6 +178,16 @@ async def events_after(after: int, limit: int = 200) -> list[EventRecord]:
         raise ValidationFailed("Ask for at least one Event.", field="limit")
     rows = await Event.filter(id__gt=after).order_by("id").limit(min(limit, EVENTS_MAX))
     return [to_record(row) for row in rows]
+
+
+async def subtasks_of(parent_ids: Sequence[int]) -> dict[int, list[Task]]:
+    """The subtasks of each task, lowest id first, in one query."""
+    found: dict[int, list[Task]] = {parent_id: [] for parent_id in parent_ids}
+    if found:
+        children = Task.filter(parent_id__in=list(found)).order_by("id")
+        for row in await children.prefetch_related("assignee"):
+            found[row.parent_id].append(row)  # type: ignore[index]
+    return found
 
 
 async def subtasks(task_id: int) -> list[Task]:
