@@ -50,7 +50,7 @@ async def test_operator_drives_the_board_in_chromium(server: ServerProcess) -> N
         await card(page, "cancelled", "Made in the browser").drag_to(
             page.locator("[data-status=done]")
         )
-        await expect(page.get_by_text("A task cannot move from cancelled to done")).to_be_visible()
+        await expect(page.get_by_text("is cancelled, which is final")).to_be_visible()
         await expect(card(page, "cancelled", "Made in the browser")).to_be_visible()
 
         other = await make_task(operator, title="Sent through GraphQL", priority=1)
