@@ -45,6 +45,9 @@ class EventKind(StrEnum):
     TOKEN_ISSUED = "token_issued"
     TOKEN_REVOKED = "token_revoked"
     ATTEMPT_FAILED = "attempt_failed"
+    WEBHOOK_REGISTERED = "webhook_registered"
+    WEBHOOK_REPLAYED = "webhook_replayed"
+    WEBHOOK_REMOVED = "webhook_removed"
 
 
 def kind_of(move: Move) -> EventKind:
