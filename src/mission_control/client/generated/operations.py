@@ -85,6 +85,9 @@ class EventKind(StrEnum):
     TOKEN_ISSUED = "TOKEN_ISSUED"
     TOKEN_REVOKED = "TOKEN_REVOKED"
     ATTEMPT_FAILED = "ATTEMPT_FAILED"
+    WEBHOOK_REGISTERED = "WEBHOOK_REGISTERED"
+    WEBHOOK_REPLAYED = "WEBHOOK_REPLAYED"
+    WEBHOOK_REMOVED = "WEBHOOK_REMOVED"
 
 
 class Role(StrEnum):
@@ -675,6 +678,74 @@ class CliUsageUsage(Result):
 
 class CliUsage(Result):
     usage: list[CliUsageUsage]
+
+
+class CliUpdateTaskUpdateTask(Result):
+    id: int
+    title: str
+    description: str
+    status: TaskStatus
+    priority: int | None = None
+    tags: list[str]
+    assignee: str | None = None
+    version: int
+
+
+class CliUpdateTask(Result):
+    update_task: CliUpdateTaskUpdateTask = Field(alias="updateTask")
+
+
+class CliMoveTaskTransitionTask(Result):
+    id: int
+    status: TaskStatus
+    assignee: str | None = None
+
+
+class CliMoveTask(Result):
+    transition_task: CliMoveTaskTransitionTask = Field(alias="transitionTask")
+
+
+class CliReleaseTaskReleaseTask(Result):
+    id: int
+    status: TaskStatus
+    assignee: str | None = None
+
+
+class CliReleaseTask(Result):
+    release_task: CliReleaseTaskReleaseTask = Field(alias="releaseTask")
+
+
+class CliAddDependencyAddDependency(Result):
+    id: int
+    title: str
+    status: TaskStatus
+    depends_on: list[int] = Field(alias="dependsOn")
+
+
+class CliAddDependency(Result):
+    add_dependency: CliAddDependencyAddDependency = Field(alias="addDependency")
+
+
+class CliRemoveDependencyRemoveDependency(Result):
+    id: int
+    title: str
+    status: TaskStatus
+    depends_on: list[int] = Field(alias="dependsOn")
+
+
+class CliRemoveDependency(Result):
+    remove_dependency: CliRemoveDependencyRemoveDependency = Field(alias="removeDependency")
+
+
+class CliTaskBriefTask(Result):
+    id: int
+    title: str
+    status: TaskStatus
+    depends_on: list[int] = Field(alias="dependsOn")
+
+
+class CliTaskBrief(Result):
+    task: CliTaskBriefTask
 
 
 class McpNextTaskClaimNextTaskTask(Result):
@@ -1274,8 +1345,8 @@ mutation CliRegisterAgent($name: String!, $skills: [String!], $wipLimit: Int! = 
 
 
 CLI_WATCH_EVENTS_DOCUMENT = """
-subscription CliWatchEvents($since: Int, $taskId: Int, $agent: String) {
-  events(since: $since, taskId: $taskId, agent: $agent) {
+subscription CliWatchEvents($since: Int, $taskId: Int, $agent: String, $kinds: [EventKind!]) {
+  events(since: $since, taskId: $taskId, agent: $agent, kinds: $kinds) {
     id
     kind
     actor
@@ -1537,6 +1608,80 @@ query CliUsage($since: DateTime!, $until: DateTime!, $groupBy: [UsageGroup!]) {
       costUsd
       reports
     }
+  }
+}
+"""
+
+
+CLI_UPDATE_TASK_DOCUMENT = """
+mutation CliUpdateTask($id: Int!, $input: UpdateTaskInput!, $expectedVersion: Int) {
+  updateTask(id: $id, input: $input, expectedVersion: $expectedVersion) {
+    id
+    title
+    description
+    status
+    priority
+    tags
+    assignee
+    version
+  }
+}
+"""
+
+
+CLI_MOVE_TASK_DOCUMENT = """
+mutation CliMoveTask($id: Int!, $to: TaskStatus!, $reason: String) {
+  transitionTask(id: $id, to: $to, reason: $reason) {
+    id
+    status
+    assignee
+  }
+}
+"""
+
+
+CLI_RELEASE_TASK_DOCUMENT = """
+mutation CliReleaseTask($id: Int!, $reason: String) {
+  releaseTask(id: $id, reason: $reason) {
+    id
+    status
+    assignee
+  }
+}
+"""
+
+
+CLI_ADD_DEPENDENCY_DOCUMENT = """
+mutation CliAddDependency($taskId: Int!, $dependsOn: Int!) {
+  addDependency(taskId: $taskId, dependsOn: $dependsOn) {
+    id
+    title
+    status
+    dependsOn
+  }
+}
+"""
+
+
+CLI_REMOVE_DEPENDENCY_DOCUMENT = """
+mutation CliRemoveDependency($taskId: Int!, $dependsOn: Int!) {
+  removeDependency(taskId: $taskId, dependsOn: $dependsOn) {
+    id
+    title
+    status
+    dependsOn
+  }
+}
+"""
+
+
+CLI_TASK_BRIEF_DOCUMENT = """
+query CliTaskBrief($id: Int!) {
+  task(id: $id) {
+    id
+    title
+    status
+    dependsOn
   }
 }
 """
@@ -1936,8 +2081,8 @@ class Operations:
         data = await self._runner.execute(CLI_REGISTER_AGENT_DOCUMENT, "CliRegisterAgent", _present({"name": name, "skills": skills, "wipLimit": wip_limit}))
         return CliRegisterAgent.model_validate(data)
 
-    async def cli_watch_events(self, *, since: int | None = None, task_id: int | None = None, agent: str | None = None) -> AsyncIterator[CliWatchEvents]:
-        stream = self._runner.subscribe(CLI_WATCH_EVENTS_DOCUMENT, "CliWatchEvents", _present({"since": since, "taskId": task_id, "agent": agent}))
+    async def cli_watch_events(self, *, since: int | None = None, task_id: int | None = None, agent: str | None = None, kinds: list[EventKind] | None = None) -> AsyncIterator[CliWatchEvents]:
+        stream = self._runner.subscribe(CLI_WATCH_EVENTS_DOCUMENT, "CliWatchEvents", _present({"since": since, "taskId": task_id, "agent": agent, "kinds": kinds}))
         async for data in stream:
             yield CliWatchEvents.model_validate(data)
 
@@ -2008,6 +2153,30 @@ class Operations:
     async def cli_usage(self, since: datetime, until: datetime, *, group_by: list[UsageGroup] | None = None) -> CliUsage:
         data = await self._runner.execute(CLI_USAGE_DOCUMENT, "CliUsage", _present({"since": since, "until": until, "groupBy": group_by}))
         return CliUsage.model_validate(data)
+
+    async def cli_update_task(self, id: int, input: dict[str, Any], *, expected_version: int | None = None) -> CliUpdateTask:
+        data = await self._runner.execute(CLI_UPDATE_TASK_DOCUMENT, "CliUpdateTask", _present({"id": id, "input": input, "expectedVersion": expected_version}))
+        return CliUpdateTask.model_validate(data)
+
+    async def cli_move_task(self, id: int, to: TaskStatus, *, reason: str | None = None) -> CliMoveTask:
+        data = await self._runner.execute(CLI_MOVE_TASK_DOCUMENT, "CliMoveTask", _present({"id": id, "to": to, "reason": reason}))
+        return CliMoveTask.model_validate(data)
+
+    async def cli_release_task(self, id: int, *, reason: str | None = None) -> CliReleaseTask:
+        data = await self._runner.execute(CLI_RELEASE_TASK_DOCUMENT, "CliReleaseTask", _present({"id": id, "reason": reason}))
+        return CliReleaseTask.model_validate(data)
+
+    async def cli_add_dependency(self, task_id: int, depends_on: int) -> CliAddDependency:
+        data = await self._runner.execute(CLI_ADD_DEPENDENCY_DOCUMENT, "CliAddDependency", {"taskId": task_id, "dependsOn": depends_on})
+        return CliAddDependency.model_validate(data)
+
+    async def cli_remove_dependency(self, task_id: int, depends_on: int) -> CliRemoveDependency:
+        data = await self._runner.execute(CLI_REMOVE_DEPENDENCY_DOCUMENT, "CliRemoveDependency", {"taskId": task_id, "dependsOn": depends_on})
+        return CliRemoveDependency.model_validate(data)
+
+    async def cli_task_brief(self, id: int) -> CliTaskBrief:
+        data = await self._runner.execute(CLI_TASK_BRIEF_DOCUMENT, "CliTaskBrief", {"id": id})
+        return CliTaskBrief.model_validate(data)
 
     async def mcp_next_task(self) -> McpNextTask:
         data = await self._runner.execute(MCP_NEXT_TASK_DOCUMENT, "McpNextTask", {})
