@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from mission_control.mcp_server.http import McpEndpoints
@@ -19,6 +19,8 @@ from mission_control.ui import mount as mount_board
 from mission_control.web.body_limit import BodySizeLimit
 from mission_control.web.edges import health_report
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
+from mission_control.web.metrics import metrics
+from mission_control.web.playground import assets_route
 from mission_control.webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
@@ -52,11 +54,17 @@ def build_app(settings: Settings) -> FastAPI:
         """Liveness for anyone; the event cursor only for a caller with a valid token."""
         return JSONResponse(await health_report(runtime, request))
 
+    async def scrape(request: Request) -> Response:
+        """The flow figures for Prometheus (web/metrics.py)."""
+        return await metrics(runtime, request)
+
     app.router.routes.extend(
         [
             Route("/graphql", limited, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", health, methods=["GET"]),
+            Route("/metrics", scrape, methods=["GET"]),
+            assets_route(),
             *mcp.routes(),
         ]
     )

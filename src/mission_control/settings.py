@@ -104,8 +104,13 @@ class Settings(BaseSettings):
     max_connections_per_token: Annotated[int, Field(ge=1)] = 20
     max_query_cost: Annotated[int, Field(ge=100)] = 100_000
     max_response_bytes: Annotated[int, Field(ge=65_536)] = 8_388_608
+    # "agents": an agent token may run only the operations Mission Control's own clients send
+    # (codegen/operations: the runner, the CLI, the MCP server); operators and viewers are free.
+    trusted_operations: Literal["off", "agents"] = "off"
     secure_cookies: bool = False
     session_hours: Annotated[float, Field(gt=0)] = 24 * 7
+    # /metrics answers an operator token only, unless this lets anyone scrape it.
+    metrics_public: bool = False
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None

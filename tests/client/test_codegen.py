@@ -48,6 +48,9 @@ def test_generated_models_read_camel_case_results_into_typed_fields() -> None:
                     "feedback": None,
                     "attempts": 0,
                     "limits": {"maxAttempts": 3, "maxRunSeconds": None},
+                    "comments": [
+                        {"author": "operator", "body": "hi", "createdAt": "2026-11-25T10:00:00Z"}
+                    ],
                 },
             }
         }
@@ -55,6 +58,7 @@ def test_generated_models_read_camel_case_results_into_typed_fields() -> None:
     assert claim.claim_next_task.outcome is ClaimOutcome.CLAIMED
     assert claim.claim_next_task.task is not None
     assert claim.claim_next_task.task.status is TaskStatus.IN_PROGRESS
+    assert claim.claim_next_task.task.comments[0].created_at.year == 2026
 
 
 def test_operation_names_are_unique_across_every_operation_file() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from tests.support.cli import mc, mc_json
@@ -152,14 +153,83 @@ def test_a_dependency_cycle_or_a_missing_task_is_refused_and_changes_nothing(
     assert board(server) == before
 
 
-def test_tokens_are_issued_listed_and_revoked(server: ServerProcess) -> None:
+def test_comments_are_added_by_operator_and_agent_and_listed(server: ServerProcess) -> None:
+    token = mc_json(server, "agent", "add", "dev", "--skills", "python")["token"]
+    task = add_task(server, "Fix the bug", "python")
+    mc(server, "task", "claim", str(task["id"]), token=token)
+
+    said = mc(server, "task", "comment", str(task["id"]), "Mind the tabs → spaces").stdout
+    answered = mc_json(server, "task", "comment", str(task["id"]), "Will do", token=token)
+    listed = mc_json(server, "task", "comments", str(task["id"]))
+    table = mc(server, "task", "comments", str(task["id"])).stdout
+
+    assert f"on task #{task['id']} by operator" in said
+    assert answered["author"] == "agent:dev"
+    assert [(c["author"], c["body"]) for c in listed] == [
+        ("operator", "Mind the tabs → spaces"),
+        ("agent:dev", "Will do"),
+    ]
+    assert "Mind the tabs → spaces" in table
+    history = mc_json(server, "task", "show", str(task["id"]))["taskHistory"]
+    assert [e["kind"] for e in history].count("COMMENTED") == 2
+
+
+def test_an_empty_comment_is_refused_and_changes_nothing(server: ServerProcess) -> None:
+    task = add_task(server)
+    before = board(server)
+
+    refused = mc(server, "task", "comment", str(task["id"]), "   ", expect=1)
+
+    assert "Refused:" in refused.stderr and "VALIDATION" in refused.stderr
+    assert mc_json(server, "task", "comments", str(task["id"])) == []
+    assert board(server) == before
+
+
+def test_a_closed_task_is_reopened_and_an_open_one_is_refused(server: ServerProcess) -> None:
+    task = add_task(server)
+    number = f"Task #{task['id']}"
+    before = board(server)
+    refused = mc(server, "task", "reopen", str(task["id"]), expect=1).stderr
+    assert board(server) == before
+    mc(server, "task", "cancel", str(task["id"]), "--reason", "mistake")
+
+    reopened = mc_json(server, "task", "reopen", str(task["id"]), "--reason", "needed after all")
+    twice = mc(server, "task", "cancel", str(task["id"])).stdout
+
+    assert f"{number} is ready" in refused and "only a closed task" in refused
+    assert reopened["status"] == "READY"
+    assert f"{number} cancelled: CANCELLED" in twice
+    again = mc(server, "task", "cancel", str(task["id"]), expect=1).stderr
+    assert f"{number} is already cancelled." in again
+
+
+def test_tokens_are_issued_listed_rotated_and_revoked(server: ServerProcess) -> None:
     issued = mc_json(server, "token", "issue", "klein", "--role", "viewer")
     listed = mc(server, "token", "list").stdout
-    mc(server, "token", "revoke", str(issued["info"]["id"]))
+    rotated = mc_json(server, "token", "rotate", str(issued["info"]["id"]))
+    mc(server, "token", "revoke", str(rotated["info"]["id"]))
 
     assert "klein" in listed and "viewer" in listed
-    refused = mc(server, "task", "list", token=issued["token"], expect=1)
-    assert "Refused:" in refused.stderr
+    for old in (issued["token"], rotated["token"]):
+        refused = mc(server, "task", "list", token=old, expect=1)
+        assert "Refused:" in refused.stderr and "UNAUTHENTICATED" in refused.stderr
+    gone = mc(server, "token", "revoke", "999", expect=1)
+    assert "Refused:" in gone.stderr and "NOT_FOUND" in gone.stderr
+
+
+def test_agent_import_of_a_missing_or_bad_file_is_one_line(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    bad = tmp_path / "agents.json"
+    bad.write_text("{not json")
+
+    missing = mc(server, "agent", "import", str(tmp_path / "nope.json"), expect=2).stderr
+    broken = mc(server, "agent", "import", str(bad), expect=2).stderr
+
+    assert "Cannot read" in missing and "nope.json" in missing
+    assert "Not an agent list" in broken
+    assert all(len(text.strip().splitlines()) == 1 for text in (missing, broken))
+    assert mc_json(server, "agent", "list") == []
 
 
 def test_watch_hides_heartbeats_unless_asked_and_filters_by_kind(server: ServerProcess) -> None:

@@ -64,14 +64,23 @@ async def test_agent_takes_a_task_from_next_to_review_and_the_operator_sees_it_l
             agent, "submit_for_review", task_id=task["id"], result="tabs are spaces now"
         )
         assert submitted["status"] == "REVIEW"
+        await run(
+            operator,
+            'mutation($id: Int!) { addComment(taskId: $id, body: "Add a test too") { id } }',
+            {"id": task["id"]},
+        )
         detail = await call(agent, "get_task", task_id=task["id"])
         assert detail["task"]["result"] == "tabs are spaces now"
-        assert [line["kind"] for line in detail["history"]][-3:] == [
+        assert [(c["author"], c["body"]) for c in detail["task"]["comments"]] == [
+            ("operator", "Add a test too")
+        ]
+        assert [line["kind"] for line in detail["history"]][-4:] == [
             "CLAIMED",
             "PROGRESS",
             "SUBMITTED",
+            "COMMENTED",
         ]
-        assert {"note": "lexer"}.items() <= detail["history"][-2].items()
+        assert {"note": "lexer"}.items() <= detail["history"][-3].items()
         nothing = await call(agent, "next_task")
         assert nothing["outcome"] == "NOTHING"
 

@@ -50,7 +50,8 @@ async def test_operator_drives_the_board_in_chromium(server: ServerProcess) -> N
         await card(page, "cancelled", "Made in the browser").drag_to(
             page.locator("[data-status=done]")
         )
-        await expect(page.get_by_text("is cancelled, which is final")).to_be_visible()
+        refusal = page.get_by_text("is cancelled, so it cannot be moved to done")
+        await expect(refusal).to_be_visible()
         await expect(card(page, "cancelled", "Made in the browser")).to_be_visible()
 
         other = await make_task(operator, title="Sent through GraphQL", priority=1)
@@ -67,6 +68,6 @@ async def test_operator_drives_the_board_in_chromium(server: ServerProcess) -> N
 
         await make_agent(operator, "scout")
         await page.get_by_role("link", name="Agents").click()
-        await expect(page.get_by_text("Autonomy paused")).to_be_visible()
+        await expect(page.get_by_text("Autonomy on")).to_be_visible()
         await expect(page.get_by_text("scout", exact=True)).to_be_visible()
         await page.screenshot(path=str(ARTIFACTS / "agents.png"), full_page=True)

@@ -8,6 +8,9 @@ a child `sleep 300` in its process group and waits until its runner is gone or i
 terminated. `#slow` makes it take 8 seconds. The operator's feedback on a rejected task
 (MC_TASK_FEEDBACK, also in the stdin JSON) is echoed as "addressed: <feedback>".
 With --usage N it prints a `USAGE {"tokens": N, ...}` line after its first progress line.
+With --lines N it prints N lines `output line K` (stdout, every tenth on stderr) over about two
+seconds; with --stream it prints `tick K` every 0.2 s until its runner is gone or it is
+terminated (a command streaming output, for the agents page).
 """
 
 from __future__ import annotations
@@ -53,6 +56,18 @@ def main() -> int:
         tokens = int(sys.argv[sys.argv.index("--usage") + 1])
         usage = {"tokens": tokens, "cost_usd": 0.01, "model": "test-model"}
         print(f"USAGE {json.dumps(usage)}", flush=True)
+    if "--lines" in sys.argv:
+        count = int(sys.argv[sys.argv.index("--lines") + 1])
+        for n in range(count):
+            print(f"output line {n}", file=sys.stderr if n % 10 == 9 else sys.stdout, flush=True)
+            time.sleep(2 / count)
+    if "--stream" in sys.argv:
+        runner, n = runner_pid(), 0
+        while runner_alive(runner):
+            print(f"tick {n}: \x1b[32mok\x1b[0m building step {n}", flush=True)
+            n += 1
+            time.sleep(0.2)
+        return 9
     if "--hang" in sys.argv or "#hang" in asks:
         child = subprocess.Popen(["sleep", "300"])  # a child in the command's process group
         runner = runner_pid()

@@ -81,11 +81,12 @@ async def test_rejecting_needs_feedback_and_sends_the_work_back(
 ) -> None:
     task_id = await in_review(board_runtime, "Try again")
     await open_task(user, task_id)
-    user.find("Reject").click()
-    await user.should_see("feedback", retries=WAIT)
+    user.find(marker="reject").click()
+    user.find(marker="reject-confirm").click()
+    await user.should_see("Rejecting work needs feedback", retries=WAIT)
     assert (await queries.get_task(task_id)).status is TaskStatus.REVIEW
-    user.find(marker="action-reason").type("add tests")
-    user.find("Reject").click()
+    user.find(marker="reject-feedback").type("add tests")
+    user.find(marker="reject-confirm").click()
     await user.should_see("status: in_progress", retries=WAIT)
     assert (await queries.get_task(task_id)).feedback == "add tests"
 

@@ -36,6 +36,7 @@ def event(kind: EventKind, **payload: object) -> EventRecord:
         (EventKind.STUCK_CLEARED, {"all", "transitions"}),
         (EventKind.BUDGET_RESUMED, {"all", "transitions"}),
         (EventKind.USAGE, set()),
+        (EventKind.OUTPUT, set()),
     ],
 )
 def test_each_level_posts_its_kinds_of_event(kind: EventKind, levels: set[str]) -> None:

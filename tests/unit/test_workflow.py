@@ -22,6 +22,7 @@ from mission_control.domain.workflow import (
     check_move,
     is_complete_for_pickup,
     move_for,
+    reopen_target,
 )
 
 S = TaskStatus
@@ -45,6 +46,10 @@ EXPECTED: dict[tuple[TaskStatus, TaskStatus], Move] = {
     (S.IN_PROGRESS, S.CANCELLED): Move.CANCEL,
     (S.REVIEW, S.CANCELLED): Move.CANCEL,
     (S.BLOCKED, S.CANCELLED): Move.CANCEL,
+    (S.DONE, S.INTAKE): Move.REOPEN,
+    (S.DONE, S.READY): Move.REOPEN,
+    (S.CANCELLED, S.INTAKE): Move.REOPEN,
+    (S.CANCELLED, S.READY): Move.REOPEN,
 }
 ALL_PAIRS = list(itertools.product(TaskStatus, TaskStatus))
 REFUSED = [pair for pair in ALL_PAIRS if pair not in EXPECTED]
@@ -71,7 +76,7 @@ def test_refused_transition_says_what_is_wrong(current: TaskStatus, target: Task
     if current is target:
         assert "is already" in error.message and f"to {target}" not in error.message
     elif current in (S.DONE, S.CANCELLED):
-        assert "which is final" in error.message
+        assert "a closed task can only be reopened" in error.message
     else:
         assert f"from {current} to {target}" in error.message
         for to in (to for (frm, to) in EXPECTED if frm is current):
@@ -89,7 +94,8 @@ def test_refused_transition_says_what_is_wrong(current: TaskStatus, target: Task
         (S.IN_PROGRESS, S.IN_PROGRESS, Move.CLAIM, "Task #19 is not ready (it is in progress)"),
         (S.READY, S.REVIEW, Move.SUBMIT, "Task #19 is not in progress (it is ready)"),
         (S.READY, S.READY, Move.RELEASE, "Task #19 is not in progress (it is ready)"),
-        (S.DONE, S.CANCELLED, Move.CANCEL, "Task #19 is done, which is final"),
+        (S.DONE, S.CANCELLED, Move.CANCEL, "Task #19 is done, so it cannot be cancelled"),
+        (S.IN_PROGRESS, S.READY, Move.REOPEN, "Task #19 is in progress; only a task that is done"),
         (S.CANCELLED, S.CANCELLED, Move.CANCEL, "Task #19 is already cancelled."),
     ],
 )
@@ -107,8 +113,23 @@ def test_allowed_targets_match_the_table(status: TaskStatus) -> None:
     assert set(allowed_targets(status)) == {to for (frm, to) in EXPECTED if frm is status}
 
 
-def test_done_and_cancelled_are_closed() -> None:
-    assert allowed_targets(S.DONE) == [] and allowed_targets(S.CANCELLED) == []
+def test_done_and_cancelled_only_reopen() -> None:
+    assert allowed_targets(S.DONE) == [S.INTAKE, S.READY]
+    assert allowed_targets(S.CANCELLED) == [S.INTAKE, S.READY]
+
+
+def test_a_reopened_task_follows_the_readiness_rule() -> None:
+    assert reopen_target("Report", "Sum up the week", 3) is S.READY
+    assert reopen_target("Report", "", 3) is S.INTAKE
+    assert reopen_target("Report", "Sum up", None) is S.INTAKE
+
+
+def test_only_the_operator_reopens() -> None:
+    check_move(Move.REOPEN, TaskFacts(S.DONE, "dev"), OPERATOR)
+    with pytest.raises(Forbidden):
+        check_move(Move.REOPEN, TaskFacts(S.DONE, "dev"), DEV)
+    with pytest.raises(Forbidden):
+        check_move(Move.REOPEN, TaskFacts(S.DONE, "dev"), VIEWER)
 
 
 DEV = agent_actor("dev", 1)

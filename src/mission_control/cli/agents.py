@@ -129,6 +129,12 @@ def run(
         help="A git repository: each task gets a worktree and branch mc/<id>-<slug> of it.",
     ),
     keep_worktree: bool = typer.Option(False, help="Keep each task's worktree after it."),
+    output_every: float = typer.Option(
+        1.0,
+        min=0.0,
+        help="Seconds between the chunks of COMMAND's output sent to the server (the agents "
+        "page shows its last 200 lines live); 0 sends none.",
+    ),
 ) -> None:
     """Run an agent: take at most one task at a time, run COMMAND on it, hand it in.
 
@@ -156,6 +162,7 @@ def run(
         grace=grace,
         worktree=worktree.resolve() if worktree else None,
         keep_worktree=keep_worktree,
+        output_interval=output_every,
     )
     runner = Runner(config)
     try:

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from mission_control.cli.agents import agent_app
 from mission_control.cli.client import Options
+from mission_control.cli.comments import comment, comments
 from mission_control.cli.control import approvals_app, pause, resume
 from mission_control.cli.dependencies import deps_app
 from mission_control.cli.pickup import next_task
@@ -230,6 +231,8 @@ def mcp(
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
 task_app.add_typer(deps_app, name="deps")
+task_app.command("comment")(comment)
+task_app.command("comments")(comments)
 app.add_typer(token_app, name="token")
 app.add_typer(webhook_app, name="webhook")
 app.command("watch")(watch)

@@ -170,6 +170,18 @@ def release(
     show_moved(conn, task, "released")
 
 
+@task_app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    reason: str | None = typer.Option(None, help="Why."),
+) -> None:
+    """(Operator) Take a done or cancelled task up again: to ready if complete, else intake."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.cli_reopen_task(task_id, reason=reason)).reopen_task
+    show_moved(conn, task, "reopened")
+
+
 @task_app.command("next")
 def claim_next(ctx: typer.Context) -> None:
     """(Agent token) Claim the next task that fits you."""

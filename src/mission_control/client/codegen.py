@@ -93,6 +93,7 @@ class Generator:
     models: list[str] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)
+    constants: list[str] = field(default_factory=list)
 
     def output_type(self, gql_type: GraphQLOutputType, node: FieldNode, model: str) -> str:
         if isinstance(gql_type, GraphQLNonNull):
@@ -160,6 +161,7 @@ class Generator:
         self.model(name, root, op.selection_set)
         constant = snake(name).upper() + "_DOCUMENT"
         self.documents.append(f'{constant} = """\n{print_ast(op)}\n"""')
+        self.constants.append(constant)
         self.methods.append(self.method(op, name, constant))
 
     def method(self, op: OperationDefinitionNode, name: str, constant: str) -> str:
@@ -226,7 +228,11 @@ def generate(schema_sdl: str, operations: dict[str, str]) -> str:
         '    """Leave out unset variables so the operation\'s or the schema\'s defaults apply."""\n'
         "    return {key: value for key, value in variables.items() if value is not None}"
     )
-    parts = [HEADER, *enums, *generator.models, *generator.documents, present, client]
+    shipped = (
+        "# Every document above: the trusted operations (MC_TRUSTED_OPERATIONS=agents).\n"
+        "DOCUMENTS = (\n" + "".join(f"    {name},\n" for name in generator.constants) + ")"
+    )
+    parts = [HEADER, *enums, *generator.models, *generator.documents, shipped, present, client]
     return "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
 
 

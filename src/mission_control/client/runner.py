@@ -24,6 +24,7 @@ from mission_control.client.generated.operations import (
     RunnerEventsEvents,
     TaskStatus,
 )
+from mission_control.client.output import OutputStream
 from mission_control.client.transport import GqlTransport, ServerRefused, ServerUnreachable
 from mission_control.client.usage import send_usage
 from mission_control.client.work import WorkOutcome, run_command
@@ -78,6 +79,7 @@ class RunnerConfig:
     grace: float = DEFAULT_GRACE
     worktree: Path | None = None  # a git repository: each task runs in a worktree of it
     keep_worktree: bool = False
+    output_interval: float = 1.0  # seconds between output chunks sent; 0: send none
 
 
 Assignment = dict[str, Any]  # the task as the command sees it (JSON on stdin, MC_TASK_JSON)
@@ -263,6 +265,8 @@ class Runner:
         repo, keep = self.config.worktree, self.config.keep_worktree
         try:
             async with task_workspace(repo, task["id"], task["title"], keep=keep) as place:
+                output = OutputStream(self.ops, task["id"], self.config.output_interval)
+                output.start()
                 try:
                     outcome = await run_command(
                         self.config.command,
@@ -275,9 +279,12 @@ class Runner:
                         started=self._command_started,
                         on_usage=lambda usage: send_usage(self.ops, task["id"], usage),
                         cwd=place.path,
+                        on_output=output.add,
                     )
                 except OSError as error:  # the command could not even start
                     outcome = WorkOutcome(127, "", f"cannot start the command: {error}")
+                finally:
+                    await output.close()  # the last lines reach the page before the hand-in
                 summary = await place.summary(task["title"]) if outcome.succeeded else ""
             await self.hand_in(task["id"], outcome, limit, summary)
         except GitFailed as error:

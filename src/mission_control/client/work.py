@@ -16,6 +16,7 @@ from typing import Any
 
 ProgressSink = Callable[[int, str | None], Awaitable[None]]
 UsageSink = Callable[["UsageLine"], Awaitable[None]]
+OutputSink = Callable[[str], None]  # every line printed, stdout and stderr; must not wait
 
 _PROGRESS_LINE = re.compile(r"^PROGRESS\s+(\d{1,3})(?:\s+(.*))?$")
 _USAGE_LINE = re.compile(r"^USAGE\s+(\{.*\})$")
@@ -82,6 +83,11 @@ def parse_progress(line: str) -> tuple[int, str | None] | None:
     return None
 
 
+def comments_text(comments: list[dict[str, Any]]) -> str:
+    """The task's comments as lines a shell script can read: `author: body`, oldest first."""
+    return "\n".join(f"{c.get('author')}: {c.get('body')}" for c in comments)
+
+
 def task_environment(task: dict[str, Any]) -> dict[str, str]:
     """The task as MC_TASK_* variables, added to the runner's own environment."""
     env = dict(os.environ)
@@ -92,17 +98,23 @@ def task_environment(task: dict[str, Any]) -> dict[str, str]:
         MC_TASK_TAGS=",".join(task.get("tags") or []),
         MC_TASK_PRIORITY="" if task.get("priority") is None else str(task["priority"]),
         MC_TASK_FEEDBACK=str(task.get("feedback") or ""),
+        MC_TASK_COMMENTS=comments_text(task.get("comments") or []),
         MC_TASK_JSON=json.dumps(task),
     )
     return env
 
 
 async def _pump(
-    stream: asyncio.StreamReader, tail: deque[str], on_line: Callable[[str], Awaitable[None]]
+    stream: asyncio.StreamReader,
+    tail: deque[str],
+    on_line: Callable[[str], Awaitable[None]],
+    on_output: OutputSink | None,
 ) -> None:
     while line := await stream.readline():
         text = line.decode(errors="replace").rstrip("\n")
         tail.append(text)
+        if on_output is not None:
+            on_output(text)
         await on_line(text)
 
 
@@ -149,9 +161,11 @@ async def run_command(
     started: Callable[[int], None] | None = None,
     on_usage: UsageSink | None = None,
     cwd: Path | None = None,
+    on_output: OutputSink | None = None,
 ) -> WorkOutcome:
     """Run `command` in a shell on `task` (in `cwd`); report its progress; end it early when
-    `stop` is set or after `time_limit` seconds. `started` learns the command's process group."""
+    `stop` is set or after `time_limit` seconds. `started` learns the command's process group;
+    `on_output` sees every line it prints."""
     process = await asyncio.create_subprocess_shell(
         command,
         cwd=cwd,
@@ -181,7 +195,8 @@ async def run_command(
         return None
 
     readers = asyncio.gather(
-        _pump(process.stdout, out, progress_line), _pump(process.stderr, err, ignore)
+        _pump(process.stdout, out, progress_line, on_output),
+        _pump(process.stderr, err, ignore, on_output),
     )
     stopped = asyncio.create_task(stop.wait())
     finished = asyncio.create_task(process.wait())

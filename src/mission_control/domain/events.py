@@ -45,9 +45,19 @@ class EventKind(StrEnum):
     TOKEN_ISSUED = "token_issued"
     TOKEN_REVOKED = "token_revoked"
     ATTEMPT_FAILED = "attempt_failed"
+    # New kinds go at the end: the enum's order is the schema's and the generated client's.
+    COMMENTED = "commented"
+    REOPENED = Move.REOPEN.value
+    OUTPUT = "output"
     WEBHOOK_REGISTERED = "webhook_registered"
     WEBHOOK_REPLAYED = "webhook_replayed"
     WEBHOOK_REMOVED = "webhook_removed"
+
+
+# Events a newer one of the same agent replaces: the log keeps only an agent's latest (its
+# rows are pruned as they are superseded, see services/output.py), and a subscriber gets them
+# only by asking for the kind by name, so the board, Slack, webhooks and `watch` never see them.
+SUPERSEDED = frozenset({EventKind.OUTPUT})
 
 
 def kind_of(move: Move) -> EventKind:
@@ -72,7 +82,8 @@ class EventRecord:
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
-    """Which Events a subscriber wants; empty parts match everything."""
+    """Which Events a subscriber wants; empty parts match everything (empty kinds: every kind
+    but the SUPERSEDED ones)."""
 
     task_id: int | None = None
     statuses: frozenset[TaskStatus] = frozenset()
@@ -83,7 +94,8 @@ class EventFilter:
         """True when the event passes every part of the filter that is set."""
         if self.task_id is not None and event.task_id != self.task_id:
             return False
-        if self.kinds and event.kind not in self.kinds:
+        named = event.kind in self.kinds if self.kinds else event.kind not in SUPERSEDED
+        if not named:
             return False
         if self.agent_name is not None and event.agent_name != self.agent_name:
             return False

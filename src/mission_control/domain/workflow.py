@@ -46,6 +46,7 @@ class Move(StrEnum):
     UNBLOCK = "unblocked"
     RELEASE = "released"
     CANCEL = "cancelled"
+    REOPEN = "reopened"
 
 
 _S = TaskStatus
@@ -59,6 +60,9 @@ TRANSITIONS: dict[tuple[TaskStatus, TaskStatus], Move] = {
     (_S.BLOCKED, _S.READY): Move.UNBLOCK,
     **{(status, _S.BLOCKED): Move.BLOCK for status in OPEN_STATUSES},
     **{(status, _S.CANCELLED): Move.CANCEL for status in OPEN_STATUSES | {_S.BLOCKED}},
+    # The operator takes a closed task up again: to ready when it is complete, else to intake
+    # (the same rule as triage, see reopen_target).
+    **{(status, to): Move.REOPEN for status in TERMINAL_STATUSES for to in (_S.INTAKE, _S.READY)},
 }
 
 # Moves an agent may make, and only on a task it holds (claim is the way to come to hold one).
@@ -96,6 +100,7 @@ _VERB = {
     Move.UNBLOCK: "unblocked",
     Move.RELEASE: "released",
     Move.CANCEL: "cancelled",
+    Move.REOPEN: "reopened",
 }
 
 
@@ -134,14 +139,18 @@ def refusal(
     sources = {frm for (frm, _), m in TRANSITIONS.items() if m is expect}
     if current is target and (expect is None or len(sources) > 1):
         return f"{task} is already {_SAID[current]}."
-    if current in TERMINAL_STATUSES:
-        return f"{task} is {_SAID[current]}, which is final; it cannot be {verb}."
+    if current in TERMINAL_STATUSES and expect is not Move.REOPEN:
+        closed = _SAID[current]
+        return f"{task} is {closed}, so it cannot be {verb}; a closed task can only be reopened."
     if len(sources) == 1 and current not in sources:
         (need,) = sources
         return (
             f"{task} is not {_SAID[need]} (it is {_SAID[current]}); only {_A_TASK[need]} "
             f"can be {verb}."
         )
+    if sources and current not in sources:
+        either = " or ".join(_SAID[status] for status in BOARD_ORDER if status in sources)
+        return f"{task} is {_SAID[current]}; only a task that is {either} can be {verb}."
     allowed = ", ".join(allowed_targets(current)) or "nothing (it is closed)"
     return (
         f"{task} cannot move from {current} to {target}; from {current} it can move to {allowed}."
@@ -179,3 +188,10 @@ def check_move(move: Move, task: TaskFacts, actor: Actor, *, reason: str | None 
 def is_complete_for_pickup(title: str, description: str, priority: int | None) -> bool:
     """The automation rule intake → ready: title, description and priority are all set."""
     return bool(title.strip()) and bool(description.strip()) and priority is not None
+
+
+def reopen_target(title: str, description: str, priority: int | None) -> TaskStatus:
+    """Where a reopened task goes: ready when complete for pickup, else back to intake."""
+    if is_complete_for_pickup(title, description, priority):
+        return TaskStatus.READY
+    return TaskStatus.INTAKE

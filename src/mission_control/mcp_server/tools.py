@@ -130,7 +130,7 @@ def add_agent_tools(server: MCPServer[Any], ops_for: OperationsFor) -> None:
 
     @tool(server, read_only=True)
     async def get_task(task_id: int) -> str:
-        """A task with its review feedback, result, block reason and history (notes)."""
+        """A task with its review feedback, result, block reason, comments and history (notes)."""
         found = await answer(ops_for().mcp_get_task(task_id))
         return _task_with_history(found)
 

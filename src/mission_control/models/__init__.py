@@ -1,6 +1,7 @@
 """Tortoise models: the tables behind the board. Only services/ writes them."""
 
 from mission_control.models.agents import Agent, Approval, Credential
+from mission_control.models.comments import Comment
 from mission_control.models.control import Control
 from mission_control.models.events import Event
 from mission_control.models.security import BoardSession, LoginCode, SlackSeen
@@ -14,6 +15,7 @@ __all__ = [
     "Approval",
     "BoardSession",
     "Budget",
+    "Comment",
     "Control",
     "Credential",
     "Event",

@@ -26,6 +26,13 @@ class Agent(Model):
     note = fields.TextField(null=True)
     last_heartbeat_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
+    # The bounded tail of what its command printed (domain/output.py), for the task
+    # output_task_id; the OUTPUT Event of its latest report is output_event_id (pruned when
+    # the next report supersedes it).
+    output_tail = fields.TextField(default="")
+    output_task_id = fields.IntField(null=True)
+    output_at = fields.DatetimeField(null=True)
+    output_event_id = fields.BigIntField(null=True)
 
     class Meta:
         table = "agents"

@@ -14,12 +14,13 @@ from mission_control.resolvers.context import Info, caller
 from mission_control.schema import types
 from mission_control.schema.agents import (
     AgentActivity,
+    AgentOutput,
     Approval,
     ApprovalStatus,
     Autonomy,
     AutonomyMode,
 )
-from mission_control.services import agents, approvals, control
+from mission_control.services import agents, approvals, control, output
 from mission_control.services.agents import clean_agent_name
 
 
@@ -69,6 +70,13 @@ async def heartbeat(
     ctx = info.context.services
     row = await agents.heartbeat(ctx, await caller(info), status, token_budget, note)
     return await _view(info, row)
+
+
+async def report_output(info: Info, task_id: int, chunk: str) -> AgentOutput:
+    ctx = info.context.services
+    return AgentOutput.from_data(
+        await output.report_output(ctx, await caller(info), task_id, chunk)
+    )
 
 
 async def pause_agent(info: Info, name: str) -> types.Agent:

@@ -7,7 +7,7 @@ from mission_control.resolvers.context import Info, caller
 from mission_control.schema import types
 from mission_control.schema.inputs import CreateTaskInput, UpdateTaskInput
 from mission_control.schema.usage import UsageInput, report_of
-from mission_control.services import agents, claims, moves
+from mission_control.services import agents, claims, comments, moves
 from mission_control.services import tasks as task_services
 
 
@@ -150,3 +150,17 @@ async def register_agent(
         ctx, await caller(info), name, skills or [], wip_limit
     )
     return types.AgentRegistration(agent=types.Agent.from_row(agent), token=token)
+
+
+async def add_comment(info: Info, task_id: int, body: str) -> types.Comment:
+    ctx = info.context.services
+    return types.Comment.from_view(
+        await comments.add_comment(ctx, await caller(info), task_id, body)
+    )
+
+
+async def reopen_task(
+    info: Info, id: int, reason: str | None = None, expected_version: int | None = None
+) -> types.Task:
+    ctx = info.context.services
+    return _task(await moves.reopen_task(ctx, await caller(info), id, reason, expected_version))

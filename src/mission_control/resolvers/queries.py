@@ -31,7 +31,9 @@ async def tasks(
     info: Info, where: TaskFilter | None = None, first: int = 50, after: str | None = None
 ) -> types.TaskConnection:
     await caller(info)
-    return types.TaskConnection.from_page(await queries.list_tasks(_query(where), first, after))
+    query = _query(where)
+    page = await queries.list_tasks(query, first, after, with_total=False)
+    return types.TaskConnection.from_page(page, count=lambda: queries.count_tasks(query))
 
 
 async def board(info: Info, where: TaskFilter | None = None, per_column: int = 50) -> types.Board:

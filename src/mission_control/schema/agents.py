@@ -14,6 +14,7 @@ from mission_control.models import Approval as ApprovalRow
 from mission_control.models import Task as TaskRow
 from mission_control.schema.types import Task
 from mission_control.services.control import Autonomy as AutonomyData
+from mission_control.services.output import AgentOutput as AgentOutputData
 
 strawberry.enum(SettingsAutonomyMode, name="AutonomyMode")
 AutonomyMode = SettingsAutonomyMode
@@ -80,4 +81,23 @@ class AgentActivity:
             reason=activity.reason,
             event_id=activity.event.id,
             at=activity.event.created_at,
+        )
+
+
+@strawberry.type(description="The tail of an agent's command output, as the server keeps it.")
+class AgentOutput:
+    agent: str
+    task_id: int | None
+    tail: str = strawberry.field(description="The last lines (at most 200, 16,000 characters).")
+    lines: int = strawberry.field(description="How many lines the tail holds.")
+    updated_at: datetime | None
+
+    @classmethod
+    def from_data(cls, data: AgentOutputData) -> AgentOutput:
+        return cls(
+            agent=data.agent,
+            task_id=data.task_id,
+            tail=data.tail,
+            lines=len(data.lines),
+            updated_at=data.at,
         )

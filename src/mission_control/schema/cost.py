@@ -29,7 +29,19 @@ from strawberry.schema.schema import validate_document
 TOO_EXPENSIVE = "TOO_EXPENSIVE"
 HEAVY_WEIGHT = 10  # a free-text field weighs as much as ten plain ones
 HEAVY = frozenset(
-    {"description", "result", "feedback", "blockReason", "payload", "note", "reason", "text"}
+    {
+        "description",
+        "result",
+        "feedback",
+        "blockReason",
+        "payload",
+        "note",
+        "reason",
+        "text",
+        "body",
+        "outputTail",
+        "tail",
+    }
 )
 PAGE_DEFAULT, PAGE_MAX = 50, 500
 # Lists whose size no argument sets: their most (or typical upper) length.
@@ -44,6 +56,7 @@ FIXED = {
     "skills": 20,
     "dependsOn": 20,
     "errors": 20,
+    "comments": 100,
 }
 
 

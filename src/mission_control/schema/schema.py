@@ -82,11 +82,26 @@ class Mutation:
     reject_task = strawberry.mutation(resolver=mutations.reject_task)
     cancel_task = strawberry.mutation(resolver=mutations.cancel_task)
     release_task = strawberry.mutation(resolver=mutations.release_task)
+    reopen_task = strawberry.mutation(
+        resolver=mutations.reopen_task,
+        description="(Operator) Take a done or cancelled task up again: to READY when it has "
+        "a title, description and priority, else to INTAKE (Event REOPENED).",
+    )
+    add_comment = strawberry.mutation(
+        resolver=mutations.add_comment,
+        description="Comment on a task (Event COMMENTED): the operator on any task, an agent "
+        "on a task it holds or is assigned.",
+    )
     assign_task = strawberry.mutation(resolver=mutations.assign_task)
     register_agent = strawberry.mutation(resolver=mutations.register_agent)
     heartbeat = strawberry.mutation(
         resolver=agent_resolvers.heartbeat,
         description="The calling agent is alive; renews the lease of the task it holds.",
+    )
+    report_output = strawberry.mutation(
+        resolver=agent_resolvers.report_output,
+        description="The holder's command printed these new lines on its task (at most 8,000 "
+        "characters); the server keeps the last 200 lines as the agent's outputTail.",
     )
     pause_agent = strawberry.mutation(resolver=agent_resolvers.pause_agent)
     resume_agent = strawberry.mutation(resolver=agent_resolvers.resume_agent)

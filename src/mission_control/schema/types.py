@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
@@ -20,10 +21,9 @@ from mission_control.models import Task as TaskRow
 from mission_control.schema.supervision import TaskLimits
 from mission_control.schema.usage import AgentBudget, Usage
 from mission_control.services.budgets import budget_state
-from mission_control.services.dependencies import depends_on_ids
+from mission_control.services.comments import CommentView
 from mission_control.services.supervision import default_limits, overrides_of
-from mission_control.store.queries import subtasks
-from mission_control.store.usage import agent_totals, task_totals
+from mission_control.store.usage import agent_totals
 
 if TYPE_CHECKING:
     from mission_control.store.queries import Column as ColumnData
@@ -37,6 +37,25 @@ strawberry.enum(DomainAgentStatus, name="AgentStatus")
 AgentStatus = DomainAgentStatus
 strawberry.enum(DomainClaimOutcome, name="ClaimOutcome")
 ClaimOutcome = DomainClaimOutcome
+
+
+@strawberry.type(description="A remark on a task by the operator or one of its agents.")
+class Comment:
+    id: int
+    task_id: int
+    author: str = strawberry.field(description="Who wrote it: `operator`, `agent:NAME`, ...")
+    body: str
+    created_at: datetime
+
+    @classmethod
+    def from_view(cls, view: CommentView) -> Comment:
+        return cls(
+            id=view.id,
+            task_id=view.task_id,
+            author=view.author,
+            body=view.body,
+            created_at=view.created_at,
+        )
 
 
 @strawberry.type(description="A unit of work on the board.")
@@ -74,18 +93,24 @@ class Task:
         return TaskLimits.of(effective_limits(self.own_limits, defaults))
 
     @strawberry.field(description="Tokens and dollars its agents reported spending on it.")
-    async def usage(self) -> Usage:
-        return Usage.from_totals(await task_totals(self.id))
+    async def usage(self, info: strawberry.Info) -> Usage:
+        return Usage.from_totals(await info.context.loaders.usage.load(self.id))
+
+    @strawberry.field(description="Its comments, oldest first (the newest 100).")
+    async def comments(self, info: strawberry.Info) -> list[Comment]:
+        views = await info.context.loaders.comments.load(self.id)
+        return [Comment.from_view(view) for view in views]
 
     @strawberry.field(description="The tasks whose parent this is.")
-    async def subtasks(self) -> list[Task]:
-        return [Task.from_row(row) for row in await subtasks(self.id)]
+    async def subtasks(self, info: strawberry.Info) -> list[Task]:
+        return [Task.from_row(row) for row in await info.context.loaders.subtasks.load(self.id)]
 
     @strawberry.field(
         description="Ids of the tasks this one waits for; it is not handed out until they are done."
     )
-    async def depends_on(self) -> list[int]:
-        return await depends_on_ids(self.id)
+    async def depends_on(self, info: strawberry.Info) -> list[int]:
+        ids: list[int] = await info.context.loaders.depends_on.load(self.id)
+        return ids
 
     @classmethod
     def from_row(cls, row: TaskRow) -> Task:
@@ -149,18 +174,24 @@ class PageInfo:
     has_next_page: bool
 
 
+async def _total_count(root: strawberry.Parent[TaskConnection]) -> int:
+    # Counted only when the query selects it: a COUNT over the filter grows with the table.
+    return await root.count()
+
+
 @strawberry.type
 class TaskConnection:
     nodes: list[Task]
-    total_count: int
+    total_count: int = strawberry.field(resolver=_total_count)
     page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @classmethod
-    def from_page(cls, page: TaskPage) -> TaskConnection:
+    def from_page(cls, page: TaskPage, count: Callable[[], Awaitable[int]]) -> TaskConnection:
         return cls(
             nodes=[Task.from_row(row) for row in page.tasks],
-            total_count=page.total,
             page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next),
+            count=count,
         )
 
 
@@ -205,6 +236,17 @@ class Agent:
         default=None, description="Progress of its current task, in percent."
     )
     note: str | None = strawberry.field(default=None, description="What its last heartbeat said.")
+    output_tail: str = strawberry.field(
+        default="",
+        description="The last lines its command printed (at most 200 lines, 16,000 "
+        "characters), for the task outputTaskId; cleared when it claims a new task.",
+    )
+    output_task_id: int | None = strawberry.field(
+        default=None, description="The task outputTail was printed on."
+    )
+    output_at: datetime | None = strawberry.field(
+        default=None, description="When its runner last reported output."
+    )
 
     @strawberry.field(description="What it reported spending today (UTC).")
     async def usage_today(self, info: strawberry.Info) -> Usage:
@@ -227,6 +269,9 @@ class Agent:
             elapsed_seconds=elapsed,
             progress=task.progress if task is not None else None,
             note=row.note,
+            output_tail=row.output_tail,
+            output_task_id=row.output_task_id,
+            output_at=row.output_at,
             id=row.id,
             name=row.name,
             skills=list(row.skills),

@@ -27,6 +27,16 @@ async def depends_on_ids(task_id: int, conn: BaseDBAsyncClient | None = None) ->
     return [row.depends_on_id for row in rows]
 
 
+async def depends_on_of(task_ids: Iterable[int]) -> dict[int, list[int]]:
+    """For each task, the tasks it waits for, lowest id first, in one query."""
+    found: dict[int, list[int]] = {task_id: [] for task_id in task_ids}
+    if found:
+        edges = TaskDependency.filter(task_id__in=list(found)).order_by("depends_on_id")
+        for task_id, depends_on in await edges.values_list("task_id", "depends_on_id"):
+            found[task_id].append(depends_on)
+    return found
+
+
 async def _edges(conn: BaseDBAsyncClient) -> dict[int, list[int]]:
     graph: dict[int, list[int]] = {}
     for task_id, depends_on in (

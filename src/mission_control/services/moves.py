@@ -7,16 +7,25 @@ from typing import Any
 
 from mission_control.domain import limits
 from mission_control.domain.actors import Actor, Role
-from mission_control.domain.errors import Forbidden, ValidationFailed
+from mission_control.domain.errors import Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind, kind_of
+from mission_control.domain.permissions import require_operator
 from mission_control.domain.usage import UsageReport
-from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
+from mission_control.domain.workflow import (
+    Move,
+    TaskFacts,
+    TaskStatus,
+    check_move,
+    move_for,
+    reopen_target,
+)
 from mission_control.models import Task
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
 from mission_control.services.pickup import check_pickup, lock_agent
 from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
+from mission_control.store.output import forget_output
 from mission_control.store.tasks import (
     assignee_name,
     check_version,
@@ -25,7 +34,7 @@ from mission_control.store.tasks import (
 )
 
 # Moves that change what a subtask adds to its parent's progress.
-ROLLS_UP = frozenset({Move.APPROVE, Move.CANCEL, Move.SUBMIT, Move.REJECT})
+ROLLS_UP = frozenset({Move.APPROVE, Move.CANCEL, Move.SUBMIT, Move.REJECT, Move.REOPEN})
 
 
 def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str, Any]:
@@ -47,6 +56,15 @@ def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str
         return {"block_reason": None, "attempts": 0, "retry_at": None}
     if move is Move.RELEASE:
         return {"lease_expires_at": None, "claimed_at": None, "assignee": None}
+    if move is Move.REOPEN:  # a fresh start: the earlier result and feedback stay to read
+        return {
+            "lease_expires_at": None,
+            "claimed_at": None,
+            "progress": 0,
+            "attempts": 0,
+            "retry_at": None,
+            "stuck_since": None,
+        }
     return {"lease_expires_at": None}
 
 
@@ -73,6 +91,15 @@ async def apply_move(
     move = move_for(task.status, target, task_id=task.id, expect=expect)
     before_status, before_holder = task.status, assignee_name(task)
     check_move(move, TaskFacts(task.status, before_holder), actor, reason=text)
+    if move is Move.REOPEN:
+        where = reopen_target(task.title, task.description, task.priority)
+        if target is not where:
+            raise InvalidTransition(
+                f"Task #{task.id} reopens to {where}, not {target}: a task is ready only with "
+                f"a title, a description and a priority.",
+                current=str(task.status),
+                target=str(target),
+            )
     if move is Move.APPROVE:
         await refuse_open_children(task, ch.conn)
     changes = {"status": target, **_effects(ch, ctx, move, text)}
@@ -89,10 +116,14 @@ async def apply_move(
             changes["assignee"] = await check_pickup(
                 ctx, actor.name, task, ch.conn, approved=approved
             )
+        if changes["assignee"].output_task_id is not None:
+            await forget_output(ch.conn, changes["assignee"].id)  # a new task, a clean screen
     await write_task(ch, task, **changes)
     if "assignee" in changes:
         task.assignee = changes["assignee"]
-    shown = text if move in (Move.BLOCK, Move.RELEASE, Move.CANCEL, Move.REJECT) else None
+    shown = (
+        text if move in (Move.BLOCK, Move.RELEASE, Move.CANCEL, Move.REJECT, Move.REOPEN) else None
+    )
     ch.record(
         kind or kind_of(move),
         actor.label,
@@ -254,3 +285,28 @@ async def release_task(
         expected_version=expected_version,
         expect=Move.RELEASE,
     )
+
+
+async def reopen_task(
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> Task:
+    """The operator takes a done or cancelled task up again: to ready when it has a title, a
+    description and a priority (the triage rule), else to intake."""
+    require_operator(actor, "reopen a task")
+    text = limits.clean_reason(reason)
+    async with change(ctx) as ch:
+        task = await load_task(task_id, ch.conn)
+        check_version(task, expected_version)
+        if task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
+            raise InvalidTransition(
+                f"Task #{task.id} is {task.status}, not done or cancelled: only a closed task "
+                f"can be reopened.",
+                current=str(task.status),
+            )
+        target = reopen_target(task.title, task.description, task.priority)
+        await apply_move(ch, ctx, actor, task, target, text=text, expect=Move.REOPEN)
+    return task

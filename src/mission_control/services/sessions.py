@@ -11,6 +11,8 @@ A login link carries a one-time code (valid LOGIN_CODE_MINUTES), never the token
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -22,6 +24,10 @@ from mission_control.store.context import Context
 
 LOGIN_CODE_MINUTES = 10
 SESSION_COOKIE = "mc_session"
+# The GraphQL playground's proof that a request with the session cookie comes from its own page.
+CSRF_HEADER = "X-MC-CSRF"
+CSRF_PARAM = "csrf"
+_CSRF_PURPOSE = b"mission-control graphql playground csrf"
 
 
 async def create_login_code(ctx: Context, token_hash: str) -> str:
@@ -78,3 +84,25 @@ async def session_actor(ctx: Context, session_id: str | None) -> Actor:
 async def end_session(session_id: str | None) -> None:
     if session_id:
         await BoardSession.filter(id_hash=hash_token(session_id)).delete()
+
+
+def csrf_token(session_id: str) -> str:
+    """The anti-CSRF value of a session, embedded in the playground page it serves.
+
+    Keyed by the session id, which only the browser's HttpOnly cookie holds: another site can
+    make the browser send the cookie but can neither read this value nor compute it, and the
+    value does not give the session id away.
+    """
+    return hmac.new(session_id.encode(), _CSRF_PURPOSE, hashlib.sha256).hexdigest()
+
+
+async def csrf_session_actor(ctx: Context, session_id: str, csrf: str | None) -> Actor:
+    """Who a request carrying the session cookie stands for, if it also carries the session's
+    anti-CSRF value; UNAUTHENTICATED otherwise (a cookie alone proves nothing)."""
+    if not csrf or not hmac.compare_digest(csrf.encode(), csrf_token(session_id).encode()):
+        raise Unauthenticated(
+            f"A board session cookie is accepted only with the playground's {CSRF_HEADER} "
+            f"header (or '{CSRF_PARAM}' in connection_init); otherwise send "
+            "'Authorization: Bearer <token>'."
+        )
+    return await session_actor(ctx, session_id)

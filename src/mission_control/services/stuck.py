@@ -1,9 +1,9 @@
 """Stuck work: the sweep marks a silent task in progress STUCK once; a new report clears it.
 
 A task's last sign of life is the latest of: entering in_progress (claim, rework), a progress
-or usage report on it, and its holder's last heartbeat. The mark is the task's `stuck_since`
-column, so the STUCK Event is written once however often the sweep runs, and the board shows
-a badge from the row it already reads.
+or usage report on it, its holder's last heartbeat and the last output its command printed.
+The mark is the task's `stuck_since` column, so the STUCK Event is written once however often
+the sweep runs, and the board shows a badge from the row it already reads.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from mission_control.store.tasks import assignee_name, load_task, write_task
 log = logging.getLogger(__name__)
 
 WATCHMAN = Actor(Role.SYSTEM, "stuck-watch")
-SIGNS_OF_LIFE = frozenset({EventKind.PROGRESS, EventKind.USAGE, EventKind.HEARTBEAT})
+SIGNS_OF_LIFE = frozenset(
+    {EventKind.PROGRESS, EventKind.USAGE, EventKind.HEARTBEAT, EventKind.OUTPUT}
+)
 
 
 async def _clear(ch: Change, task: Task, reason: str) -> None:
@@ -84,7 +86,7 @@ async def watch_stuck(ctx: Context) -> list[tuple[int, EventKind]]:
 
 
 def _task_of(event: EventRecord) -> int | None:
-    if event.kind is EventKind.HEARTBEAT:
+    if event.kind in (EventKind.HEARTBEAT, EventKind.OUTPUT):  # they name the task `holding`
         holding = event.payload.get("holding")
         return holding if isinstance(holding, int) else None
     return event.task_id

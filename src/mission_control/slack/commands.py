@@ -56,7 +56,8 @@ async def _list(ctx: Context, actor: Actor, args: list[str]) -> str:
     if not page.tasks:
         return "No tasks."
     lines = [_describe(task, ctx.settings.base_url) for task in page.tasks]
-    more = f"\n…and {page.total - len(lines)} more" if page.total > len(lines) else ""
+    total = page.total if page.total is not None else len(lines)
+    more = f"\n…and {total - len(lines)} more" if total > len(lines) else ""
     return "\n".join(lines) + more
 
 

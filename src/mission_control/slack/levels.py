@@ -34,11 +34,13 @@ TRANSITIONS = CRITICAL | frozenset(
         EventKind.AUTONOMY_CHANGED,
         EventKind.STUCK_CLEARED,
         EventKind.BUDGET_RESUMED,
+        EventKind.REOPENED,
     }
 )
 
-# Heartbeats and usage reports arrive every few seconds per agent: never worth a message.
-NEVER = frozenset({EventKind.HEARTBEAT, EventKind.USAGE})
+# Heartbeats, usage reports and command output arrive every few seconds per agent: never
+# worth a message.
+NEVER = frozenset({EventKind.HEARTBEAT, EventKind.USAGE, EventKind.OUTPUT})
 
 
 def wanted(event: EventRecord, level: NotifyLevel) -> bool:

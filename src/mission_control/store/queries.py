@@ -34,7 +34,7 @@ class TaskQuery:
 @dataclass
 class TaskPage:
     tasks: list[Task]
-    total: int
+    total: int | None  # None unless asked for: a COUNT over every row the filter matches
     end_cursor: str | None
     has_next: bool
 
@@ -82,13 +82,20 @@ def _filtered(query: TaskQuery) -> Q:
     return condition
 
 
-async def list_tasks(query: TaskQuery, first: int = 50, after: str | None = None) -> TaskPage:
-    """A page of tasks, newest first; `after` is the endCursor of the page before."""
+async def count_tasks(query: TaskQuery) -> int:
+    """How many tasks the filter matches (a COUNT: it grows with the table)."""
+    return await Task.filter(_filtered(query)).count()
+
+
+async def list_tasks(
+    query: TaskQuery, first: int = 50, after: str | None = None, *, with_total: bool = True
+) -> TaskPage:
+    """A page of tasks, newest first; `after` is the endCursor of the page before. A caller that
+    shows no total passes `with_total=False` and saves the COUNT."""
     if not 1 <= first <= PAGE_MAX:
         raise ValidationFailed(f"Ask for 1 to {PAGE_MAX} tasks at a time.", field="first")
-    condition = _filtered(query)
-    base = Task.filter(condition)
-    total = await base.count()
+    base = Task.filter(_filtered(query))
+    total = await base.count() if with_total else None
     page_query = base
     if after:
         page_query = page_query.filter(id__lt=decode_cursor(after))
@@ -153,6 +160,16 @@ async def events_after(after: int, limit: int = 200) -> list[EventRecord]:
         raise ValidationFailed("Ask for at least one Event.", field="limit")
     rows = await Event.filter(id__gt=after).order_by("id").limit(min(limit, EVENTS_MAX))
     return [to_record(row) for row in rows]
+
+
+async def subtasks_of(parent_ids: Sequence[int]) -> dict[int, list[Task]]:
+    """The subtasks of each task, lowest id first, in one query."""
+    found: dict[int, list[Task]] = {parent_id: [] for parent_id in parent_ids}
+    if found:
+        children = Task.filter(parent_id__in=list(found)).order_by("id")
+        for row in await children.prefetch_related("assignee"):
+            found[row.parent_id].append(row)  # type: ignore[index]
+    return found
 
 
 async def subtasks(task_id: int) -> list[Task]:

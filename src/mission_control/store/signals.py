@@ -14,12 +14,14 @@ _REPORTS = [str(EventKind.PROGRESS), str(EventKind.USAGE)]
 
 
 async def last_signal(task: Task, conn: BaseDBAsyncClient | None = None) -> datetime:
-    """The latest of: entering its status, a progress or usage report on it, and its holder's
-    last heartbeat."""
+    """The latest of: entering its status, a progress or usage report on it, its holder's
+    last heartbeat and the last output its holder's command printed on it."""
     moments = [task.status_changed_at]
     holder = task.assignee
     if isinstance(holder, Agent) and holder.last_heartbeat_at is not None:
         moments.append(holder.last_heartbeat_at)
+    if isinstance(holder, Agent) and holder.output_task_id == task.id and holder.output_at:
+        moments.append(holder.output_at)
     report = (
         await Event.filter(task_id=task.id, kind__in=_REPORTS)
         .using_db(conn)

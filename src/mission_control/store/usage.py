@@ -72,6 +72,22 @@ async def task_totals(task_id: int, conn: BaseDBAsyncClient | None = None) -> To
     return await _sum(UsageTotal.filter(task_id=task_id).using_db(conn))
 
 
+async def tasks_totals(task_ids: Sequence[int]) -> dict[int, Totals]:
+    """Per task id, everything reported on it (tasks without a report get zeros), in one query."""
+    found = dict.fromkeys(task_ids, Totals())
+    if not found:
+        return found
+    rows = (
+        await UsageTotal.filter(task_id__in=list(found))
+        .annotate(t=Sum("tokens"), c=Sum("cost_micro_usd"), r=Sum("reports"))
+        .group_by("task_id")
+        .values("task_id", "t", "c", "r")
+    )
+    for r in rows:
+        found[int(r["task_id"])] = Totals(int(r["t"] or 0), int(r["c"] or 0), int(r["r"] or 0))
+    return found
+
+
 async def agent_totals(agent_id: int, day: date, conn: BaseDBAsyncClient | None = None) -> Totals:
     """What one agent reported on one day."""
     return await _sum(UsageTotal.filter(agent_id=agent_id, day=day).using_db(conn))

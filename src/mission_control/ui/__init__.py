@@ -10,6 +10,7 @@ from nicegui import ui
 from mission_control.runtime import Runtime
 from mission_control.ui.agents_page import register_agents
 from mission_control.ui.board_page import register_board
+from mission_control.ui.charts_page import register_charts
 from mission_control.ui.login import register_login
 from mission_control.ui.task_page import register_task
 
@@ -20,6 +21,7 @@ def register_pages(runtime: Runtime) -> None:
     register_board(runtime)
     register_task(runtime)
     register_agents(runtime)
+    register_charts(runtime)
 
 
 def mount(app: FastAPI, runtime: Runtime) -> None:

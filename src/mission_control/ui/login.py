@@ -12,6 +12,7 @@ from mission_control.runtime import Runtime
 from mission_control.services import sessions
 from mission_control.services.auth import hash_token
 from mission_control.ui.session import log_in, session_response
+from mission_control.ui.theme import apply_theme
 
 
 def register_login(runtime: Runtime) -> None:
@@ -38,7 +39,8 @@ def register_login(runtime: Runtime) -> None:
                 return
             ui.navigate.to(f"/login?code={one_time}")
 
-        with ui.card().classes("absolute-center w-96"):
+        apply_theme()
+        with ui.card().classes("absolute-center w-96 max-w-[92vw]"):
             ui.label("Mission Control").classes("text-xl font-bold")
             field = ui.input("Operator or viewer token", password=True).mark("token")
             field.on("keydown.enter", submit)

@@ -22,6 +22,7 @@ from mission_control.domain.errors import MissionControlError, Unauthenticated
 from mission_control.runtime import Runtime
 from mission_control.services import sessions
 from mission_control.services.auth import hash_token
+from mission_control.ui.theme import apply_theme
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +128,15 @@ async def open_session(runtime: Runtime) -> Session | None:
 
 def header(session: Session, title: str) -> None:
     """The bar on top of every page: where you are, where you can go, who you are."""
-    with ui.header().classes("items-center gap-4 bg-slate-800"):
+    apply_theme()
+    with ui.header().classes("mc-header items-center gap-4 bg-slate-800"):
         ui.label("Mission Control").classes("text-lg font-bold")
         ui.link("Board", "/").classes("text-white")
         ui.link("Agents", "/agents").classes("text-white")
-        if title not in ("Board", "Agents"):
+        ui.link("Charts", "/charts").classes("text-white").mark("nav-charts")
+        # A plain link: /graphql is not a NiceGUI page, so the browser loads it afresh.
+        ui.link("GraphQL", "/graphql", new_tab=True).classes("text-white").mark("nav-graphql")
+        if title not in ("Board", "Agents", "Charts"):
             ui.label(title).classes("text-slate-300")
         ui.space()
         ui.label(f"{session.actor.label} ({session.actor.role})").mark("whoami")

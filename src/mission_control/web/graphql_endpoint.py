@@ -19,6 +19,7 @@ from mission_control.runtime import Runtime
 from mission_control.schema.execution import shared_payloads
 from mission_control.schema.schema import build_schema
 from mission_control.web.edges import HardenedHTTP
+from mission_control.web.playground import playground_response
 from mission_control.web.websocket import ConnectionGuard, LegacyWSHandler, TransportWSHandler
 
 
@@ -47,6 +48,10 @@ class GraphQLEndpoint(HardenedHTTP, GraphQL[GraphQLContext, None]):
         return GraphQLContext(
             services=self.runtime.ctx, hub=self.runtime.hub, request=request, response=response
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from this server's own files, signed in by the board session if any."""
+        return await playground_response(self.runtime, request)
 
     async def on_ws_connect(self, context: GraphQLContext) -> dict[str, object] | None:
         try:

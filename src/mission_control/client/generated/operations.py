@@ -85,6 +85,9 @@ class EventKind(StrEnum):
     TOKEN_ISSUED = "TOKEN_ISSUED"
     TOKEN_REVOKED = "TOKEN_REVOKED"
     ATTEMPT_FAILED = "ATTEMPT_FAILED"
+    COMMENTED = "COMMENTED"
+    REOPENED = "REOPENED"
+    OUTPUT = "OUTPUT"
     WEBHOOK_REGISTERED = "WEBHOOK_REGISTERED"
     WEBHOOK_REPLAYED = "WEBHOOK_REPLAYED"
     WEBHOOK_REMOVED = "WEBHOOK_REMOVED"
@@ -123,6 +126,12 @@ class RunnerClaimNextClaimNextTaskTaskLimits(Result):
     max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
 
 
+class RunnerClaimNextClaimNextTaskTaskComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class RunnerClaimNextClaimNextTaskTask(Result):
     id: int
     title: str
@@ -136,6 +145,7 @@ class RunnerClaimNextClaimNextTaskTask(Result):
     feedback: str | None = None
     attempts: int
     limits: RunnerClaimNextClaimNextTaskTaskLimits
+    comments: list[RunnerClaimNextClaimNextTaskTaskComments]
 
 
 class RunnerClaimNextClaimNextTask(Result):
@@ -225,6 +235,12 @@ class RunnerHeldTasksTasksNodesLimits(Result):
     max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
 
 
+class RunnerHeldTasksTasksNodesComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class RunnerHeldTasksTasksNodes(Result):
     id: int
     title: str
@@ -238,6 +254,7 @@ class RunnerHeldTasksTasksNodes(Result):
     feedback: str | None = None
     attempts: int
     limits: RunnerHeldTasksTasksNodesLimits
+    comments: list[RunnerHeldTasksTasksNodesComments]
 
 
 class RunnerHeldTasksTasks(Result):
@@ -274,6 +291,15 @@ class RunnerReportUsageReportUsage(Result):
 
 class RunnerReportUsage(Result):
     report_usage: RunnerReportUsageReportUsage = Field(alias="reportUsage")
+
+
+class RunnerReportOutputReportOutput(Result):
+    task_id: int | None = Field(None, alias="taskId")
+    lines: int
+
+
+class RunnerReportOutput(Result):
+    report_output: RunnerReportOutputReportOutput = Field(alias="reportOutput")
 
 
 class CliCreateTaskCreateTask(Result):
@@ -748,6 +774,45 @@ class CliTaskBrief(Result):
     task: CliTaskBriefTask
 
 
+class CliAddCommentAddComment(Result):
+    id: int
+    task_id: int = Field(alias="taskId")
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
+class CliAddComment(Result):
+    add_comment: CliAddCommentAddComment = Field(alias="addComment")
+
+
+class CliTaskCommentsTaskComments(Result):
+    id: int
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
+class CliTaskCommentsTask(Result):
+    id: int
+    title: str
+    comments: list[CliTaskCommentsTaskComments]
+
+
+class CliTaskComments(Result):
+    task: CliTaskCommentsTask
+
+
+class CliReopenTaskReopenTask(Result):
+    id: int
+    status: TaskStatus
+    assignee: str | None = None
+
+
+class CliReopenTask(Result):
+    reopen_task: CliReopenTaskReopenTask = Field(alias="reopenTask")
+
+
 class McpNextTaskClaimNextTaskTask(Result):
     id: int
     title: str
@@ -771,6 +836,12 @@ class McpNextTask(Result):
     claim_next_task: McpNextTaskClaimNextTask = Field(alias="claimNextTask")
 
 
+class McpGetTaskTaskComments(Result):
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
 class McpGetTaskTask(Result):
     id: int
     title: str
@@ -787,6 +858,7 @@ class McpGetTaskTask(Result):
     parent_id: int | None = Field(None, alias="parentId")
     depends_on: list[int] = Field(alias="dependsOn")
     lease_expires_at: datetime | None = Field(None, alias="leaseExpiresAt")
+    comments: list[McpGetTaskTaskComments]
 
 
 class McpGetTaskTaskHistory(Result):
@@ -1061,6 +1133,11 @@ mutation RunnerClaimNext {
         maxAttempts
         maxRunSeconds
       }
+      comments {
+        author
+        body
+        createdAt
+      }
     }
   }
 }
@@ -1164,6 +1241,11 @@ query RunnerHeldTasks($agent: String!) {
         maxAttempts
         maxRunSeconds
       }
+      comments {
+        author
+        body
+        createdAt
+      }
     }
   }
 }
@@ -1196,6 +1278,16 @@ RUNNER_REPORT_USAGE_DOCUMENT = """
 mutation RunnerReportUsage($id: Int!, $usage: UsageInput!) {
   reportUsage(id: $id, usage: $usage) {
     id
+  }
+}
+"""
+
+
+RUNNER_REPORT_OUTPUT_DOCUMENT = """
+mutation RunnerReportOutput($taskId: Int!, $chunk: String!) {
+  reportOutput(taskId: $taskId, chunk: $chunk) {
+    taskId
+    lines
   }
 }
 """
@@ -1687,6 +1779,46 @@ query CliTaskBrief($id: Int!) {
 """
 
 
+CLI_ADD_COMMENT_DOCUMENT = """
+mutation CliAddComment($taskId: Int!, $body: String!) {
+  addComment(taskId: $taskId, body: $body) {
+    id
+    taskId
+    author
+    body
+    createdAt
+  }
+}
+"""
+
+
+CLI_TASK_COMMENTS_DOCUMENT = """
+query CliTaskComments($id: Int!) {
+  task(id: $id) {
+    id
+    title
+    comments {
+      id
+      author
+      body
+      createdAt
+    }
+  }
+}
+"""
+
+
+CLI_REOPEN_TASK_DOCUMENT = """
+mutation CliReopenTask($id: Int!, $reason: String) {
+  reopenTask(id: $id, reason: $reason) {
+    id
+    status
+    assignee
+  }
+}
+"""
+
+
 MCP_NEXT_TASK_DOCUMENT = """
 mutation McpNextTask {
   claimNextTask {
@@ -1727,6 +1859,11 @@ query McpGetTask($id: Int!) {
     parentId
     dependsOn
     leaseExpiresAt
+    comments {
+      author
+      body
+      createdAt
+    }
   }
   taskHistory(taskId: $id) {
     id
@@ -1977,6 +2114,82 @@ mutation CliRotateToken($id: Int!) {
 """
 
 
+# Every document above: the trusted operations (MC_TRUSTED_OPERATIONS=agents).
+DOCUMENTS = (
+    RUNNER_ME_DOCUMENT,
+    RUNNER_CLAIM_NEXT_DOCUMENT,
+    RUNNER_REPORT_PROGRESS_DOCUMENT,
+    RUNNER_SUBMIT_FOR_REVIEW_DOCUMENT,
+    RUNNER_BLOCK_TASK_DOCUMENT,
+    RUNNER_TASK_HOLDER_DOCUMENT,
+    RUNNER_EVENTS_DOCUMENT,
+    RUNNER_HEARTBEAT_DOCUMENT,
+    RUNNER_PENDING_APPROVALS_DOCUMENT,
+    RUNNER_HELD_TASKS_DOCUMENT,
+    RUNNER_FAIL_ATTEMPT_DOCUMENT,
+    RUNNER_RELEASE_TASK_DOCUMENT,
+    RUNNER_REPORT_USAGE_DOCUMENT,
+    RUNNER_REPORT_OUTPUT_DOCUMENT,
+    CLI_CREATE_TASK_DOCUMENT,
+    CLI_LIST_TASKS_DOCUMENT,
+    CLI_SHOW_TASK_DOCUMENT,
+    CLI_CLAIM_TASK_DOCUMENT,
+    CLI_UNBLOCK_TASK_DOCUMENT,
+    CLI_APPROVE_TASK_DOCUMENT,
+    CLI_REJECT_TASK_DOCUMENT,
+    CLI_ASSIGN_TASK_DOCUMENT,
+    CLI_CANCEL_TASK_DOCUMENT,
+    CLI_REGISTER_AGENT_DOCUMENT,
+    CLI_WATCH_EVENTS_DOCUMENT,
+    CLI_AGENTS_DOCUMENT,
+    CLI_PAUSE_AGENT_DOCUMENT,
+    CLI_RESUME_AGENT_DOCUMENT,
+    CLI_CANCEL_AGENT_WORK_DOCUMENT,
+    CLI_APPROVALS_DOCUMENT,
+    CLI_DECIDE_APPROVAL_DOCUMENT,
+    CLI_AUTONOMY_DOCUMENT,
+    CLI_SET_AUTONOMY_DOCUMENT,
+    CLI_HEARTBEAT_NEXT_DOCUMENT,
+    CLI_REGISTER_WEBHOOK_DOCUMENT,
+    CLI_WEBHOOKS_DOCUMENT,
+    CLI_WEBHOOK_DELIVERIES_DOCUMENT,
+    CLI_REPLAY_WEBHOOK_DELIVERIES_DOCUMENT,
+    CLI_REMOVE_WEBHOOK_DOCUMENT,
+    CLI_SET_AGENT_BUDGET_DOCUMENT,
+    CLI_CLEAR_AGENT_BUDGET_DOCUMENT,
+    CLI_USAGE_DOCUMENT,
+    CLI_UPDATE_TASK_DOCUMENT,
+    CLI_MOVE_TASK_DOCUMENT,
+    CLI_RELEASE_TASK_DOCUMENT,
+    CLI_ADD_DEPENDENCY_DOCUMENT,
+    CLI_REMOVE_DEPENDENCY_DOCUMENT,
+    CLI_TASK_BRIEF_DOCUMENT,
+    CLI_ADD_COMMENT_DOCUMENT,
+    CLI_TASK_COMMENTS_DOCUMENT,
+    CLI_REOPEN_TASK_DOCUMENT,
+    MCP_NEXT_TASK_DOCUMENT,
+    MCP_GET_TASK_DOCUMENT,
+    MCP_REPORT_PROGRESS_DOCUMENT,
+    MCP_SUBMIT_FOR_REVIEW_DOCUMENT,
+    MCP_BLOCK_TASK_DOCUMENT,
+    MCP_HEARTBEAT_DOCUMENT,
+    MCP_BOARD_DOCUMENT,
+    MCP_LIST_TASKS_DOCUMENT,
+    MCP_CREATE_TASK_DOCUMENT,
+    MCP_APPROVE_TASK_DOCUMENT,
+    MCP_REJECT_TASK_DOCUMENT,
+    MCP_ASSIGN_TASK_DOCUMENT,
+    MCP_PAUSE_AGENT_DOCUMENT,
+    MCP_RESUME_AGENT_DOCUMENT,
+    MCP_SET_AUTONOMY_DOCUMENT,
+    MCP_CLAIM_TASK_DOCUMENT,
+    CLI_TOKENS_DOCUMENT,
+    CLI_ISSUE_TOKEN_DOCUMENT,
+    CLI_REVOKE_TOKEN_DOCUMENT,
+    CLI_ROTATE_TOKEN_DOCUMENT,
+)
+
+
 def _present(variables: dict[str, Any]) -> dict[str, Any]:
     """Leave out unset variables so the operation's or the schema's defaults apply."""
     return {key: value for key, value in variables.items() if value is not None}
@@ -2040,6 +2253,10 @@ class Operations:
     async def runner_report_usage(self, id: int, usage: dict[str, Any]) -> RunnerReportUsage:
         data = await self._runner.execute(RUNNER_REPORT_USAGE_DOCUMENT, "RunnerReportUsage", {"id": id, "usage": usage})
         return RunnerReportUsage.model_validate(data)
+
+    async def runner_report_output(self, task_id: int, chunk: str) -> RunnerReportOutput:
+        data = await self._runner.execute(RUNNER_REPORT_OUTPUT_DOCUMENT, "RunnerReportOutput", {"taskId": task_id, "chunk": chunk})
+        return RunnerReportOutput.model_validate(data)
 
     async def cli_create_task(self, input: dict[str, Any]) -> CliCreateTask:
         data = await self._runner.execute(CLI_CREATE_TASK_DOCUMENT, "CliCreateTask", {"input": input})
@@ -2177,6 +2394,18 @@ class Operations:
     async def cli_task_brief(self, id: int) -> CliTaskBrief:
         data = await self._runner.execute(CLI_TASK_BRIEF_DOCUMENT, "CliTaskBrief", {"id": id})
         return CliTaskBrief.model_validate(data)
+
+    async def cli_add_comment(self, task_id: int, body: str) -> CliAddComment:
+        data = await self._runner.execute(CLI_ADD_COMMENT_DOCUMENT, "CliAddComment", {"taskId": task_id, "body": body})
+        return CliAddComment.model_validate(data)
+
+    async def cli_task_comments(self, id: int) -> CliTaskComments:
+        data = await self._runner.execute(CLI_TASK_COMMENTS_DOCUMENT, "CliTaskComments", {"id": id})
+        return CliTaskComments.model_validate(data)
+
+    async def cli_reopen_task(self, id: int, *, reason: str | None = None) -> CliReopenTask:
+        data = await self._runner.execute(CLI_REOPEN_TASK_DOCUMENT, "CliReopenTask", _present({"id": id, "reason": reason}))
+        return CliReopenTask.model_validate(data)
 
     async def mcp_next_task(self) -> McpNextTask:
         data = await self._runner.execute(MCP_NEXT_TASK_DOCUMENT, "McpNextTask", {})
