@@ -172,6 +172,11 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
     ),
     "registerAgent": ('mutation { registerAgent(name: "eve") { token } }', {}, (VIEWER, DEV)),
     "heartbeat": ("mutation { heartbeat(tokenBudget: 5) { name } }", {}, (VIEWER, OPERATOR)),
+    "reportOutput": (
+        'mutation($held: Int!) { reportOutput(taskId: $held, chunk: "hello") { lines } }',
+        {"held": "held"},
+        (VIEWER, OPS, OPERATOR),
+    ),
     "pauseAgent": ('mutation { pauseAgent(name: "dev") { name } }', {}, (VIEWER, DEV, OPS)),
     "resumeAgent": ('mutation { resumeAgent(name: "dev") { name } }', {}, (VIEWER, OPS)),
     "setAutonomy": ("mutation { setAutonomy(paused: true) { paused } }", {}, (VIEWER, DEV)),
@@ -230,7 +235,7 @@ SNAPSHOT = """
 {
   events(after: 0, limit: 1000) { id }
   tasks(first: 100) { nodes { id version status assignee progress title } }
-  agents { name paused tokenBudget lastHeartbeatAt note }
+  agents { name paused tokenBudget lastHeartbeatAt note outputTail outputTaskId }
   approvals(status: null) { id status }
   autonomy { paused mode }
   webhooks { id failures }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +18,15 @@ from mission_control.services.output import output_tails, report_output
 from mission_control.services.stuck import clear_on_report, watch_stuck
 from mission_control.store.context import Context
 from mission_control.store.journal import to_record
-from tests.services.conftest import Clock
 from tests.services.events import event_count
 from tests.support.factories import add_agent, add_task
+from tests.support.service_context import clock_of, open_ctx
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Context]:
+    async for context in open_ctx(str(request.param), tmp_path):
+        yield context
 
 
 async def holding(ctx: Context, name: str = "dev") -> tuple[Actor, int]:
@@ -140,16 +147,17 @@ async def test_bad_output_is_refused_and_changes_nothing(
     assert await Agent.all().order_by("id").values() == rows
 
 
-async def test_output_is_a_sign_of_life_for_the_stuck_check(ctx: Context, clock: Clock) -> None:
+async def test_output_is_a_sign_of_life_for_the_stuck_check(ctx: Context) -> None:
+    clock = clock_of(ctx)
     dev, task_id = await holding(ctx)
-    clock.advance(40 * 60)
+    clock.advance(minutes=40)
     await report_output(ctx, dev, task_id, "still compiling")
-    clock.advance(40 * 60)
+    clock.advance(minutes=40)
     assert await watch_stuck(ctx) == []
 
-    clock.advance(10 * 60)
+    clock.advance(minutes=10)
     assert await watch_stuck(ctx) == [(task_id, EventKind.STUCK)]
-    clock.advance(1)
+    clock.advance(seconds=1)
     await report_output(ctx, dev, task_id, "linking")
     (event,) = await Event.filter(kind=str(EventKind.OUTPUT))
     await clear_on_report(ctx, replay(to_record(event)))

@@ -8,7 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from nicegui import ui
+from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 from mission_control.domain.actors import OPERATOR, Role, agent_actor
@@ -67,10 +67,16 @@ def one(user: User, marker: str) -> ui.element:
     return element
 
 
+def terminal_of(user: User, name: str) -> Terminal:
+    """The agent's terminal, shown or hidden."""
+    assert user.client is not None
+    with user.client:
+        (terminal,) = ElementFilter(kind=Terminal, marker=f"output-{name}", local_scope=False)
+    return terminal
+
+
 def terminal_lines(user: User, name: str) -> list[str]:
-    terminal = one(user, f"output-{name}")
-    assert isinstance(terminal, Terminal)
-    return [child.text for child in terminal.default_slot.children]  # type: ignore[attr-defined]
+    return [child.text for child in terminal_of(user, name).default_slot.children]  # type: ignore[attr-defined]
 
 
 async def until(check: object, what: str) -> None:
@@ -292,11 +298,11 @@ async def test_the_terminal_shows_the_commands_output_live_and_bounded(
     await open_agents(user)
     await report_output(board_runtime.ctx, dev, task_id, "compiling\nlinking")
     await until(lambda: terminal_lines(user, "dev") == ["compiling", "linking"], "first lines")
-    first = one(user, "output-dev").default_slot.children[0]
+    first = terminal_of(user, "dev").default_slot.children[0]
 
     await report_output(board_runtime.ctx, dev, task_id, "tests: 12 passed")
     await until(lambda: terminal_lines(user, "dev")[-1] == "tests: 12 passed", "appended")
-    assert one(user, "output-dev").default_slot.children[0] is first, "appended, not redrawn"
+    assert terminal_of(user, "dev").default_slot.children[0] is first, "appended, not redrawn"
 
     for start in range(0, 500, 100):
         lines = "\n".join(f"line {n}" for n in range(start, start + 100))
@@ -307,7 +313,10 @@ async def test_the_terminal_shows_the_commands_output_live_and_bounded(
     await moves.submit_for_review(board_runtime.ctx, dev, task_id, "done")
     nxt = await add_task(board_runtime, "Next job")
     await claims.claim_task(board_runtime.ctx, dev, nxt.id)
-    await until(lambda: terminal_lines(user, "dev") == [], "a new task starts a clean screen")
+    terminal = terminal_of(user, "dev")
+    await until(lambda: not terminal.visible, "a new task starts a clean screen")
+    assert terminal_lines(user, "dev") == []
+    await user.should_see(marker="quiet-dev")
 
 
 async def test_usage_today_is_shown_against_the_budget(user: User, board_runtime: Runtime) -> None:

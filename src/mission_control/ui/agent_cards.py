@@ -75,6 +75,7 @@ class Terminal(ui.log):
     def __init__(self, name: str) -> None:
         super().__init__(max_lines=TAIL_LINES)
         self.classes("w-full h-40 text-xs bg-slate-900 text-slate-100 p-1").mark(f"output-{name}")
+        self.props(f"data-output={name}")
         self.shown: list[str] = []
         self.task_id: int | None = None
 
@@ -101,6 +102,7 @@ class AgentCard(ui.card):
         self.heartbeat_at: datetime | None = None
         self.paused = False
         self.classes("w-96 max-w-full gap-1").mark(f"agent-{name}")
+        self.props(f"data-agent={name}")
         with self:
             with ui.row().classes("w-full items-center no-wrap"):
                 ui.label(name).classes("text-lg font-bold")
@@ -132,6 +134,8 @@ class AgentCard(ui.card):
             with ui.row().classes("items-center gap-1 text-warning text-sm") as self.budget_row:
                 ui.icon("money_off")
                 self.budget_paused = ui.label("").mark(f"budget-paused-{name}")
+            self.quiet = ui.label("no output yet").classes("text-sm text-slate-500")
+            self.quiet.mark(f"quiet-{name}")
             self.terminal = Terminal(name)
             self.pause_button: ui.button | None = None
             if actions is not None:
@@ -189,13 +193,19 @@ class AgentCard(ui.card):
         if agent.last_heartbeat_at is not None:
             self.heartbeat.props(f'title="{agent.last_heartbeat_at:%Y-%m-%d %H:%M:%S} UTC"')
         self._show_budget(budget)
-        self.terminal.show(output)
+        self.show_output(output)
         if self.pause_button is not None:
             self.pause_button.set_text("Resume" if agent.paused else "Pause")
             self.pause_button.props(f"icon={'play_arrow' if agent.paused else 'pause'}")
             self.reassign.set_visibility(task is not None)
             self.cancel.set_visibility(task is not None)
         self.tick()
+
+    def show_output(self, output: AgentOutput | None) -> None:
+        """The terminal, hidden while the agent's command has printed nothing."""
+        self.terminal.show(output)
+        self.terminal.set_visibility(bool(self.terminal.shown))
+        self.quiet.set_visibility(not self.terminal.shown)
 
     def _show_budget(self, budget: BudgetState | None) -> None:
         self.usage_row.set_visibility(budget is not None)

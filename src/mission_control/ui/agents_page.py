@@ -62,6 +62,7 @@ class ApprovalRow(ui.row):
         self.requested_at = approval.requested_at
         task = approval.task
         self.classes("items-center gap-2").mark(f"approval-{approval.id}")
+        self.props(f"data-approval={approval.id}")
         with self:
             ui.icon("front_hand", color="warning")
             ui.label(approval.agent.name).classes("font-medium")
@@ -136,7 +137,7 @@ class ActivityView:
                 names = {event.agent_name for event in events or [] if event.agent_name}
                 for name, output in (await output_tails(sorted(names))).items():
                     if name in self.cards:
-                        self.cards[name].terminal.show(output)
+                        self.cards[name].show_output(output)
                 return
             self.show(await self.fetch())
             if self.tokens is not None and (kinds is None or kinds & CHANGES_TOKENS):
