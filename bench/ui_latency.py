@@ -6,7 +6,9 @@ Prints p50/p95 of (a) a createTask mutation's round trip alone (the baseline) an
 mutation until its card is in Chromium's DOM on a logged-in board (changes --gap apart, so
 each is a flush of its own; closer ones are coalesced into one flush per 100 ms); then the
 first paint of a board with --tasks tasks next to the first paint of an empty board and the
-GraphQL `board` query for the big one. Needs /usr/bin/chromium (Debian's package).
+GraphQL `board` query for the big one; then (a) and (b) again on the big board with the
+/charts page open in a second tab (every change also recomputes its figures), the charts'
+first paint and a /metrics scrape. Needs /usr/bin/chromium (Debian's package).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 from playwright.async_api import Page
 
 from mission_control.domain.actors import OPERATOR
@@ -45,7 +48,11 @@ def percentiles(samples: list[float]) -> str:
 
 async def seed(database_url: str, count: int) -> None:
     """Fill a database through the services (faster than GraphQL, same rows and Events)."""
-    runtime = Runtime(load_settings(database_url=database_url, operator_token="mco_bench"))
+    runtime = Runtime(
+        load_settings(
+            database_url=database_url, operator_token="mco_bench_seeding_token_0123456789"
+        )
+    )
     await runtime.start()
     try:
         for n in range(count):
@@ -69,27 +76,72 @@ async def first_paint(page: Page, server: ServerProcess) -> float:
     return time.perf_counter() - started
 
 
-async def mutation_to_dom(server: ServerProcess, changes: int, gap: float) -> None:
+async def changes_to_dom(page: Page, server: ServerProcess, changes: int, where: str) -> None:
+    """createTask `changes` times, each until its card is in the board's DOM; prints both."""
     operator = http_client(server.graphql_url, server.operator_token)
+    # Newest first: each probe card lands on top of its column, inside the loaded page (in the
+    # board's default order, by priority like claims, a probe sorts below the older P1 tasks).
+    await page.goto(f"{server.url}/?sort=newest")
+    await page.locator("[data-status=ready]").wait_for()
+    round_trips, visible = [], []
+    for n in range(changes):
+        title = f"Latency probe {where} {n}"
+        started = time.perf_counter()
+        await run(
+            operator, CREATE, {"input": {"title": title, "description": "probe", "priority": 1}}
+        )
+        round_trips.append(time.perf_counter() - started)
+        await page.locator("[data-status=ready] [data-task]", has_text=title).wait_for()
+        visible.append(time.perf_counter() - started)
+    print(
+        f"baseline  GraphQL createTask round trip ({changes}x, {where}): {percentiles(round_trips)}"
+    )
+    print(
+        f"measured  mutation → card in Chromium DOM ({changes}x, {where}): {percentiles(visible)}"
+    )
+
+
+async def charts_paint(page: Page, server: ServerProcess) -> float:
+    """From navigation to /charts until its five charts are drawn."""
+    started = time.perf_counter()
+    await page.goto(f"{server.url}/charts")
+    await page.locator(".nicegui-echart canvas").nth(4).wait_for()
+    return time.perf_counter() - started
+
+
+async def mutation_to_dom(server: ServerProcess, changes: int, gap: float) -> None:
     async with chromium_page() as page:
         assert isinstance(page, Page)
         empty = min([await first_paint(page, server) for _ in range(3)])
-        round_trips, visible = [], []
-        for n in range(changes):
-            title = f"Latency probe {n}"
-            started = time.perf_counter()
-            await run(
-                operator, CREATE, {"input": {"title": title, "description": "probe", "priority": 2}}
-            )
-            round_trips.append(time.perf_counter() - started)
-            await page.locator("[data-status=ready] [data-task]", has_text=title).wait_for()
-            visible.append(time.perf_counter() - started)
-    print(f"baseline  GraphQL createTask round trip ({changes}x): {percentiles(round_trips)}")
-    print(f"measured  mutation → card in Chromium DOM ({changes}x): {percentiles(visible)}")
+        await changes_to_dom(page, server, changes, "small board")
     print(f"baseline  first paint of an empty board:      {empty * 1000:7.1f} ms (best of 3)")
 
 
-async def big_board(workdir: Path, tasks: int) -> None:
+async def with_charts_open(server: ServerProcess, changes: int, tasks: int) -> None:
+    """The big board again, with /charts open in a second tab of the same session."""
+    async with chromium_page() as page:
+        assert isinstance(page, Page)
+        await first_paint(page, server)
+        charts = await page.context.new_page()
+        paints = [await charts_paint(charts, server) for _ in range(3)]
+        await page.bring_to_front()
+        await changes_to_dom(page, server, changes, f"{tasks} tasks, /charts open")
+    async with httpx.AsyncClient(timeout=60) as http:
+        headers = {"Authorization": f"Bearer {server.operator_token}"}
+        scrapes = []
+        for _ in range(5):
+            started = time.perf_counter()
+            (await http.get(f"{server.url}/metrics", headers=headers)).raise_for_status()
+            scrapes.append(time.perf_counter() - started)
+    print(
+        f"measured  first paint of /charts, {tasks} tasks: {min(paints) * 1000:7.1f} ms (best of 3)"
+    )
+    print(
+        f"measured  /metrics scrape, {tasks} tasks:       {min(scrapes) * 1000:7.1f} ms (best of 5)"
+    )
+
+
+async def big_board(workdir: Path, tasks: int, changes: int) -> None:
     url = f"sqlite://{workdir / 'big.db'}"
     started = time.perf_counter()
     await seed(url, tasks)
@@ -108,6 +160,7 @@ async def big_board(workdir: Path, tasks: int) -> None:
             f"measured  first paint of a {tasks}-task board: {min(paints) * 1000:7.1f} ms "
             f"(best of 3; all {', '.join(f'{p * 1000:.0f}' for p in paints)} ms)"
         )
+        await with_charts_open(server, changes, tasks)
     finally:
         server.stop()
 
@@ -133,7 +186,7 @@ async def main() -> None:
             await mutation_to_dom(server, args.changes, args.gap)
         finally:
             server.stop()
-        await big_board(workdir, args.tasks)
+        await big_board(workdir, args.tasks, args.changes)
 
 
 if __name__ == "__main__":

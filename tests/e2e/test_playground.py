@@ -155,3 +155,25 @@ async def test_a_websocket_with_the_cookie_but_no_valid_csrf_is_closed(
             async with asyncio.timeout(20):
                 await ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def test_a_viewers_session_reads_but_cannot_change_anything(
+    server: ServerProcess, operator: Client
+) -> None:
+    issued = await run(operator, 'mutation { issueToken(name: "watcher", role: VIEWER) { token } }')
+    session = await board_session(server, issued["issueToken"]["token"])
+    headers = {"X-MC-CSRF": csrf_of((await playground(server, session)).text)}
+    assert await post(server, "{ me }", session, headers) == {"data": {"me": "watcher"}}
+    refused = await post(
+        server, 'mutation { createTask(input: {title: "not mine"}) { id } }', session, headers
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_bearer_token_wins_over_the_session_cookie(
+    server: ServerProcess, operator: Client
+) -> None:
+    issued = await run(operator, 'mutation { issueToken(name: "watcher", role: VIEWER) { token } }')
+    session = await board_session(server)  # the operator's session, without its CSRF value
+    bearer = {"Authorization": f"Bearer {issued['issueToken']['token']}"}
+    assert await post(server, "{ me }", session, bearer) == {"data": {"me": "watcher"}}

@@ -19,8 +19,11 @@ def chromium_missing() -> str | None:
 
 
 @contextlib.asynccontextmanager
-async def chromium_page() -> AsyncIterator[object]:
-    """A fresh page in a headless Chromium, closed afterwards."""
+async def chromium_page(
+    width: int = 1800, height: int = 1000, **context_options: object
+) -> AsyncIterator[object]:
+    """A fresh page in a headless Chromium, closed afterwards; `context_options` go to
+    Playwright's new_context (timezone_id, color_scheme, is_mobile, ...)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -28,7 +31,9 @@ async def chromium_page() -> AsyncIterator[object]:
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
         )
         try:
-            context = await browser.new_context(viewport={"width": 1800, "height": 1000})
+            context = await browser.new_context(
+                viewport={"width": width, "height": height}, **context_options
+            )
             yield await context.new_page()
         finally:
             await browser.close()

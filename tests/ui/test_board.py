@@ -95,8 +95,13 @@ async def test_dropping_a_card_on_a_legal_column_moves_the_task(
     await log_in(user)
     user.find(marker=f"card-{task.id}").trigger("dragstart")
     user.find(marker="column-cancelled").trigger("drop")
-    await sees_card_in(user, TaskStatus.CANCELLED, task.id)
+    await user.should_see(marker="confirm-close", retries=WAIT)
+    user.find(marker="close-confirm").click()
+    with user.scope(marker="column-ready"):
+        await user.should_not_see(marker=f"card-{task.id}", retries=WAIT)
     assert (await queries.get_task(task.id)).status is TaskStatus.CANCELLED
+    await user.should_see("Task #1 is cancelled")
+    assert count_of(user, TaskStatus.CANCELLED) == "1"
 
 
 async def test_illegal_drop_snaps_back_and_says_why(user: User, board_runtime: Runtime) -> None:
@@ -104,6 +109,8 @@ async def test_illegal_drop_snaps_back_and_says_why(user: User, board_runtime: R
     await log_in(user)
     user.find(marker=f"card-{task.id}").trigger("dragstart")
     user.find(marker="column-done").trigger("drop")
+    await user.should_see(marker="confirm-close", retries=WAIT)
+    user.find(marker="close-confirm").click()
     await user.should_see("A task cannot move from ready to done", retries=WAIT)
     await sees_card_in(user, TaskStatus.READY, task.id)
     after = await queries.get_task(task.id)
@@ -165,11 +172,12 @@ async def test_a_long_column_shows_its_first_cards_and_loads_more(
 ) -> None:
     created = [await add_task(board_runtime, f"Task {n}") for n in range(35)]
     await log_in(user)
-    await sees_card_in(user, TaskStatus.READY, created[-1].id)
-    assert count_of(user, TaskStatus.READY) == "35"
-    await user.should_not_see(marker=f"card-{created[0].id}")
-    user.find(marker="more-ready").click()
+    # One priority: the oldest first, as agents would claim them.
     await sees_card_in(user, TaskStatus.READY, created[0].id)
+    assert count_of(user, TaskStatus.READY) == "35"
+    await user.should_not_see(marker=f"card-{created[-1].id}")
+    user.find(marker="more-ready").click()
+    await sees_card_in(user, TaskStatus.READY, created[-1].id)
 
 
 async def test_changes_made_elsewhere_appear_without_reload(
@@ -201,8 +209,11 @@ async def test_two_browsers_see_each_others_changes(
     await sees_card_in(other, TaskStatus.READY, task.id)
     await sees_card_in(user, TaskStatus.READY, task.id)
     user.find(marker=f"card-{task.id}").trigger("dragstart")
-    user.find(marker="column-cancelled").trigger("drop")
-    await sees_card_in(other, TaskStatus.CANCELLED, task.id)
+    user.find(marker="column-blocked").trigger("drop")
+    await user.should_see(marker="block-reason", retries=WAIT)
+    user.find(marker="block-reason").type("waiting on legal")
+    user.find(marker="block-confirm").click()
+    await sees_card_in(other, TaskStatus.BLOCKED, task.id)
 
 
 async def test_actions_stop_working_once_the_session_is_gone(
@@ -215,6 +226,8 @@ async def test_actions_stop_working_once_the_session_is_gone(
     await BoardSession.all().delete()  # the session is gone, as after a logout elsewhere
     user.find(marker=f"card-{task.id}").trigger("dragstart")
     user.find(marker="column-cancelled").trigger("drop")
+    await user.should_see(marker="confirm-close", retries=WAIT)
+    user.find(marker="close-confirm").click()
     await user.should_see(marker="login", retries=WAIT)
     after = await queries.get_task(task.id)
     assert (after.status, after.version) == (TaskStatus.READY, task.version)

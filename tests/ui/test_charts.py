@@ -10,9 +10,11 @@ from nicegui.testing import User
 
 from mission_control.domain.actors import OPERATOR, agent_actor
 from mission_control.domain.workflow import TaskStatus
+from mission_control.models import Event
 from mission_control.runtime import Runtime
 from mission_control.services import agents, claims, moves, supervision
 from mission_control.store import queries
+from mission_control.ui.charts_page import FIGURES
 from tests.support.server import OPERATOR_TOKEN
 from tests.ui.test_board import WAIT, add_task
 
@@ -102,3 +104,24 @@ async def test_the_board_header_links_to_the_charts(user: User) -> None:
 async def _tasks_in_review(runtime: Runtime) -> list[int]:
     page = await queries.list_tasks(queries.TaskQuery(statuses=[TaskStatus.REVIEW]))
     return [task.id for task in page.tasks]
+
+
+async def settled(runtime: Runtime) -> None:
+    """Await the hub's fan-out of the last Event written (its cursor is then past it)."""
+    last = await Event.all().order_by("-id").first()
+    assert last is not None
+    async for event in runtime.hub.subscribe(last.id - 1):
+        if event.id == last.id:
+            return
+
+
+async def test_pages_share_one_computation_per_event(board_runtime: Runtime) -> None:
+    await worked(board_runtime)
+    await settled(board_runtime)
+    before = FIGURES.computations
+    first = await FIGURES.report(board_runtime, 7)
+    assert await FIGURES.report(board_runtime, 7) is first  # a second page, nothing new
+    assert FIGURES.computations == before + 1
+    await add_task(board_runtime, "one more")
+    await settled(board_runtime)
+    assert await FIGURES.report(board_runtime, 7) is not first

@@ -1,9 +1,10 @@
 """The flow figures' queries: counts grouped in the database, never rows walked in Python.
 
 Every query here is bounded: the current counts read the tasks' and agents' status columns,
-the per-day queries read only the Events of the window (`idx_events_created_at`,
-`idx_events_kind_created_at`, migration 21), and the cycle times read only the tasks done in
-the window. Days are UTC calendar days, written `YYYY-MM-DD` by the database itself.
+the per-day queries read only the Events of the window (`idx_events_moves`, a partial index
+of status moves only, and `idx_events_kind_created_at`, migration 21), and the cycle times
+read only the tasks done in the window. Days are UTC calendar days, written `YYYY-MM-DD` by
+the database itself.
 """
 
 from __future__ import annotations

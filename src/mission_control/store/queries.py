@@ -10,6 +10,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Coalesce, Count
 
 from mission_control.domain import limits
+from mission_control.domain.board_order import CardOrder
 from mission_control.domain.errors import ValidationFailed
 from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import BOARD_ORDER, TaskStatus
@@ -108,6 +109,23 @@ async def list_tasks(
         end_cursor=encode_cursor(rows[-1].id) if rows else None,
         has_next=has_next,
     )
+
+
+async def column_cards(
+    query: TaskQuery, order: CardOrder, first: int = 30, offset: int = 0
+) -> tuple[list[Task], bool]:
+    """A board column's cards in the chosen order from `offset` on, and whether more follow."""
+    if not 1 <= first <= PAGE_MAX:
+        raise ValidationFailed(f"Ask for 1 to {PAGE_MAX} tasks at a time.", field="first")
+    base = Task.filter(_filtered(query))
+    if order is CardOrder.PRIORITY:
+        base = base.annotate(rank=Coalesce("priority", limits.PRIORITY_MAX + 1)).order_by(
+            "rank", "created_at", "id"
+        )
+    else:
+        base = base.order_by("-id" if order is CardOrder.NEWEST else "id")
+    rows = list(await base.offset(max(0, offset)).limit(first + 1).prefetch_related("assignee"))
+    return rows[:first], len(rows) > first
 
 
 async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Column]:

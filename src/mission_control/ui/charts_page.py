@@ -8,12 +8,14 @@ Events arrive: each recomputation is a few grouped queries, not a walk over the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
 from mission_control.domain.events import EventFilter, EventRecord
+from mission_control.domain.usage import day_of
 from mission_control.domain.workflow import BOARD_ORDER
 from mission_control.runtime import Runtime
 from mission_control.services import flow
@@ -94,6 +96,31 @@ def cycle_options(times: Sequence[flow.CycleTime]) -> dict[str, Any]:
     }
 
 
+class SharedFigures:
+    """One computation of the figures per (window, Event cursor, day) for every charts page of
+    this process: ten open pages cost one set of queries per change, not ten."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[int, int], tuple[tuple[int, date], flow.FlowReport]] = {}
+        self.computations = 0
+
+    async def report(self, runtime: Runtime, days: int) -> flow.FlowReport:
+        # Every change is an Event, so an unchanged cursor (read before computing) means
+        # unchanged figures; a later Event moves the cursor and the next call recomputes.
+        key = (id(runtime), days)
+        stamp = (runtime.hub.cursor, day_of(runtime.ctx.clock()))
+        cached = self._last.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        report = await flow.flow_report(runtime.ctx, days)
+        self.computations += 1
+        self._last[key] = (stamp, report)
+        return report
+
+
+FIGURES = SharedFigures()
+
+
 class ChartsView:
     """The four panels; `load` recomputes the figures and updates the charts in place."""
 
@@ -127,7 +154,7 @@ class ChartsView:
 
     async def load(self) -> None:
         async def act(_: object) -> flow.FlowReport:
-            return await flow.flow_report(self.session.runtime.ctx, self.days)
+            return await FIGURES.report(self.session.runtime, self.days)
 
         report = await self.session.run(act)
         if report is None:

@@ -23,7 +23,9 @@ CSS = """
 .body--dark { --mc-bg: #121212; }
 .mc-column { background: #f1f5f9; }
 .body--dark .mc-column { background: #1e293b; }
-.mc-column.mc-collapsed { min-width: 4.5rem; width: 4.5rem; }
+.mc-column.mc-collapsed { min-width: 3.5rem; width: 3.5rem; align-items: center; }
+.mc-collapsed .mc-col-head { flex-direction: column; align-items: center; gap: 6px; }
+.mc-collapsed .mc-col-name { writing-mode: vertical-rl; overflow: visible; }
 .mc-card:focus, .mc-card.mc-focused { outline: 2px solid #6366f1; outline-offset: 1px; }
 .mc-muted { color: #64748b; }
 .body--dark .mc-muted { color: #94a3b8; }
