@@ -139,7 +139,8 @@ def run(
     """Run an agent: take at most one task at a time, run COMMAND on it, hand it in.
 
     The task reaches COMMAND as MC_TASK_* variables (MC_TASK_FEEDBACK: the operator's feedback
-    on a rejected task) and as JSON on stdin. Stdout lines `PROGRESS 40` or
+    on a rejected task; MC_TASK_COMMENTS: its comments, `author: body` a line) and as JSON on
+    stdin. Stdout lines `PROGRESS 40` or
     {"progress": 40, "note": "..."} are reported. Exit 0 submits the task for review with the
     output's tail; any other exit, or running past the task's time limit, is a failed attempt
     the server retries after a backoff or, at the last attempt, blocks with the error. A

@@ -166,9 +166,13 @@ class TaskDetail:
         title = ui.input("Title", value=task.title).classes("w-full").mark("edit-title")
         description = ui.textarea("Description", value=task.description).classes("w-full")
         description.mark("edit-description")
-        priority = ui.select(
-            {0: "none", 1: "P1", 2: "P2", 3: "P3", 4: "P4", 5: "P5"}, value=task.priority or 0
-        ).props('label="Priority"')
+        priority = (
+            ui.select(
+                {0: "none", 1: "P1", 2: "P2", 3: "P3", 4: "P4", 5: "P5"}, value=task.priority or 0
+            )
+            .props('label="Priority"')
+            .classes("w-32")
+        )
         priority.mark("edit-priority")
         tag_field = ui.input("Tags", value=", ".join(task.tags)).classes("w-full")
         tag_field.mark("edit-tags")
