@@ -169,7 +169,8 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         """The address people and agents use to reach this server."""
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return (self.public_url or f"http://{host}:{self.port}").rstrip("/")
 
 
 class SettingsError(Exception):

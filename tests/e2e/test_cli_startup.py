@@ -57,6 +57,12 @@ def test_a_port_in_use_is_named_with_what_to_do(tmp_path: Path, taken_port: int)
     assert not (tmp_path / "mc.db").exists()  # refused before anything was written
 
 
+def test_an_address_this_machine_does_not_have_is_named(tmp_path: Path) -> None:
+    line = refused_in_one_line(mission_control(["serve", "--host", "192.0.2.1"], tmp_path))
+
+    assert "192.0.2.1" in line and "no such address" in line and "MC_HOST" in line
+
+
 def test_a_host_that_does_not_resolve_is_named(tmp_path: Path) -> None:
     line = refused_in_one_line(
         mission_control(["serve", "--host", "no-such-host.invalid"], tmp_path)
@@ -81,6 +87,7 @@ def test_a_bad_setting_is_named_in_one_line(tmp_path: Path, setting: str, value:
         ("MC_PUBLIC_URL", "not a url"),
         ("MC_SLACK_API_URL", "ftp://example.com"),
         ("MC_LLM_BASE_URL", "http://[::1"),
+        ("MC_DATABASE_URL", "mysql://localhost/mc"),
     ],
 )
 def test_a_bad_url_setting_is_named_in_one_line(tmp_path: Path, setting: str, value: str) -> None:
