@@ -92,6 +92,9 @@ class TaskDetail:
         self.show(snapshot)
         if snapshot is None:
             return
+        if self.review is not None:
+            self.review.bar()
+            self.review.update(snapshot.task.status)
         with ui.row().classes("mc-stack w-full items-start gap-6 no-wrap"):
             with ui.column().classes("w-[36rem] shrink-0"):
                 self.work(snapshot)
@@ -107,6 +110,8 @@ class TaskDetail:
             snapshot = await self.fetch()
             for part in (self.show, self.work, self.details, self.history):
                 part.refresh(snapshot)
+            if self.review is not None and snapshot is not None:
+                self.review.update(snapshot.task.status)
 
     @ui.refreshable_method
     def show(self, snapshot: TaskSnapshot | None) -> None:
@@ -138,8 +143,6 @@ class TaskDetail:
             ui.label(f"blocked: {task.block_reason}").classes("text-negative")
         if task.feedback:
             ui.label(f"feedback: {task.feedback}").classes("text-warning")
-        if self.review is not None:
-            self.review.buttons(task)
 
     @ui.refreshable_method
     def work(self, snapshot: TaskSnapshot | None) -> None:
