@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import SettingsError as UnreadableSetting
 
 from mission_control.domain.control import AutonomyMode
 
@@ -19,10 +23,29 @@ class NotifyLevel(StrEnum):
 
 
 def _csv(value: object) -> object:
-    """Let list settings be written as `a,b,c` in the environment."""
+    """Let list settings be written as `a,b,c` (or a JSON list) in the environment."""
     if isinstance(value, str):
+        if value.lstrip().startswith("["):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"not a JSON list ({error.msg}); or write it as a,b,c") from None
         return [part.strip() for part in value.split(",") if part.strip()]
     return value
+
+
+def check_http_url(value: str) -> str:
+    """An http:// or https:// address with a host, or a ValueError saying so."""
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as error:
+        raise ValueError(f"not a URL ({error})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:3333"
+        )
+    return value.strip()
 
 
 MIN_TOKEN_LENGTH = 20
@@ -58,7 +81,7 @@ class Settings(BaseSettings):
     sweep_interval_seconds: Annotated[float, Field(gt=0)] = 15.0
     approval_timeout_seconds: Annotated[int, Field(ge=5)] = 900
     autonomy: AutonomyMode = AutonomyMode.AUTO
-    auto_tags: Annotated[list[str], Field(default_factory=lambda: ["trivial"])]
+    auto_tags: Annotated[list[str], NoDecode, Field(default_factory=lambda: ["trivial"])]
     # Deprecated: the daily budgets below count what agents report they used.
     token_budget_floor: Annotated[int, Field(ge=0)] = 0
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
@@ -97,7 +120,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_retry_max_seconds: Annotated[float, Field(gt=0)] = 60.0
 
-    auto_approve_tags: Annotated[list[str], Field(default_factory=lambda: ["trivial"])]
+    auto_approve_tags: Annotated[list[str], NoDecode, Field(default_factory=lambda: ["trivial"])]
     auto_approve_delay_seconds: Annotated[int, Field(ge=0)] = 86_400
     decomposer: Literal["outline", "llm"] = "outline"
     llm_base_url: str | None = None
@@ -125,6 +148,11 @@ class Settings(BaseSettings):
     def _strong_operator_token(cls, value: str | None) -> str | None:
         return check_token_strength(value) if value and value.strip() else None
 
+    @field_validator("public_url", "server_url", "slack_api_url", "llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return check_http_url(value) if value and value.strip() else value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -141,7 +169,8 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         """The address people and agents use to reach this server."""
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return (self.public_url or f"http://{host}:{self.port}").rstrip("/")
 
 
 class SettingsError(Exception):
@@ -152,6 +181,11 @@ def load_settings(**overrides: object) -> Settings:
     """Read the settings once, turning pydantic's report into readable lines."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnreadableSetting as error:  # pydantic-settings could not decode a JSON value
+        named = re.search(r'field "(\w+)"', str(error))
+        name = f"MC_{named.group(1).upper()}" if named else "a setting"
+        cause = f" ({error.__cause__})" if error.__cause__ else ""
+        raise SettingsError(f"invalid settings: {name} is not valid JSON{cause}") from None
     except ValidationError as error:
         lines = []
         for problem in error.errors():

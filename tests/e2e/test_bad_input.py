@@ -97,6 +97,18 @@ async def test_illegal_transition_says_where_the_task_can_go(operator: Client) -
     assert "in_progress" in error.errors[0]["message"]
 
 
+async def test_unblocking_a_task_that_is_not_blocked_says_so(operator: Client) -> None:
+    task = await make_task(operator)
+    error = await refused_without_change(
+        operator,
+        run(operator, "mutation($id: Int!) { unblockTask(id: $id) { id } }", {"id": task["id"]}),
+        "INVALID_TRANSITION",
+    )
+    message = error.errors[0]["message"]
+    assert message.startswith(f"Task #{task['id']} is not blocked (it is ready)")
+    assert "ready to ready" not in message
+
+
 @pytest.mark.parametrize("reason", ["", "   "])
 async def test_blocking_with_an_empty_reason_is_refused(operator: Client, reason: str) -> None:
     task = await make_task(operator)

@@ -99,6 +99,8 @@ def test_watch_replays_from_since_then_stops_after_count(server: ServerProcess) 
         *[["task", name] for name in ("submit", "block", "unblock", "approve", "reject")],
         ["task", "assign"],
         ["task", "cancel"],
+        *[["task", name] for name in ("edit", "move", "release", "reopen", "comment", "comments")],
+        *[["task", "deps", name] for name in ("add", "remove", "list")],
         ["agent"],
         ["agent", "add"],
         ["agent", "run"],

@@ -173,3 +173,5 @@ async def test_operator_tools_board_resource_and_work_prompt(
         with pytest.raises(ToolRefused) as refused:
             await call(op, "reject_task", task_id=created["id"], feedback="again")
         assert refused.value.code == "INVALID_TRANSITION"
+        wrong = f"Task #{created['id']} is not in review (it is in progress)"
+        assert wrong in refused.value.sentence

@@ -80,6 +80,11 @@ async def test_a_rejected_task_is_run_again_with_the_feedback_and_submitted_agai
     await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "SUBMITTED"), 30)
     assert (await run(operator, TASK, {"id": task["id"]}))["task"]["progress"] == 100
 
+    await run(
+        operator,
+        'mutation($id: Int!) { addComment(taskId: $id, body: "Mind the tabs") { id } }',
+        {"id": task["id"]},
+    )
     rejected = await run(operator, REJECT, {"id": task["id"], "feedback": "add tests"})
     assert rejected["rejectTask"] == {
         "status": "IN_PROGRESS",
@@ -97,6 +102,7 @@ async def test_a_rejected_task_is_run_again_with_the_feedback_and_submitted_agai
     state = (await run(operator, TASK, {"id": task["id"]}))["task"]
     assert state["status"] == "REVIEW" and state["assignee"] == "dev"
     assert "addressed: add tests" in state["result"]
+    assert "comment: operator: Mind the tabs" in state["result"], "the rework reads the comments"
     assert state["progress"] == 100
     assert done_log(server) == [("dev", task["id"], "python")] * 2
     assert "rework with the operator's feedback" in runners[0].log()

@@ -56,7 +56,8 @@ async def test_operator_drives_the_board_in_chromium(server: ServerProcess) -> N
             page.locator("[data-status=done]")
         )
         await page.get_by_role("dialog").get_by_role("button", name="Approve").click()
-        await expect(page.get_by_text("A task cannot move from cancelled to done")).to_be_visible()
+        refusal = page.get_by_text("is cancelled, so it cannot be moved to done")
+        await expect(refusal).to_be_visible()
         await expect(card(page, "cancelled", "Made in the browser")).to_be_visible()
 
         other = await make_task(operator, title="Sent through GraphQL", priority=1)

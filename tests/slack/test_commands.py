@@ -103,6 +103,18 @@ async def test_bad_commands_get_a_reason_and_change_nothing(
     assert await snapshot(slack_operator) == before
 
 
+async def test_unblocking_a_ready_task_from_slack_names_the_real_problem(
+    slack_server: ServerProcess, slack_operator: Client
+) -> None:
+    task = await make_task(slack_operator, title="Never blocked")
+    before = await snapshot(slack_operator)
+
+    reply = await command(slack_server.url, f"unblock {task['id']}")
+
+    assert reply.startswith(f":warning: Task #{task['id']} is not blocked (it is ready)")
+    assert await snapshot(slack_operator) == before
+
+
 async def test_forged_stale_and_unsigned_commands_are_refused_and_change_nothing(
     slack_server: ServerProcess, slack_operator: Client
 ) -> None:

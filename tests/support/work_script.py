@@ -8,7 +8,8 @@ a child `sleep 300` in its process group and waits until its runner is gone or i
 terminated. `#stubborn` hangs the same way but never looks at its runner (like most real
 commands): only its process group being killed ends it. `#slow` makes it take 8 seconds.
 The operator's feedback on a rejected task (MC_TASK_FEEDBACK, also in the stdin JSON) is
-echoed as "addressed: <feedback>".
+echoed as "addressed: <feedback>", and each of the task's comments (MC_TASK_COMMENTS, also
+`comments` in the JSON) as "comment: <author>: <body>".
 With --usage N it prints a `USAGE {"tokens": N, ...}` line after its first progress line.
 With --lines N it prints N lines `output line K` (stdout, every tenth on stderr) over about two
 seconds; with --stream it prints `tick K` every 0.2 s until its runner is gone or it is
@@ -52,6 +53,8 @@ def main() -> int:
     agent = os.environ.get("AGENT_NAME", "?")
     feedback = os.environ["MC_TASK_FEEDBACK"]
     assert (task.get("feedback") or "") == feedback
+    comments = [f"{c['author']}: {c['body']}" for c in task.get("comments") or []]
+    assert os.environ["MC_TASK_COMMENTS"] == "\n".join(comments)
     (log_dir / f"group-{task['id']}").write_text(str(os.getpgid(0)))
     print("PROGRESS 10 starting", flush=True)
     if "--usage" in sys.argv:
@@ -89,6 +92,8 @@ def main() -> int:
         log.write(f"{agent} {task['id']} {tags}\n")
     if feedback:
         print(f"addressed: {feedback}", flush=True)
+    for comment in comments:
+        print(f"comment: {comment}", flush=True)
     print(f"did {task['title']}", flush=True)
     return 0
 

@@ -111,7 +111,7 @@ async def test_illegal_drop_snaps_back_and_says_why(user: User, board_runtime: R
     user.find(marker="column-done").trigger("drop")
     await user.should_see(marker="confirm-close", retries=WAIT)
     user.find(marker="close-confirm").click()
-    await user.should_see("A task cannot move from ready to done", retries=WAIT)
+    await user.should_see("cannot move from ready to done", retries=WAIT)
     await sees_card_in(user, TaskStatus.READY, task.id)
     after = await queries.get_task(task.id)
     assert (after.status, after.version) == (TaskStatus.READY, task.version)

@@ -174,3 +174,21 @@ async def test_a_bad_or_unknown_task_address_is_a_friendly_page(
     await user.should_see("No such task")
     await user.should_see(marker="back-to-board")
     await user.should_see("does not exist")
+
+
+async def test_the_verdict_buttons_stay_put_while_events_arrive_so_a_click_lands(
+    user: User, board_runtime: Runtime
+) -> None:
+    task_id = await worked(board_runtime, "Busy review")
+    await open_task(user, task_id)
+    approve = only(user, "approve")
+    dev = agent_actor("dev")
+    for n in range(20):  # a burst of Events on this task: every one redraws the page's parts
+        await comments.add_comment(board_runtime.ctx, dev, task_id, f"note {n}")
+    await user.should_see("Comments (20)", retries=WAIT)
+    assert only(user, "approve") is approve and not approve.is_deleted, "not rebuilt"
+    user.find(marker="approve").click()
+    await user.should_see("status: done", retries=WAIT)
+    assert (await queries.get_task(task_id)).status is TaskStatus.DONE
+    assert not approve.visible and not approve.is_deleted
+    await user.should_see(marker="reopen")

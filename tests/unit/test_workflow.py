@@ -66,21 +66,46 @@ def test_allowed_transition_is_made_by_its_move(current: TaskStatus, target: Tas
 
 
 @pytest.mark.parametrize(("current", "target"), REFUSED, ids=str)
-def test_refused_transition_names_the_allowed_targets(
-    current: TaskStatus, target: TaskStatus
-) -> None:
+def test_refused_transition_says_what_is_wrong(current: TaskStatus, target: TaskStatus) -> None:
     with pytest.raises(InvalidTransition) as refused:
-        move_for(current, target)
+        move_for(current, target, task_id=19)
     error = refused.value
     assert error.code is ErrorCode.INVALID_TRANSITION
     assert error.details == {"current": str(current), "target": str(target)}
-    allowed = [to for (frm, to) in EXPECTED if frm is current]
-    assert f"from {current} to {target}" in error.message
-    if allowed:
-        for to in allowed:
-            assert str(to) in error.message.split("it can move to", 1)[1]
+    assert error.message.startswith("Task #19 ")
+    if current is target:
+        assert "is already" in error.message and f"to {target}" not in error.message
+    elif current in (S.DONE, S.CANCELLED):
+        assert "a closed task can only be reopened" in error.message
     else:
-        assert "nothing (it is closed)" in error.message
+        assert f"from {current} to {target}" in error.message
+        for to in (to for (frm, to) in EXPECTED if frm is current):
+            assert str(to) in error.message.split("it can move to", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "expect", "sentence"),
+    [
+        (S.READY, S.READY, Move.UNBLOCK, "Task #19 is not blocked (it is ready)"),
+        (S.IN_PROGRESS, S.READY, Move.UNBLOCK, "Task #19 is not blocked (it is in progress)"),
+        (S.BLOCKED, S.BLOCKED, Move.BLOCK, "Task #19 is already blocked."),
+        (S.IN_PROGRESS, S.DONE, Move.APPROVE, "Task #19 is not in review (it is in progress)"),
+        (S.READY, S.IN_PROGRESS, Move.REJECT, "Task #19 is not in review (it is ready)"),
+        (S.IN_PROGRESS, S.IN_PROGRESS, Move.CLAIM, "Task #19 is not ready (it is in progress)"),
+        (S.READY, S.REVIEW, Move.SUBMIT, "Task #19 is not in progress (it is ready)"),
+        (S.READY, S.READY, Move.RELEASE, "Task #19 is not in progress (it is ready)"),
+        (S.DONE, S.CANCELLED, Move.CANCEL, "Task #19 is done, so it cannot be cancelled"),
+        (S.IN_PROGRESS, S.READY, Move.REOPEN, "Task #19 is in progress; only a task that is done"),
+        (S.CANCELLED, S.CANCELLED, Move.CANCEL, "Task #19 is already cancelled."),
+    ],
+)
+def test_a_named_move_on_the_wrong_status_names_the_real_problem(
+    current: TaskStatus, target: TaskStatus, expect: Move, sentence: str
+) -> None:
+    with pytest.raises(InvalidTransition) as refused:
+        move_for(current, target, task_id=19, expect=expect)
+    assert refused.value.message.startswith(sentence)
+    assert "cannot move from" not in refused.value.message
 
 
 @pytest.mark.parametrize("status", list(TaskStatus), ids=str)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from mission_control.cli.client import call, connect, emit_json, err, out
+from mission_control.cli.client import call, connect, emit_json, err, out, steps
 from mission_control.client.transport import ServerRefused
 
 if TYPE_CHECKING:
@@ -54,7 +54,11 @@ def import_agents(
     An agent that is already registered is reported and the others still go in.
     """
     conn = connect(ctx)
-    text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text()
+    except OSError as error:
+        err.print(f"[red]Cannot read {source}: {error.strerror or error}.[/red]")
+        raise typer.Exit(2) from None
     try:
         wanted = roster_entries(json.loads(text))
     except (ValueError, TypeError, KeyError) as error:
@@ -63,7 +67,7 @@ def import_agents(
 
     async def register_all() -> list[dict[str, object]]:
         results: list[dict[str, object]] = []
-        for name, skills, wip in wanted:
+        for name, skills, wip in steps(wanted, "Registering agents"):
             try:
                 answer = await conn.ops.cli_register_agent(name, skills=skills, wip_limit=wip)
                 results.append(
@@ -73,7 +77,7 @@ def import_agents(
                 results.append({"name": name, "skills": skills, "refused": str(error)})
         return results
 
-    results = call(register_all)
+    results = call(register_all, spinner=False)
     if conn.as_json:
         emit_json(results)
     else:
@@ -135,7 +139,8 @@ def run(
     """Run an agent: take at most one task at a time, run COMMAND on it, hand it in.
 
     The task reaches COMMAND as MC_TASK_* variables (MC_TASK_FEEDBACK: the operator's feedback
-    on a rejected task) and as JSON on stdin. Stdout lines `PROGRESS 40` or
+    on a rejected task; MC_TASK_COMMENTS: its comments, `author: body` a line) and as JSON on
+    stdin. Stdout lines `PROGRESS 40` or
     {"progress": 40, "note": "..."} are reported. Exit 0 submits the task for review with the
     output's tail; any other exit, or running past the task's time limit, is a failed attempt
     the server retries after a backoff or, at the last attempt, blocks with the error. A
@@ -147,9 +152,6 @@ def run(
     from mission_control.client.runner import Runner, RunnerConfig, configure_logging
 
     conn = connect(ctx, server=server, token=token)
-    if not conn.token:
-        err.print("[red]An agent token is needed: --token or MC_TOKEN.[/red]")
-        raise typer.Exit(2)
     configure_logging(name)
     config = RunnerConfig(
         name,

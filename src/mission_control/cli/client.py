@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -14,15 +14,19 @@ from rich.console import Console
 
 from mission_control.client.generated.operations import Operations
 from mission_control.client.transport import OneShotRunner, ServerRefused, ServerUnreachable
-from mission_control.settings import SettingsError, load_settings
+from mission_control.settings import SettingsError, check_http_url, load_settings
 
 T = TypeVar("T")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message, one line: no wrapping at 80
 
 REFUSED_EXIT = 1
 USAGE_EXIT = 2
+NO_TOKEN = (
+    "No token: pass --token TOKEN or set MC_TOKEN (`mission-control serve` prints the operator's "
+    "token once; `mission-control agent add` prints an agent's)."
+)
 
 
 @dataclass
@@ -37,7 +41,7 @@ class Options:
 @dataclass
 class Connection:
     server: str
-    token: str | None
+    token: str
     as_json: bool
 
     @property
@@ -57,12 +61,26 @@ def connect(
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(USAGE_EXIT) from None
     url = server or options.server or settings.server_url or settings.base_url
-    return Connection(url, token or options.token or settings.token, options.as_json)
-
-
-def call(operation: Callable[[], Awaitable[T]]) -> T:
-    """Run one operation; turn refusals into exit 1 and connection trouble into exit 2."""
     try:
+        url = check_http_url(url)
+    except ValueError as error:
+        err.print(f"[red]--server {url!r}: {error}.[/red]", highlight=False)
+        raise typer.Exit(USAGE_EXIT) from None
+    secret = token or options.token or settings.token
+    if not secret:
+        err.print(f"[red]{NO_TOKEN}[/red]", highlight=False)
+        raise typer.Exit(USAGE_EXIT)
+    return Connection(url, secret, options.as_json)
+
+
+def call(operation: Callable[[], Awaitable[T]], *, spinner: bool = True) -> T:
+    """Run one operation; turn refusals into exit 1 and connection trouble into exit 2.
+
+    `spinner=False` for work that shows its own progress bar (`steps`).
+    """
+    try:
+        if not spinner:
+            return asyncio.run(operation())  # type: ignore[arg-type]
         with err.status("Talking to the server…"):  # a spinner on terminals, silent in pipes
             return asyncio.run(operation())  # type: ignore[arg-type]
     except ServerRefused as error:
@@ -75,13 +93,35 @@ def call(operation: Callable[[], Awaitable[T]]) -> T:
 
 def emit_json(value: BaseModel | list[Any] | dict[str, Any]) -> None:
     """Machine-readable output for scripts: plain JSON on stdout, camelCase like the API."""
+    print(json.dumps(_plain(value), indent=2, default=str, ensure_ascii=False))
+
+
+def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        data: Any = value.model_dump(mode="json", by_alias=True)
-    elif isinstance(value, list):
-        data = [
-            v.model_dump(mode="json", by_alias=True) if isinstance(v, BaseModel) else v
-            for v in value
-        ]
-    else:
-        data = value
-    print(json.dumps(data, indent=2, default=str))
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def steps(items: Sequence[T], label: str) -> Iterator[T]:
+    """Iterate `items` under a progress bar on stderr (terminals only; silent in pipes)."""
+    from rich.progress import (  # only here: it is not worth every command's start-up
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        yield from progress.track(items, total=len(items))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import socket
+import sys
 from pathlib import Path
 
 import typer
@@ -12,7 +15,9 @@ from rich.console import Console
 
 from mission_control.cli.agents import agent_app
 from mission_control.cli.client import Options
+from mission_control.cli.comments import comment, comments
 from mission_control.cli.control import approvals_app, pause, resume
+from mission_control.cli.dependencies import deps_app
 from mission_control.cli.pickup import next_task
 from mission_control.cli.tasks import task_app
 from mission_control.cli.tokens import token_app
@@ -27,7 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
@@ -35,7 +40,9 @@ def client_options(
     ctx: typer.Context,
     server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
     token: str | None = typer.Option(None, help="Your token (MC_TOKEN)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print JSON for scripts (also accepted after the sub-command)."
+    ),
 ) -> None:
     """Mission Control: a Kanban backend for autonomous agents and their operator."""
     ctx.obj = Options(server=server, token=token, as_json=as_json)
@@ -61,6 +68,40 @@ def settings_or_exit(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
 
 
+LISTEN_PROBLEMS = {
+    errno.EADDRINUSE: "the port is in use (another server?); choose one with --port or MC_PORT",
+    errno.EACCES: "permission denied (a port below 1024 needs privileges); use --port or MC_PORT",
+    errno.EADDRNOTAVAIL: "this machine has no such address; set --host or MC_HOST",
+}
+
+
+def socket_or_exit(host: str, port: int) -> socket.socket:
+    """Bind the server's address before anything else starts; when it cannot be, say why in
+    one line and exit 2 (uvicorn would log a traceback-like error and exit 3)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        listening = socket.socket(family, kind, proto)
+    except OSError as error:  # socket.gaierror: a host name that does not resolve
+        console.print(
+            f"[red]Cannot listen on {host}:{port}: unknown host ({error}); "
+            "set --host or MC_HOST.[/red]",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind(address)
+    except OSError as error:
+        listening.close()
+        why = LISTEN_PROBLEMS.get(error.errno or 0, error.strerror or str(error))
+        console.print(
+            f"[red]Cannot listen on {host}:{port}: {why}.[/red]", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(2) from None
+    return listening
+
+
 @app.command()
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on (MC_HOST)."),
@@ -73,6 +114,7 @@ def serve(
     from mission_control.services.sessions import LOGIN_CODE_MINUTES
 
     settings = settings_or_exit(host=host, port=port)
+    listening = socket_or_exit(settings.host, settings.port)
     try:
         database_or_exit(settings)
     except KeyboardInterrupt:
@@ -94,7 +136,7 @@ def serve(
     redact_access_log()
 
     async def run() -> None:
-        started = asyncio.create_task(server.serve())
+        started = asyncio.create_task(server.serve(sockets=[listening]))
         while not server.started and not started.done():
             if server.should_exit:  # Ctrl-C during start-up: uvicorn waits for nothing else
                 started.cancel()
@@ -185,15 +227,14 @@ def mcp(
     from mission_control.mcp_server.stdio import serve_stdio
 
     conn = connect(ctx)
-    if not conn.token:
-        console.print("[red]A token is needed: --token or MC_TOKEN.[/red]")
-        raise typer.Exit(2)
-    token = conn.token
-    anyio.run(lambda: serve_stdio(conn.server, token, operator_tools=operator_tools))
+    anyio.run(lambda: serve_stdio(conn.server, conn.token, operator_tools=operator_tools))
 
 
 app.add_typer(agent_app, name="agent")
 app.add_typer(task_app, name="task")
+task_app.add_typer(deps_app, name="deps")
+task_app.command("comment")(comment)
+task_app.command("comments")(comments)
 app.add_typer(token_app, name="token")
 app.add_typer(webhook_app, name="webhook")
 app.command("watch")(watch)
@@ -204,5 +245,16 @@ app.command("pause")(pause)
 app.command("resume")(resume)
 
 
+def json_first(args: list[str]) -> list[str]:
+    """`task list --json` means `--json task list`: the flag is the root's, wherever it is typed.
+
+    Only before a `--` (after it every word is an argument).
+    """
+    end = args.index("--") if "--" in args else len(args)
+    if "--json" not in args[:end]:
+        return args
+    return ["--json", *(arg for i, arg in enumerate(args) if i >= end or arg != "--json")]
+
+
 def main() -> None:
-    app()
+    app(args=json_first(sys.argv[1:]))

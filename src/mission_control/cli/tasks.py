@@ -1,4 +1,4 @@
-"""`mission-control task ...`: create, list, show and move tasks over the typed client."""
+"""`mission-control task ...`: create, list, show, edit and move tasks over the typed client."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import typer
 from pydantic import BaseModel
 from rich.table import Table
 
-from mission_control.cli.client import Connection, call, connect, emit_json, out
+from mission_control.cli.client import USAGE_EXIT, Connection, call, connect, emit_json, err, out
 from mission_control.client.generated.operations import TaskStatus
 
 task_app = typer.Typer(help="Create, list, show and move tasks.", no_args_is_help=True)
@@ -108,6 +108,78 @@ def show(ctx: typer.Context, task_id: int = TASK_ID) -> None:
             str(event.id), event.kind.value, event.actor, f"{event.created_at:%H:%M:%S}", move
         )
     out.print(history)
+
+
+def _tags(text: str | None) -> list[str] | None:
+    return None if text is None else [tag.strip() for tag in text.split(",") if tag.strip()]
+
+
+@task_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    title: str | None = typer.Option(None, "--title", help="The new title."),
+    description: str | None = typer.Option(None, "--description", "-d", help="New details."),
+    priority: int | None = typer.Option(None, "--priority", "-p", help="1 (urgent) to 5."),
+    tags: str | None = typer.Option(
+        None, "--tags", "-t", help='Comma-separated tags, replacing the old ones ("" clears).'
+    ),
+    expected_version: int | None = typer.Option(
+        None, "--expected-version", help="Refuse if someone changed the task since this version."
+    ),
+) -> None:
+    """(Operator) Change a task's title, description, priority or tags; the rest stays."""
+    conn = connect(ctx)
+    changes = {"title": title, "description": description, "priority": priority}
+    changes = {key: value for key, value in changes.items() if value is not None}
+    wanted: dict[str, Any] = {**changes, **({"tags": _tags(tags)} if tags is not None else {})}
+    if not wanted:
+        err.print("[red]Nothing to change: give --title, --description, --priority or --tags.[/]")
+        raise typer.Exit(USAGE_EXIT)
+    task = call(
+        lambda: conn.ops.cli_update_task(task_id, wanted, expected_version=expected_version)
+    ).update_task
+    if conn.as_json:
+        emit_json(task)
+        return
+    out.print(f"Task #{task.id} edited (v{task.version}): [bold]{task.title}[/bold]")
+
+
+@task_app.command("move")
+def move(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    status: TaskStatus = typer.Argument(..., case_sensitive=False, help="Where to move it."),
+    reason: str | None = typer.Option(None, help="Why (needed to block it)."),
+) -> None:
+    """Move a task to a status by whichever move the workflow allows (as a drop on the board)."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.cli_move_task(task_id, status, reason=reason)).transition_task
+    show_moved(conn, task, "moved")
+
+
+@task_app.command("release")
+def release(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    reason: str | None = typer.Option(None, help="Why."),
+) -> None:
+    """(Holder or operator) Give an in-progress task back to ready, unassigned."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.cli_release_task(task_id, reason=reason)).release_task
+    show_moved(conn, task, "released")
+
+
+@task_app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    task_id: int = TASK_ID,
+    reason: str | None = typer.Option(None, help="Why."),
+) -> None:
+    """(Operator) Take a done or cancelled task up again: to ready if complete, else intake."""
+    conn = connect(ctx)
+    task = call(lambda: conn.ops.cli_reopen_task(task_id, reason=reason)).reopen_task
+    show_moved(conn, task, "reopened")
 
 
 @task_app.command("next")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from dataclasses import dataclass
 
 import typer
 
@@ -25,6 +26,8 @@ COLOURS = {
     EventKind.APPROVAL_REQUESTED: "yellow",
     EventKind.APPROVAL_GRANTED: "green",
     EventKind.APPROVAL_DECLINED: "red",
+    EventKind.COMMENTED: "cyan",
+    EventKind.REOPENED: "yellow",
 }
 
 
@@ -37,27 +40,44 @@ def line_for(event: CliWatchEventsEvents) -> str:
     detail = ""
     if isinstance(event.payload, dict):
         shown = {k: v for k, v in event.payload.items() if v not in (None, "", [], {})}
-        detail = f" {json.dumps(shown)}" if shown else ""
+        detail = f" {json.dumps(shown, ensure_ascii=False)}" if shown else ""
     stamp = f"[dim]{event.id:>6} {event.created_at:%H:%M:%S}[/dim]"
     kind = f"[{colour}]{event.kind.value}[/{colour}]"
     return f"{stamp} {kind}{task}{move}{agent} [dim]by {event.actor}{detail}[/dim]"
 
 
-async def follow(
-    conn: Connection, since: int | None, task_id: int | None, agent: str | None, count: int | None
-) -> None:
+@dataclass(frozen=True)
+class Filter:
+    """Which Events to print: the server filters by task, agent and kind; heartbeats, which
+    arrive every few seconds per agent, are dropped here unless asked for."""
+
+    task_id: int | None = None
+    agent: str | None = None
+    kinds: list[EventKind] | None = None
+    heartbeats: bool = False
+
+    def shows(self, event: CliWatchEventsEvents) -> bool:
+        return self.heartbeats or bool(self.kinds) or event.kind is not EventKind.HEARTBEAT
+
+
+async def follow(conn: Connection, since: int | None, only: Filter, count: int | None) -> None:
     """Print Events as they come; after a drop, reconnect with the last id seen (none lost)."""
     shown, delay = 0, 0.5
     while True:
         try:
-            stream = conn.ops.cli_watch_events(since=since, task_id=task_id, agent=agent)
+            stream = conn.ops.cli_watch_events(
+                since=since, task_id=only.task_id, agent=only.agent, kinds=only.kinds or None
+            )
             async for message in stream:
                 event, delay = message.events, 0.5
                 since = event.id
+                if not only.shows(event):
+                    continue
                 if conn.as_json:
-                    print(json.dumps(event.model_dump(mode="json", by_alias=True)), flush=True)
+                    data = event.model_dump(mode="json", by_alias=True)
+                    print(json.dumps(data, ensure_ascii=False), flush=True)
                 else:
-                    out.print(line_for(event), highlight=False)
+                    out.print(line_for(event), highlight=False, soft_wrap=True)
                 shown += 1
                 if count is not None and shown >= count:
                     return
@@ -74,15 +94,22 @@ def watch(
     since: int | None = typer.Option(None, help="Replay Events after this id first."),
     task: int | None = typer.Option(None, help="Only this task's Events."),
     agent: str | None = typer.Option(None, help="Only this agent's Events."),
+    kind: list[EventKind] | None = typer.Option(
+        None, "--kind", "-k", case_sensitive=False, help="Only this Event kind (repeatable)."
+    ),
+    heartbeats: bool = typer.Option(
+        False, "--heartbeats", help="Also show HEARTBEAT Events (hidden by default)."
+    ),
     count: int | None = typer.Option(None, min=1, help="Stop after this many Events."),
 ) -> None:
     """Follow the live Event stream (coloured; --json for one JSON object a line)."""
     conn = connect(ctx)
+    only = Filter(task, agent, kind or None, heartbeats)
     if not conn.as_json:
         err.print(f"Watching {conn.server} (Ctrl-C to stop)…")
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(follow(conn, since, task, agent, count))
+            asyncio.run(follow(conn, since, only, count))
     except ServerRefused as error:
         err.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(1) from None

@@ -49,6 +49,9 @@ class EventKind(StrEnum):
     COMMENTED = "commented"
     REOPENED = Move.REOPEN.value
     OUTPUT = "output"
+    WEBHOOK_REGISTERED = "webhook_registered"
+    WEBHOOK_REPLAYED = "webhook_replayed"
+    WEBHOOK_REMOVED = "webhook_removed"
 
 
 # Events a newer one of the same agent replaces: the log keeps only an agent's latest (its

@@ -78,18 +78,86 @@ def allowed_targets(status: TaskStatus) -> list[TaskStatus]:
     return [to for to in BOARD_ORDER if (status, to) in TRANSITIONS]
 
 
-def move_for(current: TaskStatus, target: TaskStatus) -> Move:
-    """The move that takes a task from `current` to `target`, or a clear refusal."""
+# How a refusal names a status ("task #19 is not in review") and a task in it ("a task in review").
+_SAID = {
+    _S.INTAKE: "in intake",
+    _S.READY: "ready",
+    _S.IN_PROGRESS: "in progress",
+    _S.REVIEW: "in review",
+    _S.BLOCKED: "blocked",
+    _S.DONE: "done",
+    _S.CANCELLED: "cancelled",
+}
+_A_TASK = {
+    status: f"a {said} task" if " " not in said else f"a task {said}"
+    for status, said in _SAID.items()
+}
+# What a named move does, in a refusal ("only a task in review can be approved").
+_VERB = {
+    Move.TRIAGE: "made ready",
+    Move.CLAIM: "claimed",
+    Move.SUBMIT: "submitted for review",
+    Move.APPROVE: "approved",
+    Move.REJECT: "sent back",
+    Move.BLOCK: "blocked",
+    Move.UNBLOCK: "unblocked",
+    Move.RELEASE: "released",
+    Move.CANCEL: "cancelled",
+    Move.REOPEN: "reopened",
+}
+
+
+def move_for(
+    current: TaskStatus,
+    target: TaskStatus,
+    *,
+    task_id: int | None = None,
+    expect: Move | None = None,
+) -> Move:
+    """The move that takes a task from `current` to `target`, or a refusal naming the problem.
+
+    `expect` is the move the caller asked for by name (unblock, approve, ...); a task in the
+    wrong status for it is refused with what is wrong ("Task #19 is not blocked ...").
+    """
     move = TRANSITIONS.get((current, target))
-    if move is None:
-        allowed = ", ".join(allowed_targets(current)) or "nothing (it is closed)"
+    if move is None or (expect is not None and move is not expect):
         raise InvalidTransition(
-            f"A task cannot move from {current} to {target}; from {current} it can move to "
-            f"{allowed}.",
+            refusal(current, target, task_id=task_id, expect=expect),
             current=str(current),
             target=str(target),
         )
     return move
+
+
+def refusal(
+    current: TaskStatus,
+    target: TaskStatus,
+    *,
+    task_id: int | None = None,
+    expect: Move | None = None,
+) -> str:
+    """The sentence that says why a task in `current` cannot go to `target` (by `expect`)."""
+    task = "A task" if task_id is None else f"Task #{task_id}"
+    verb = _VERB[expect] if expect is not None else f"moved to {_SAID[target]}"
+    sources = {frm for (frm, _), m in TRANSITIONS.items() if m is expect}
+    if current is target and (expect is None or len(sources) > 1):
+        return f"{task} is already {_SAID[current]}."
+    if current in TERMINAL_STATUSES and expect is not Move.REOPEN:
+        closed = _SAID[current]
+        return f"{task} is {closed}, so it cannot be {verb}; a closed task can only be reopened."
+    if len(sources) == 1 and current not in sources:
+        (need,) = sources
+        return (
+            f"{task} is not {_SAID[need]} (it is {_SAID[current]}); only {_A_TASK[need]} "
+            f"can be {verb}."
+        )
+    if sources and current not in sources:
+        either = " or ".join(_SAID[status] for status in BOARD_ORDER if status in sources)
+        return f"{task} is {_SAID[current]}; only a task that is {either} can be {verb}."
+    allowed = ", ".join(allowed_targets(current)) or "nothing (it is closed)"
+    return (
+        f"{task} cannot move from {current} to {target}; from {current} it can move to {allowed}."
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,13 +102,7 @@ async def apply_move(
     a lock on the agent, whichever path asked for it; `approved` says the operator granted it
     in manual mode, `forced` is the operator's explicit override (recorded on the Event).
     """
-    move = move_for(task.status, target)
-    if expect is not None and move is not expect:
-        raise InvalidTransition(
-            f"Task #{task.id} is {task.status}; '{expect}' does not apply to it "
-            f"(moving it to {target} would be '{move}').",
-            current=str(task.status),
-        )
+    move = move_for(task.status, target, task_id=task.id, expect=expect)
     before_status, before_holder = task.status, assignee_name(task)
     check_move(move, TaskFacts(task.status, before_holder), actor, reason=text)
     if move is Move.REOPEN:

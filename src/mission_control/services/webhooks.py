@@ -16,8 +16,9 @@ from mission_control.domain.errors import NotFound, ValidationFailed
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Event, Webhook, WebhookDelivery
+from mission_control.models import Webhook, WebhookDelivery
 from mission_control.store.context import Context
+from mission_control.store.journal import Change, change
 
 SECRET_BYTES = 24
 DELIVERIES_MAX = 500
@@ -58,22 +59,44 @@ def clean_url(url: str) -> str:
     return url
 
 
+def endpoint_of(url: str) -> str:
+    """The part of a webhook URL the audit log shows: scheme and host, never the path or query
+    (endpoints often carry a secret there)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
 async def register_webhook(ctx: Context, actor: Actor, spec: WebhookSpec) -> tuple[Webhook, str]:
-    """Add an endpoint; it receives the matching Events from now on. Returns it and its
-    signing secret (shown this once)."""
+    """Add an endpoint; it receives the matching Events after its own WEBHOOK_REGISTERED Event.
+    Returns it and its signing secret (shown this once)."""
     require_operator(actor, "register webhooks")
     url = clean_url(spec.url)
-    last = await Event.all().order_by("-id").first()
     secret = new_secret()
-    webhook = await Webhook.create(
-        url=url,
-        secret=secret,
-        kinds=sorted({str(kind) for kind in spec.kinds}),
-        statuses=sorted({str(status) for status in spec.statuses}),
-        agent_name=spec.agent.strip().lower() if spec.agent else None,
-        after_event_id=last.id if last else 0,
-        created_at=ctx.clock(),
-    )
+    kinds = sorted({str(kind) for kind in spec.kinds})
+    statuses = sorted({str(status) for status in spec.statuses})
+    agent = spec.agent.strip().lower() if spec.agent else None
+    async with change(ctx) as ch:
+        webhook = await Webhook.create(
+            url=url,
+            secret=secret,
+            kinds=kinds,
+            statuses=statuses,
+            agent_name=agent,
+            created_at=ch.now,
+            using_db=ch.conn,
+        )
+        ch.record(
+            EventKind.WEBHOOK_REGISTERED,
+            actor.label,
+            webhook_id=webhook.id,
+            endpoint=endpoint_of(url),
+            kinds=kinds or None,
+            statuses=statuses or None,
+            agent=agent,
+        )
+        await ch.flush()  # the Event's id: every Event up to it predates the webhook
+        webhook.after_event_id = max(event.id for event in ch.written)
+        await webhook.save(using_db=ch.conn, update_fields=["after_event_id"])
     return webhook, secret
 
 
@@ -100,8 +123,9 @@ async def list_webhooks(actor: Actor) -> list[WebhookState]:
     ]
 
 
-async def _live(webhook_id: int) -> Webhook:
-    hook = await Webhook.get_or_none(id=webhook_id, removed_at__isnull=True)
+async def _live(webhook_id: int, ch: Change | None = None) -> Webhook:
+    rows = Webhook.filter(id=webhook_id, removed_at__isnull=True)
+    hook = await (rows.using_db(ch.conn) if ch is not None else rows).first()
     if hook is None:
         raise NotFound(f"There is no webhook #{webhook_id}.", webhook_id=webhook_id)
     return hook
@@ -125,32 +149,53 @@ async def replay(
     ctx: Context, actor: Actor, webhook_id: int, delivery_ids: Sequence[int] = ()
 ) -> int:
     """Send deliveries again from the first attempt: the named ones (delivered or not), or
-    else every failed one. Returns how many were requeued."""
+    else every failed one. Returns how many were requeued (Event WEBHOOK_REPLAYED)."""
     require_operator(actor, "replay webhook deliveries")
-    await _live(webhook_id)
-    query = WebhookDelivery.filter(webhook_id=webhook_id)
-    if delivery_ids:
-        query = query.filter(id__in=list(delivery_ids))
-        found = await query.count()
-        if found != len(set(delivery_ids)):
-            raise NotFound(
-                f"Some of deliveries {sorted(set(delivery_ids))} are not webhook #{webhook_id}'s.",
-                webhook_id=webhook_id,
-            )
-    else:
-        query = query.filter(failed=True)
-    return await query.update(
-        done_at=None, failed=False, attempts=0, next_attempt_at=ctx.clock(), claimed_until=None
-    )
+    async with change(ctx) as ch:
+        hook = await _live(webhook_id, ch)
+        query = WebhookDelivery.filter(webhook_id=webhook_id).using_db(ch.conn)
+        if delivery_ids:
+            query = query.filter(id__in=list(delivery_ids))
+            found = await query.count()
+            if found != len(set(delivery_ids)):
+                raise NotFound(
+                    f"Some of deliveries {sorted(set(delivery_ids))} are not webhook "
+                    f"#{webhook_id}'s.",
+                    webhook_id=webhook_id,
+                )
+        else:
+            query = query.filter(failed=True)
+        count = await query.update(
+            done_at=None, failed=False, attempts=0, next_attempt_at=ch.now, claimed_until=None
+        )
+        ch.record(
+            EventKind.WEBHOOK_REPLAYED,
+            actor.label,
+            webhook_id=webhook_id,
+            endpoint=endpoint_of(hook.url),
+            deliveries=sorted(set(delivery_ids)) or None,
+            replayed=count,
+        )
+    return count
 
 
 async def remove_webhook(ctx: Context, actor: Actor, webhook_id: int) -> Webhook:
-    """Stop sending to this endpoint; its open deliveries are dropped."""
+    """Stop sending to this endpoint; its open deliveries are dropped (Event WEBHOOK_REMOVED)."""
     require_operator(actor, "remove webhooks")
-    hook = await _live(webhook_id)
-    hook.removed_at = ctx.clock()
-    await hook.save(update_fields=["removed_at"])
-    await WebhookDelivery.filter(webhook_id=webhook_id, done_at__isnull=True).update(
-        done_at=ctx.clock(), failed=True, last_error="webhook removed"
-    )
+    async with change(ctx) as ch:
+        hook = await _live(webhook_id, ch)
+        hook.removed_at = ch.now
+        await hook.save(update_fields=["removed_at"], using_db=ch.conn)
+        dropped = (
+            await WebhookDelivery.filter(webhook_id=webhook_id, done_at__isnull=True)
+            .using_db(ch.conn)
+            .update(done_at=ch.now, failed=True, last_error="webhook removed")
+        )
+        ch.record(
+            EventKind.WEBHOOK_REMOVED,
+            actor.label,
+            webhook_id=webhook_id,
+            endpoint=endpoint_of(hook.url),
+            dropped=dropped,
+        )
     return hook

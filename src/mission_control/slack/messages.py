@@ -44,9 +44,11 @@ HEADLINES = {
     EventKind.STUCK_CLEARED: "No longer stuck",
     EventKind.BUDGET_PAUSED: "Paused: budget used up",
     EventKind.BUDGET_RESUMED: "Budget pause lifted",
+    EventKind.COMMENTED: "New comment",
+    EventKind.REOPENED: "Reopened",
 }
 
-REASON_KEYS = ("reason", "feedback", "note", "result")
+REASON_KEYS = ("reason", "feedback", "note", "result", "body")
 
 
 @dataclass(frozen=True, slots=True)

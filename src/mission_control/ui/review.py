@@ -125,31 +125,37 @@ class ReviewControls:
             self.cancel_reason.value = ""
             self.cancel_dialog.close()
 
-    def buttons(self, task: Task) -> None:
-        """The verdicts that fit the task's status now (drawn with the task)."""
+    def bar(self) -> None:
+        """The verdict buttons, built once: Events only show or hide them (`update`), so a
+        click is never lost to a redraw while Events arrive."""
         ctx, task_id = self.ctx, self.task_id
+
+        async def approve(actor: Actor) -> Task:
+            return await moves.approve_task(ctx, actor, task_id)
+
+        async def reopen(actor: Actor) -> Task:
+            return await moves.reopen_task(ctx, actor, task_id)
+
         with ui.row().classes("gap-2 items-center").mark("review-bar"):
-            if task.status is TaskStatus.REVIEW:
+            self.approve = ui.button(
+                "Approve", icon="check", on_click=lambda: self.act(approve, "Approved")
+            ).mark("approve")
+            self.reject = ui.button(
+                "Reject with feedback", icon="undo", on_click=self.reject_dialog.open
+            )
+            self.reject.props("color=warning").mark("reject")
+            self.cancel = ui.button("Cancel task", icon="close", on_click=self.cancel_dialog.open)
+            self.cancel.props("outline color=negative").mark("cancel")
+            self.reopen = ui.button(
+                "Reopen", icon="replay", on_click=lambda: self.act(reopen, "Reopened")
+            ).mark("reopen")
 
-                async def approve(actor: Actor) -> Task:
-                    return await moves.approve_task(ctx, actor, task_id)
-
-                ui.button("Approve", icon="check", on_click=lambda: self.act(approve, "Approved"))
-                ui.button(
-                    "Reject with feedback", icon="undo", on_click=self.reject_dialog.open
-                ).props("color=warning").mark("reject")
-            if task.status in OPEN_STATUSES | {TaskStatus.BLOCKED}:
-                ui.button("Cancel task", icon="close", on_click=self.cancel_dialog.open).props(
-                    "outline color=negative"
-                ).mark("cancel")
-            if task.status in TERMINAL_STATUSES:
-
-                async def reopen(actor: Actor) -> Task:
-                    return await moves.reopen_task(ctx, actor, task_id)
-
-                ui.button(
-                    "Reopen", icon="replay", on_click=lambda: self.act(reopen, "Reopened")
-                ).mark("reopen")
+    def update(self, status: TaskStatus | None) -> None:
+        """Show the verdicts that fit the task's status now."""
+        self.approve.set_visibility(status is TaskStatus.REVIEW)
+        self.reject.set_visibility(status is TaskStatus.REVIEW)
+        self.cancel.set_visibility(status in OPEN_STATUSES | {TaskStatus.BLOCKED})
+        self.reopen.set_visibility(status in TERMINAL_STATUSES)
 
     def comment_form(self) -> None:
         body = ui.textarea("Add a comment (markdown)").classes("w-full").mark("comment-body")

@@ -92,6 +92,9 @@ class TaskDetail:
         self.show(snapshot)
         if snapshot is None:
             return
+        if self.review is not None:
+            self.review.bar()
+            self.review.update(snapshot.task.status)
         with ui.row().classes("mc-stack w-full items-start gap-6 no-wrap"):
             with ui.column().classes("w-[36rem] shrink-0"):
                 self.work(snapshot)
@@ -107,6 +110,8 @@ class TaskDetail:
             snapshot = await self.fetch()
             for part in (self.show, self.work, self.details, self.history):
                 part.refresh(snapshot)
+            if self.review is not None and snapshot is not None:
+                self.review.update(snapshot.task.status)
 
     @ui.refreshable_method
     def show(self, snapshot: TaskSnapshot | None) -> None:
@@ -138,8 +143,6 @@ class TaskDetail:
             ui.label(f"blocked: {task.block_reason}").classes("text-negative")
         if task.feedback:
             ui.label(f"feedback: {task.feedback}").classes("text-warning")
-        if self.review is not None:
-            self.review.buttons(task)
 
     @ui.refreshable_method
     def work(self, snapshot: TaskSnapshot | None) -> None:
@@ -166,9 +169,13 @@ class TaskDetail:
         title = ui.input("Title", value=task.title).classes("w-full").mark("edit-title")
         description = ui.textarea("Description", value=task.description).classes("w-full")
         description.mark("edit-description")
-        priority = ui.select(
-            {0: "none", 1: "P1", 2: "P2", 3: "P3", 4: "P4", 5: "P5"}, value=task.priority or 0
-        ).props('label="Priority"')
+        priority = (
+            ui.select(
+                {0: "none", 1: "P1", 2: "P2", 3: "P3", 4: "P4", 5: "P5"}, value=task.priority or 0
+            )
+            .props('label="Priority"')
+            .classes("w-32")
+        )
         priority.mark("edit-priority")
         tag_field = ui.input("Tags", value=", ".join(task.tags)).classes("w-full")
         tag_field.mark("edit-tags")

@@ -88,6 +88,9 @@ class EventKind(StrEnum):
     COMMENTED = "COMMENTED"
     REOPENED = "REOPENED"
     OUTPUT = "OUTPUT"
+    WEBHOOK_REGISTERED = "WEBHOOK_REGISTERED"
+    WEBHOOK_REPLAYED = "WEBHOOK_REPLAYED"
+    WEBHOOK_REMOVED = "WEBHOOK_REMOVED"
 
 
 class Role(StrEnum):
@@ -709,6 +712,113 @@ class CliUsageUsage(Result):
 
 class CliUsage(Result):
     usage: list[CliUsageUsage]
+
+
+class CliUpdateTaskUpdateTask(Result):
+    id: int
+    title: str
+    description: str
+    status: TaskStatus
+    priority: int | None = None
+    tags: list[str]
+    assignee: str | None = None
+    version: int
+
+
+class CliUpdateTask(Result):
+    update_task: CliUpdateTaskUpdateTask = Field(alias="updateTask")
+
+
+class CliMoveTaskTransitionTask(Result):
+    id: int
+    status: TaskStatus
+    assignee: str | None = None
+
+
+class CliMoveTask(Result):
+    transition_task: CliMoveTaskTransitionTask = Field(alias="transitionTask")
+
+
+class CliReleaseTaskReleaseTask(Result):
+    id: int
+    status: TaskStatus
+    assignee: str | None = None
+
+
+class CliReleaseTask(Result):
+    release_task: CliReleaseTaskReleaseTask = Field(alias="releaseTask")
+
+
+class CliAddDependencyAddDependency(Result):
+    id: int
+    title: str
+    status: TaskStatus
+    depends_on: list[int] = Field(alias="dependsOn")
+
+
+class CliAddDependency(Result):
+    add_dependency: CliAddDependencyAddDependency = Field(alias="addDependency")
+
+
+class CliRemoveDependencyRemoveDependency(Result):
+    id: int
+    title: str
+    status: TaskStatus
+    depends_on: list[int] = Field(alias="dependsOn")
+
+
+class CliRemoveDependency(Result):
+    remove_dependency: CliRemoveDependencyRemoveDependency = Field(alias="removeDependency")
+
+
+class CliTaskBriefTask(Result):
+    id: int
+    title: str
+    status: TaskStatus
+    depends_on: list[int] = Field(alias="dependsOn")
+
+
+class CliTaskBrief(Result):
+    task: CliTaskBriefTask
+
+
+class CliAddCommentAddComment(Result):
+    id: int
+    task_id: int = Field(alias="taskId")
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
+class CliAddComment(Result):
+    add_comment: CliAddCommentAddComment = Field(alias="addComment")
+
+
+class CliTaskCommentsTaskComments(Result):
+    id: int
+    author: str
+    body: str
+    created_at: datetime = Field(alias="createdAt")
+
+
+class CliTaskCommentsTask(Result):
+    id: int
+    title: str
+    comments: list[CliTaskCommentsTaskComments]
+
+
+class CliTaskComments(Result):
+    task: CliTaskCommentsTask
+
+
+class CliReopenTaskReopenTask(Result):
+    id: int
+    status: TaskStatus
+    assignee: str | None = None
+
+
+class CliReopenTask(Result):
+    reopen_task: CliReopenTaskReopenTask = Field(alias="reopenTask")
 
 
 class McpNextTaskClaimNextTaskTask(Result):
@@ -1344,8 +1454,8 @@ mutation CliRegisterAgent($name: String!, $skills: [String!], $wipLimit: Int! = 
 
 
 CLI_WATCH_EVENTS_DOCUMENT = """
-subscription CliWatchEvents($since: Int, $taskId: Int, $agent: String) {
-  events(since: $since, taskId: $taskId, agent: $agent) {
+subscription CliWatchEvents($since: Int, $taskId: Int, $agent: String, $kinds: [EventKind!]) {
+  events(since: $since, taskId: $taskId, agent: $agent, kinds: $kinds) {
     id
     kind
     actor
@@ -1607,6 +1717,120 @@ query CliUsage($since: DateTime!, $until: DateTime!, $groupBy: [UsageGroup!]) {
       costUsd
       reports
     }
+  }
+}
+"""
+
+
+CLI_UPDATE_TASK_DOCUMENT = """
+mutation CliUpdateTask($id: Int!, $input: UpdateTaskInput!, $expectedVersion: Int) {
+  updateTask(id: $id, input: $input, expectedVersion: $expectedVersion) {
+    id
+    title
+    description
+    status
+    priority
+    tags
+    assignee
+    version
+  }
+}
+"""
+
+
+CLI_MOVE_TASK_DOCUMENT = """
+mutation CliMoveTask($id: Int!, $to: TaskStatus!, $reason: String) {
+  transitionTask(id: $id, to: $to, reason: $reason) {
+    id
+    status
+    assignee
+  }
+}
+"""
+
+
+CLI_RELEASE_TASK_DOCUMENT = """
+mutation CliReleaseTask($id: Int!, $reason: String) {
+  releaseTask(id: $id, reason: $reason) {
+    id
+    status
+    assignee
+  }
+}
+"""
+
+
+CLI_ADD_DEPENDENCY_DOCUMENT = """
+mutation CliAddDependency($taskId: Int!, $dependsOn: Int!) {
+  addDependency(taskId: $taskId, dependsOn: $dependsOn) {
+    id
+    title
+    status
+    dependsOn
+  }
+}
+"""
+
+
+CLI_REMOVE_DEPENDENCY_DOCUMENT = """
+mutation CliRemoveDependency($taskId: Int!, $dependsOn: Int!) {
+  removeDependency(taskId: $taskId, dependsOn: $dependsOn) {
+    id
+    title
+    status
+    dependsOn
+  }
+}
+"""
+
+
+CLI_TASK_BRIEF_DOCUMENT = """
+query CliTaskBrief($id: Int!) {
+  task(id: $id) {
+    id
+    title
+    status
+    dependsOn
+  }
+}
+"""
+
+
+CLI_ADD_COMMENT_DOCUMENT = """
+mutation CliAddComment($taskId: Int!, $body: String!) {
+  addComment(taskId: $taskId, body: $body) {
+    id
+    taskId
+    author
+    body
+    createdAt
+  }
+}
+"""
+
+
+CLI_TASK_COMMENTS_DOCUMENT = """
+query CliTaskComments($id: Int!) {
+  task(id: $id) {
+    id
+    title
+    comments {
+      id
+      author
+      body
+      createdAt
+    }
+  }
+}
+"""
+
+
+CLI_REOPEN_TASK_DOCUMENT = """
+mutation CliReopenTask($id: Int!, $reason: String) {
+  reopenTask(id: $id, reason: $reason) {
+    id
+    status
+    assignee
   }
 }
 """
@@ -1952,6 +2176,15 @@ DOCUMENTS = (
     CLI_SET_AGENT_BUDGET_DOCUMENT,
     CLI_CLEAR_AGENT_BUDGET_DOCUMENT,
     CLI_USAGE_DOCUMENT,
+    CLI_UPDATE_TASK_DOCUMENT,
+    CLI_MOVE_TASK_DOCUMENT,
+    CLI_RELEASE_TASK_DOCUMENT,
+    CLI_ADD_DEPENDENCY_DOCUMENT,
+    CLI_REMOVE_DEPENDENCY_DOCUMENT,
+    CLI_TASK_BRIEF_DOCUMENT,
+    CLI_ADD_COMMENT_DOCUMENT,
+    CLI_TASK_COMMENTS_DOCUMENT,
+    CLI_REOPEN_TASK_DOCUMENT,
     MCP_NEXT_TASK_DOCUMENT,
     MCP_GET_TASK_DOCUMENT,
     MCP_REPORT_PROGRESS_DOCUMENT,
@@ -2087,8 +2320,8 @@ class Operations:
         data = await self._runner.execute(CLI_REGISTER_AGENT_DOCUMENT, "CliRegisterAgent", _present({"name": name, "skills": skills, "wipLimit": wip_limit}))
         return CliRegisterAgent.model_validate(data)
 
-    async def cli_watch_events(self, *, since: int | None = None, task_id: int | None = None, agent: str | None = None) -> AsyncIterator[CliWatchEvents]:
-        stream = self._runner.subscribe(CLI_WATCH_EVENTS_DOCUMENT, "CliWatchEvents", _present({"since": since, "taskId": task_id, "agent": agent}))
+    async def cli_watch_events(self, *, since: int | None = None, task_id: int | None = None, agent: str | None = None, kinds: list[EventKind] | None = None) -> AsyncIterator[CliWatchEvents]:
+        stream = self._runner.subscribe(CLI_WATCH_EVENTS_DOCUMENT, "CliWatchEvents", _present({"since": since, "taskId": task_id, "agent": agent, "kinds": kinds}))
         async for data in stream:
             yield CliWatchEvents.model_validate(data)
 
@@ -2159,6 +2392,42 @@ class Operations:
     async def cli_usage(self, since: datetime, until: datetime, *, group_by: list[UsageGroup] | None = None) -> CliUsage:
         data = await self._runner.execute(CLI_USAGE_DOCUMENT, "CliUsage", _present({"since": since, "until": until, "groupBy": group_by}))
         return CliUsage.model_validate(data)
+
+    async def cli_update_task(self, id: int, input: dict[str, Any], *, expected_version: int | None = None) -> CliUpdateTask:
+        data = await self._runner.execute(CLI_UPDATE_TASK_DOCUMENT, "CliUpdateTask", _present({"id": id, "input": input, "expectedVersion": expected_version}))
+        return CliUpdateTask.model_validate(data)
+
+    async def cli_move_task(self, id: int, to: TaskStatus, *, reason: str | None = None) -> CliMoveTask:
+        data = await self._runner.execute(CLI_MOVE_TASK_DOCUMENT, "CliMoveTask", _present({"id": id, "to": to, "reason": reason}))
+        return CliMoveTask.model_validate(data)
+
+    async def cli_release_task(self, id: int, *, reason: str | None = None) -> CliReleaseTask:
+        data = await self._runner.execute(CLI_RELEASE_TASK_DOCUMENT, "CliReleaseTask", _present({"id": id, "reason": reason}))
+        return CliReleaseTask.model_validate(data)
+
+    async def cli_add_dependency(self, task_id: int, depends_on: int) -> CliAddDependency:
+        data = await self._runner.execute(CLI_ADD_DEPENDENCY_DOCUMENT, "CliAddDependency", {"taskId": task_id, "dependsOn": depends_on})
+        return CliAddDependency.model_validate(data)
+
+    async def cli_remove_dependency(self, task_id: int, depends_on: int) -> CliRemoveDependency:
+        data = await self._runner.execute(CLI_REMOVE_DEPENDENCY_DOCUMENT, "CliRemoveDependency", {"taskId": task_id, "dependsOn": depends_on})
+        return CliRemoveDependency.model_validate(data)
+
+    async def cli_task_brief(self, id: int) -> CliTaskBrief:
+        data = await self._runner.execute(CLI_TASK_BRIEF_DOCUMENT, "CliTaskBrief", {"id": id})
+        return CliTaskBrief.model_validate(data)
+
+    async def cli_add_comment(self, task_id: int, body: str) -> CliAddComment:
+        data = await self._runner.execute(CLI_ADD_COMMENT_DOCUMENT, "CliAddComment", {"taskId": task_id, "body": body})
+        return CliAddComment.model_validate(data)
+
+    async def cli_task_comments(self, id: int) -> CliTaskComments:
+        data = await self._runner.execute(CLI_TASK_COMMENTS_DOCUMENT, "CliTaskComments", {"id": id})
+        return CliTaskComments.model_validate(data)
+
+    async def cli_reopen_task(self, id: int, *, reason: str | None = None) -> CliReopenTask:
+        data = await self._runner.execute(CLI_REOPEN_TASK_DOCUMENT, "CliReopenTask", _present({"id": id, "reason": reason}))
+        return CliReopenTask.model_validate(data)
 
     async def mcp_next_task(self) -> McpNextTask:
         data = await self._runner.execute(MCP_NEXT_TASK_DOCUMENT, "McpNextTask", {})
