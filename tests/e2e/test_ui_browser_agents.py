@@ -58,9 +58,8 @@ async def shoot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     for size, (width, height) in SIZES.items():
         await page.set_viewport_size({"width": width, "height": height})
-        await page.locator("[data-output=dev]").scroll_into_view_if_needed()
         await page.wait_for_timeout(300)  # let the layout settle for the picture
-        await page.screenshot(path=str(ARTIFACTS / f"{name}-{size}.png"))
+        await page.screenshot(path=str(ARTIFACTS / f"{name}-{size}.png"), full_page=True)
 
 
 async def test_agents_page_shows_a_runners_output_live_and_approve_works_under_events(

@@ -26,6 +26,7 @@ QUEUE_LINES = 200  # the server keeps no more than this of a chunk anyway
 DEFAULT_INTERVAL = 1.0
 NOTE_CHARS = 100  # room kept in a chunk for the note on lines that were not sent
 CLOSE_PATIENCE = 5.0  # seconds the last chunk may take when the command ends
+GONE = {"FORBIDDEN", "NOT_FOUND"}  # the server's answer once the task is not the agent's
 
 # Colours, cursor moves and window titles (CSI, OSC and two-character escapes), then any other
 # control character but tab: the server refuses them (they would rewrite a viewer's terminal).
@@ -107,7 +108,7 @@ class OutputStream:
         if self._refused:
             return False
         lines, dropped = self._take_chunk(), self._dropped
-        if not any(lines) and not dropped:
+        if not dropped and not any(line.strip() for line in lines):
             return True  # only blank lines: nothing a viewer would miss
         note = [f"… {dropped} line(s) not sent: printed faster than streamed"] * bool(dropped)
         try:
@@ -117,8 +118,11 @@ class OutputStream:
             self._put_back(lines)
             return False
         except ServerRefused as error:
-            log.warning("task #%s: output refused (%s); not sending more", self._task_id, error)
             self._refused = True
+            if error.code in GONE:  # cancelled, released, reassigned: the runner stops it too
+                log.info("task #%s is no longer ours; its output is not sent", self._task_id)
+            else:
+                log.warning("task #%s: output refused (%s); not sending more", self._task_id, error)
             return False
         self._dropped -= dropped
         self.chunks_sent += 1
