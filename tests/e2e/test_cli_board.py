@@ -266,3 +266,25 @@ def test_without_a_token_the_cli_says_how_to_give_one(server: ServerProcess) -> 
     assert done.returncode == 2
     assert "--token" in done.stderr and "MC_TOKEN" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_webhook_register_replay_and_remove_are_events_on_the_stream(server: ServerProcess) -> None:
+    added = mc_json(server, "webhook", "add", "http://127.0.0.1:9/hooks/s3cr3t", "-k", "approved")
+    hook = str(added["webhook"]["id"])
+    mc(server, "webhook", "replay", hook)
+    mc(server, "webhook", "remove", hook)
+
+    lines = mc(
+        server, "watch", "--since", "0", "--json", "--count", "3",
+        "--kind", "webhook_registered", "--kind", "webhook_replayed", "--kind", "webhook_removed",
+    ).stdout.splitlines()  # fmt: skip
+
+    events = [json.loads(line) for line in lines]
+    assert [e["kind"] for e in events] == [
+        "WEBHOOK_REGISTERED",
+        "WEBHOOK_REPLAYED",
+        "WEBHOOK_REMOVED",
+    ]
+    assert all(e["payload"]["endpoint"] == "http://127.0.0.1:9" for e in events)
+    assert "s3cr3t" not in json.dumps(events) and added["secret"] not in json.dumps(events)
+    assert events[0]["actor"] == "operator" and events[0]["payload"]["kinds"] == ["approved"]

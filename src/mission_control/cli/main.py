@@ -40,7 +40,9 @@ def client_options(
     ctx: typer.Context,
     server: str | None = typer.Option(None, help="Server URL (MC_SERVER_URL)."),
     token: str | None = typer.Option(None, help="Your token (MC_TOKEN)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print JSON for scripts (also accepted after the sub-command)."
+    ),
 ) -> None:
     """Mission Control: a Kanban backend for autonomous agents and their operator."""
     ctx.obj = Options(server=server, token=token, as_json=as_json)

@@ -26,6 +26,8 @@ COLOURS = {
     EventKind.APPROVAL_REQUESTED: "yellow",
     EventKind.APPROVAL_GRANTED: "green",
     EventKind.APPROVAL_DECLINED: "red",
+    EventKind.COMMENTED: "cyan",
+    EventKind.REOPENED: "yellow",
 }
 
 
