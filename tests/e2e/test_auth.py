@@ -177,6 +177,16 @@ TABLE: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         {"held": "held"},
         (VIEWER, OPS, OPERATOR),
     ),
+    "addComment": (
+        'mutation($held: Int!) { addComment(taskId: $held, body: "looks done") { id } }',
+        {"held": "held"},
+        (VIEWER, OPS),  # an agent comments only on a task it holds or is assigned
+    ),
+    "reopenTask": (
+        "mutation($review: Int!) { reopenTask(id: $review) { id } }",
+        {"review": "review"},
+        (VIEWER, DEV, OPS),
+    ),
     "pauseAgent": ('mutation { pauseAgent(name: "dev") { name } }', {}, (VIEWER, DEV, OPS)),
     "resumeAgent": ('mutation { resumeAgent(name: "dev") { name } }', {}, (VIEWER, OPS)),
     "setAutonomy": ("mutation { setAutonomy(paused: true) { paused } }", {}, (VIEWER, DEV)),
@@ -234,7 +244,7 @@ CASES = [
 SNAPSHOT = """
 {
   events(after: 0, limit: 1000) { id }
-  tasks(first: 100) { nodes { id version status assignee progress title } }
+  tasks(first: 100) { nodes { id version status assignee progress title comments { id } } }
   agents { name paused tokenBudget lastHeartbeatAt note outputTail outputTaskId }
   approvals(status: null) { id status }
   autonomy { paused mode }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mission_control.domain.actors import OPERATOR
-from mission_control.domain.errors import NotFound
+from mission_control.domain.errors import NotFound, ValidationFailed
 from mission_control.domain.events import EventKind
 from mission_control.models import Event, Webhook, WebhookDelivery
 from mission_control.services import webhooks
@@ -86,3 +86,12 @@ async def test_a_refused_replay_or_removal_writes_no_event(ctx: Context) -> None
 
     assert await event_count() == before
     assert (await WebhookDelivery.get(id=delivery.id)).failed  # not requeued
+
+
+async def test_a_webhook_cannot_follow_superseded_output_events(ctx: Context) -> None:
+    before = await event_count()
+    with pytest.raises(ValidationFailed, match="OUTPUT"):
+        await webhooks.register_webhook(
+            ctx, OPERATOR, WebhookSpec(SECRET_PATH, kinds=[EventKind.SUBMITTED, EventKind.OUTPUT])
+        )
+    assert await event_count() == before and await Webhook.all().count() == 0

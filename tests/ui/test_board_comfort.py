@@ -215,3 +215,38 @@ async def test_pages_follow_the_systems_dark_mode(user: User, board_runtime: Run
     await log_in(user)
     (dark,) = user.find(kind=ui.dark_mode).elements
     assert isinstance(dark, ui.dark_mode) and dark.value is None  # None: auto, as the system
+
+
+async def test_a_drop_from_review_back_to_in_progress_asks_for_the_feedback(
+    user: User, board_runtime: Runtime
+) -> None:
+    task = await add_task(board_runtime, "Half done")
+    await agents.register_agent(board_runtime.ctx, OPERATOR, "dev")
+    await claims.claim_task(board_runtime.ctx, agent_actor("dev"), task.id)
+    await moves.submit_for_review(board_runtime.ctx, agent_actor("dev"), task.id, "ok")
+    await log_in(user)
+    await sees_card_in(user, TaskStatus.REVIEW, task.id)
+    await drag(user, task.id, TaskStatus.IN_PROGRESS)
+    await user.should_see(marker="drop-feedback", retries=WAIT)
+    user.find(marker="drop-reject").click()
+    await user.should_see("Rejecting work needs feedback", retries=WAIT)
+    assert (await queries.get_task(task.id)).status is TaskStatus.REVIEW
+    user.find(marker="drop-feedback").type("add the totals")
+    user.find(marker="drop-reject").click()
+    await sees_card_in(user, TaskStatus.IN_PROGRESS, task.id)
+    after = await queries.get_task(task.id)
+    assert (after.status, after.feedback) == (TaskStatus.IN_PROGRESS, "add the totals")
+
+
+async def test_a_move_with_no_way_back_says_so_instead_of_offering_undo(
+    user: User, board_runtime: Runtime
+) -> None:
+    task = await add_task(board_runtime, "Rough idea", priority=None)
+    await log_in(user)
+    await sees_card_in(user, TaskStatus.INTAKE, task.id)
+    await drag(user, task.id, TaskStatus.READY)
+    await user.should_see(
+        "No undo: the operator has no move from ready back to intake", retries=WAIT
+    )
+    await user.should_not_see(marker="undo-toast")
+    assert (await queries.get_task(task.id)).status is TaskStatus.READY

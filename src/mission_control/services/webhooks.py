@@ -13,7 +13,7 @@ from tortoise.functions import Count
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import NotFound, ValidationFailed
-from mission_control.domain.events import EventKind
+from mission_control.domain.events import SUPERSEDED, EventKind
 from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Webhook, WebhookDelivery
@@ -71,6 +71,12 @@ async def register_webhook(ctx: Context, actor: Actor, spec: WebhookSpec) -> tup
     Returns it and its signing secret (shown this once)."""
     require_operator(actor, "register webhooks")
     url = clean_url(spec.url)
+    if superseded := sorted(set(spec.kinds) & SUPERSEDED):
+        raise ValidationFailed(
+            f"A webhook cannot follow {', '.join(k.name for k in superseded)} Events: each one "
+            f"is replaced by the next within seconds (read Agent.outputTail instead).",
+            field="kinds",
+        )
     secret = new_secret()
     kinds = sorted({str(kind) for kind in spec.kinds})
     statuses = sorted({str(status) for status in spec.statuses})

@@ -7,7 +7,7 @@ their count. The columns scroll sideways with a visible scrollbar and edge shado
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from nicegui import ui
 
@@ -23,7 +23,14 @@ from mission_control.services import moves
 from mission_control.services.agents import list_agents
 from mission_control.store import queries
 from mission_control.store.tasks import assignee_name
-from mission_control.ui.board_moves import Undo, ask_block_reason, confirm_close, undo_toast
+from mission_control.ui.board_columns import ColumnView, matches
+from mission_control.ui.board_moves import (
+    Undo,
+    ask_block_reason,
+    ask_feedback,
+    confirm_close,
+    undo_toast,
+)
 from mission_control.ui.cards import AgentState, TaskCard
 from mission_control.ui.session import Session
 
@@ -31,38 +38,6 @@ PAGE_SIZE = 30
 COLLAPSED_AT_START = TERMINAL_STATUSES
 # Events that change how an agent shows on a card, besides the task Events themselves.
 AGENT_KINDS = frozenset({EventKind.HEARTBEAT, EventKind.AGENT_UPDATED, EventKind.AGENT_REGISTERED})
-
-
-def matches(task: Task, query: queries.TaskQuery) -> bool:
-    """The board's filter applied to one task, for cards that arrive live."""
-    if query.assignee and assignee_name(task) != query.assignee.strip().lower():
-        return False
-    if query.tag and query.tag.strip().lower() not in task.tags:
-        return False
-    if query.priority is not None and task.priority != query.priority:
-        return False
-    text = (query.text or "").strip().lower()
-    return not text or text in task.title.lower() or text in task.description.lower()
-
-
-@dataclass
-class ColumnView:
-    status: TaskStatus
-    box: ui.column
-    count: ui.badge
-    cards: ui.column
-    more: ui.button
-    collapsed: bool = False
-    ids: list[int] = field(default_factory=list)
-    keys: dict[int, CardKey] = field(default_factory=dict)
-    has_next: bool = False
-
-    def position_for(self, key: CardKey) -> int | None:
-        """Where a card with this key goes, or None when it is beyond the loaded page."""
-        index = sum(1 for other in self.ids if self.keys[other] < key)
-        if index == len(self.ids) and self.has_next:
-            return None
-        return index
 
 
 class BoardView:
@@ -228,6 +203,9 @@ class BoardView:
             return
         if status in TERMINAL_STATUSES:
             confirm_close(self.session, task_id, status, self.refresh)
+            return
+        if card.status is TaskStatus.REVIEW and status is TaskStatus.IN_PROGRESS:
+            ask_feedback(self.session, task_id, self.refresh)
             return
         try:
             before = await queries.get_task(task_id)

@@ -51,7 +51,10 @@ def undo_toast(session: Session, undo: Undo, after: TaskStatus, refresh: Refresh
     """'Task #3 moved to ready · Undo' at the bottom of the page, for a few seconds."""
     moved = f"Task #{undo.task_id} moved to {str(after).replace('_', ' ')}."
     if not undo.possible(after):
-        ui.notify(f"{moved} (no undo: only an agent can make the way back)", type="info")
+        ui.notify(
+            f"{moved} No undo: the operator has no move from {after} back to {undo.before}.",
+            type="info",
+        )
         return
     with (
         ui.card()
@@ -104,6 +107,28 @@ def confirm_close(
                 "color=negative" if target is TaskStatus.CANCELLED else "color=positive"
             ).mark("close-confirm")
             ui.button("Keep it", on_click=dialog.close).props("flat").mark("close-keep")
+    dialog.open()
+    return dialog
+
+
+def ask_feedback(session: Session, task_id: int, refresh: Refresh) -> ui.dialog:
+    """A drop from Review back on In progress is a rejection: it needs the feedback."""
+    with ui.dialog() as dialog, ui.card().classes("w-[28rem] max-w-full"):
+        ui.label(f"Send task #{task_id} back: what should the agent change?")
+        feedback = ui.textarea("Feedback").classes("w-full").mark("drop-feedback")
+
+        async def reject() -> None:
+            async def act(actor: Actor) -> Task:
+                text = feedback.value or ""
+                return await moves.reject_task(session.runtime.ctx, actor, task_id, text)
+
+            if await session.run(act) is not None:
+                dialog.close()
+                await refresh([task_id])
+
+        with ui.row():
+            ui.button("Reject", on_click=reject).props("color=warning").mark("drop-reject")
+            ui.button("Keep it", on_click=dialog.close).props("flat")
     dialog.open()
     return dialog
 
