@@ -14,7 +14,7 @@ from mission_control.domain.events import EventKind, EventRecord
 from mission_control.models import Event
 from mission_control.services.agents import register_agent
 from mission_control.services.auth import authenticate, forget_revoked
-from mission_control.services.tokens import revoke_token
+from mission_control.services.tokens import issue_person_token, revoke_token
 from mission_control.store.context import Context
 from tests.services.conftest import Clock
 from tests.support.inprocess import StatementLog
@@ -89,3 +89,18 @@ async def test_with_a_zero_ttl_every_request_reads_the_row(ctx: Context) -> None
 
     assert len(statements) == 1
     assert len(uncached.credentials) == 0
+
+
+async def test_a_cached_token_is_refused_once_its_expiry_passes(ctx: Context, clock: Clock) -> None:
+    # A cache that keeps entries longer than the token lives: expiry is checked on each request.
+    keeping = Context(
+        ctx.settings.model_copy(update={"credential_cache_seconds": 300}), clock=clock
+    )
+    _, token = await issue_person_token(ctx, OPERATOR, "pat", Role.VIEWER, 60)
+    assert (await authenticate(keeping, token)).name == "pat"
+
+    clock.advance(61)
+
+    with StatementLog().recording() as statements, pytest.raises(Unauthenticated, match="expired"):
+        await authenticate(keeping, token)
+    assert statements == []  # refused from the cached entry
