@@ -14,7 +14,7 @@ from tests.support.cli import mc, mc_json
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import GraphQLFailed, http_client, run
 from tests.support.loop import claim
-from tests.support.runners import RunnerProcess, start_runner, wait_for_events
+from tests.support.runners import RunnerProcess, start_runner, wait_for_events, wait_for_log
 from tests.support.server import ServerProcess
 
 SET_BUDGET = """
@@ -208,3 +208,34 @@ async def test_the_operator_sets_and_reads_budgets_and_usage_from_the_cli(
         "pausedReason": None,
         "usedToday": {"tokens": 1200, "costUsd": 0.3, "reports": 1},
     }
+
+
+async def test_a_runner_paused_by_its_budget_wakes_on_budget_resumed_and_claims(
+    server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    await run(operator, SET_BUDGET, {"name": "dev", "tokens": 1000})
+    first = await make_task(operator, title="First", tags=["python"])
+    second = await make_task(operator, title="Second", tags=["python"])
+    # A ten-minute heartbeat: only the BUDGET_RESUMED Event can bring it back this soon.
+    runner = start_runner(server, "dev", token, "--usage", "1200", interval=600)
+    runners.append(runner)
+    events = await asyncio.wait_for(
+        wait_for_events(server, lambda seen: count(seen, "SUBMITTED") == 1), 60
+    )
+    assert count(events, "BUDGET_PAUSED") == 1
+    await wait_for_log(runner, "is used up")  # its claim after the submit was refused
+
+    await run(operator, SET_BUDGET, {"name": "dev", "tokens": 5000})
+    after = await asyncio.wait_for(
+        wait_for_events(server, lambda seen: count(seen, "CLAIMED") == 1, since=events[-1]["id"]),
+        30,
+    )
+
+    kinds = [e["kind"] for e in after]
+    assert kinds.index("BUDGET_RESUMED") < kinds.index("CLAIMED")
+    assert "HEARTBEAT" not in kinds  # the Event woke it, not its timer
+    claimed = next(e for e in after if e["kind"] == "CLAIMED")
+    assert (claimed["taskId"], claimed["agentName"]) == (second["id"], "dev")
+    assert first["id"] != second["id"]

@@ -15,7 +15,13 @@ import pytest
 
 from tests.support.factories import make_agent, make_task
 from tests.support.graphql import http_client, run
-from tests.support.runners import RunnerProcess, done_log, start_runner, wait_for_events
+from tests.support.runners import (
+    RunnerProcess,
+    done_log,
+    start_runner,
+    wait_for_events,
+    wait_for_log,
+)
 from tests.support.server import ServerProcess
 
 TASK = """
@@ -218,3 +224,80 @@ async def test_an_idle_runner_with_a_ten_minute_heartbeat_claims_a_new_fitting_t
     assert [e["kind"] for e in events].count("HEARTBEAT") == 0  # no second beat was needed
     claimed = [e for e in events if e["kind"] == "CLAIMED"]
     assert [(e["taskId"], e["agentName"]) for e in claimed] == [(task["id"], "dev")]
+
+
+@pytest.fixture
+def short_lease_server(tmp_path: Path, sqlite_url: str) -> Iterator[ServerProcess]:
+    """The shortest lease the settings allow, swept every half second."""
+    env = {"MC_LEASE_SECONDS": "5", "MC_SWEEP_INTERVAL_SECONDS": "0.5"}
+    with ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env) as process:
+        yield process
+
+
+async def group_ends(server: ServerProcess, task_id: int, within: float) -> bool:
+    """Whether the command group of `task_id` is gone within `within` seconds (the kernel's
+    death signal and the guardian's kill take a moment after the runner dies)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if group_is_gone(server, task_id):
+            return True
+        await asyncio.sleep(0.05)
+    return group_is_gone(server, task_id)
+
+
+async def test_a_sigkilled_runner_takes_its_command_group_along_and_the_lease_frees_the_task(
+    short_lease_server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    server = short_lease_server
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "dev", ["python"])
+    # A command that never looks at its runner and has a child `sleep 300` in its group.
+    task = await make_task(operator, title="Endless", description="#stubborn", tags=["python"])
+    runner = start_runner(server, "dev", token, interval=IDLE_FOR_TEN_MINUTES)
+    runners.append(runner)
+    started = await asyncio.wait_for(
+        wait_for_events(server, lambda s: s[-1]["kind"] == "PROGRESS"), 30
+    )
+
+    try:
+        runner.process.send_signal(signal.SIGKILL)
+        assert await asyncio.to_thread(runner.process.wait, 30) == -signal.SIGKILL
+        assert await group_ends(server, task["id"], within=10)
+    finally:
+        kill_group(server, task["id"])
+
+    events = await asyncio.wait_for(
+        wait_for_events(
+            server, lambda s: s[-1]["kind"] == "LEASE_EXPIRED", since=started[-1]["id"]
+        ),
+        30,
+    )
+    assert [(e["taskId"], e["agentName"]) for e in events[-1:]] == [(task["id"], "dev")]
+    state = (await run(operator, TASK, {"id": task["id"]}))["task"]
+    assert state["status"] == "READY" and state["assignee"] is None
+
+
+async def test_an_idle_runner_sleeps_through_ready_tasks_it_cannot_take(
+    server: ServerProcess, runners: list[RunnerProcess]
+) -> None:
+    operator = http_client(server.graphql_url, server.operator_token)
+    token = await make_agent(operator, "rusty", ["rust"])
+    runner = start_runner(server, "rusty", token, interval=IDLE_FOR_TEN_MINUTES)
+    runners.append(runner)
+    await wait_for_log(runner, "nothing to do")  # its one claim at start
+    await asyncio.wait_for(wait_for_events(server, lambda s: s[-1]["kind"] == "HEARTBEAT"), 30)
+
+    for n in range(5):
+        await make_task(operator, title=f"Python job {n}", tags=["python"])
+    mine = await make_task(operator, title="Rust job", description="#slow", tags=["rust"])
+    await asyncio.wait_for(
+        wait_for_events(
+            server, lambda s: s[-1]["kind"] == "CLAIMED" and s[-1]["taskId"] == mine["id"]
+        ),
+        30,
+    )
+
+    # The five python tasks' Events came first, in order, and asked it nothing: the only
+    # claims it made are the one at start and the one that took its task.
+    assert runner.log().count("nothing to do") == 1

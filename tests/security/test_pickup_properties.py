@@ -52,6 +52,7 @@ operator_move = st.one_of(
     st.tuples(st.just("assign"), st.integers(0, TASKS - 1), st.integers(-1, AGENTS - 1)),
     st.tuples(st.just("grant"), st.integers(0, 3)),
     st.tuples(st.just("approve"), st.integers(0, TASKS - 1)),
+    st.tuples(st.just("reject"), st.integers(0, TASKS - 1)),
     st.tuples(st.just("revoke"), st.integers(0, AGENTS - 1)),
 )
 step = st.one_of(
@@ -215,6 +216,12 @@ async def operator_act(world: World, move: tuple[Any, ...]) -> None:
                 "mutation($id: Int!) { approveTask(id: $id) { id } }",
                 {"id": world.task_ids[move[1]]},
             )
+        elif kind == "reject":  # rework counts toward the WIP limit too
+            await run(
+                op,
+                'mutation($id: Int!) { rejectTask(id: $id, feedback: "again") { id } }',
+                {"id": world.task_ids[move[1]]},
+            )
         elif kind == "revoke":
             name = world.names[move[1]]
             if name not in world.revoked:
@@ -250,13 +257,15 @@ async def check_invariants(world: World) -> None:
     events = (
         await run(
             world.operator,
-            "query($a: Int!) { events(after: $a, limit: 1000) { taskId kind } }",
+            "query($a: Int!) { events(after: $a, limit: 1000) { taskId kind toStatus } }",
             {"a": world.since},
         )
     )["events"]
     open_claims: dict[int, int] = {}
     for event in events:
-        if event["kind"] in ("CLAIMED", "REJECTED"):
+        if event["kind"] == "CLAIMED" or (
+            event["kind"] == "REJECTED" and event["toStatus"] == "IN_PROGRESS"
+        ):
             open_claims[event["taskId"]] = open_claims.get(event["taskId"], 0) + 1
             if open_claims[event["taskId"]] > 1:
                 world.violations.append(f"task #{event['taskId']} claimed twice without a release")

@@ -13,6 +13,8 @@ from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Task
 from mission_control.services.agents import heartbeat
 from mission_control.services.claims import claim_next, claim_task, expire_leases, report_progress
+from mission_control.services.moves import move_task
+from mission_control.services.supervision import fail_attempt
 from mission_control.store.context import Context
 from tests.services.conftest import LEASE_SECONDS, Clock
 from tests.services.events import event_count, kinds_of, last_of
@@ -117,3 +119,26 @@ async def test_only_the_holder_reports_progress_and_bad_values_change_nothing(
 
     row = await Task.get(id=task.id)
     assert row.progress == 0 and row.version == version
+
+
+async def test_a_failed_task_is_handed_out_on_no_path_before_its_retry_backoff(
+    ctx: Context, clock: Clock
+) -> None:
+    dev = await add_agent(ctx, "dev")
+    task = await add_task(ctx)
+    await claim_task(ctx, dev, task.id)
+    await fail_attempt(ctx, dev, task.id, "exit 1: the disk is full")
+    backoff = ctx.settings.retry_backoff_seconds
+    before = await event_count()
+
+    with pytest.raises(Conflict, match="retry backoff") as by_id:
+        await claim_task(ctx, dev, task.id)
+    with pytest.raises(Conflict, match="retry backoff"):
+        await move_task(ctx, dev, task.id, TaskStatus.IN_PROGRESS)
+    assert (await claim_next(ctx, dev)).outcome is ClaimOutcome.NOTHING
+    assert by_id.value.details["retry_in_seconds"] == backoff
+    assert await event_count() == before
+    assert (await Task.get(id=task.id)).status is TaskStatus.READY
+
+    clock.advance(backoff)
+    assert (await claim_task(ctx, dev, task.id)).status is TaskStatus.IN_PROGRESS

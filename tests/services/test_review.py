@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from mission_control.domain.actors import OPERATOR
+from mission_control.domain.agents import ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
-from mission_control.services.claims import claim_task
+from mission_control.services.claims import claim_next, claim_task
 from mission_control.services.moves import approve_task, reject_task, submit_for_review
 from mission_control.store.context import Context
 from tests.services.events import event_count, kinds_of, last_of
@@ -90,3 +91,46 @@ async def test_only_ready_work_is_submitted(ctx: Context) -> None:
         await submit_for_review(ctx, dev, task.id, "nothing done")
 
     assert (await Task.get(id=task.id)).status is TaskStatus.READY
+
+
+async def test_a_reject_never_puts_its_agent_over_the_wip_limit_the_rework_is_its_next_claim(
+    ctx: Context,
+) -> None:
+    dev = await add_agent(ctx, "dev", wip_limit=1)
+    other = await add_agent(ctx, "other", wip_limit=1)
+    first = await add_task(ctx, "first", priority=3)
+    await claim_task(ctx, dev, first.id)
+    await submit_for_review(ctx, dev, first.id, "done, I think")
+    urgent = await add_task(ctx, "urgent", priority=1)
+    await claim_task(ctx, dev, urgent.id)  # dev is at its limit again
+
+    await reject_task(ctx, OPERATOR, first.id, "add the totals")
+
+    row = await Task.get(id=first.id).prefetch_related("assignee")
+    assert row.status is TaskStatus.READY and row.feedback == "add the totals"
+    assert row.assignee is not None and row.assignee.name == "dev"  # waits for dev alone
+    rejected = await last_of(first.id)
+    assert (rejected.kind, rejected.to_status) == (EventKind.REJECTED.value, "ready")
+    assert rejected.payload["assignee"] == "dev"
+    assert (
+        await Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=row.assignee.id).count() == 1
+    )
+    assert (await claim_next(ctx, other)).outcome is ClaimOutcome.NOTHING  # not its rework
+    with pytest.raises(Forbidden):
+        await claim_task(ctx, other, first.id)
+
+    await submit_for_review(ctx, dev, urgent.id, "urgent done")
+    later = await add_task(ctx, "more urgent than the rework", priority=1)
+    answer = await claim_next(ctx, dev)
+
+    assert answer.task is not None and answer.task.id == first.id  # its own rework first
+    assert answer.task.feedback == "add the totals"
+    assert later.id != first.id
+
+
+async def test_a_reject_within_the_wip_limit_goes_straight_back_in_progress(ctx: Context) -> None:
+    task_id, _ = await in_review(ctx)
+
+    await reject_task(ctx, OPERATOR, task_id, "add the totals")
+
+    assert (await Task.get(id=task_id)).status is TaskStatus.IN_PROGRESS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import subprocess
@@ -104,3 +105,14 @@ def done_log(server: ServerProcess) -> list[tuple[str, int, str]]:
         return []
     rows = [line.split(" ", 2) for line in path.read_text().splitlines()]
     return [(agent, int(task_id), tags) for agent, task_id, tags in rows]
+
+
+async def wait_for_log(runner: RunnerProcess, text: str, within: float = 30.0) -> None:
+    """Until the runner has logged `text` (what it did not tell the server, e.g. a refused
+    claim, shows only in its log); TimeoutError after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while text not in runner.log():
+        if loop.time() > deadline:
+            raise TimeoutError(f"runner {runner.name} did not log {text!r}")
+        await asyncio.sleep(0.05)

@@ -5,10 +5,11 @@ LOG_DIR/done.log when it finishes, and writes its process group id to LOG_DIR/gr
 A task whose description has `#fail` makes it exit 3 with an error on stderr (`#fail-once`:
 only on its first attempt). With --hang (or `#hang` in the description) it reports 10%, starts
 a child `sleep 300` in its process group and waits until its runner is gone or it is
-terminated. `#slow` makes it take 8 seconds. The operator's feedback on a rejected task
-(MC_TASK_FEEDBACK, also in the stdin JSON) is echoed as "addressed: <feedback>", and each of
-the task's comments (MC_TASK_COMMENTS, also `comments` in the JSON) as "comment: <author>:
-<body>".
+terminated. `#stubborn` hangs the same way but never looks at its runner (like most real
+commands): only its process group being killed ends it. `#slow` makes it take 8 seconds.
+The operator's feedback on a rejected task (MC_TASK_FEEDBACK, also in the stdin JSON) is
+echoed as "addressed: <feedback>", and each of the task's comments (MC_TASK_COMMENTS, also
+`comments` in the JSON) as "comment: <author>: <body>".
 With --usage N it prints a `USAGE {"tokens": N, ...}` line after its first progress line.
 With --lines N it prints N lines `output line K` (stdout, every tenth on stderr) over about two
 seconds; with --stream it prints `tick K` every 0.2 s until its runner is gone or it is
@@ -71,6 +72,9 @@ def main() -> int:
             print(f"tick {n}: \x1b[32mok\x1b[0m building step {n}", flush=True)
             n += 1
             time.sleep(0.2)
+    if "#stubborn" in asks:
+        subprocess.Popen(["sleep", "300"])  # a grandchild of the guardian, in the same group
+        time.sleep(300)
         return 9
     if "--hang" in sys.argv or "#hang" in asks:
         child = subprocess.Popen(["sleep", "300"])  # a child in the command's process group

@@ -109,6 +109,7 @@ class Runner:
     _command_group: int | None = None
     _released: list[int] = field(default_factory=list)
     _listener: asyncio.Task[None] | None = None
+    _skills: frozenset[str] | None = None  # ours, as the server knows them (None: not known)
 
     def __post_init__(self) -> None:
         self.transport = GqlTransport(self.config.server, self.config.token)
@@ -139,6 +140,7 @@ class Runner:
     async def _main(self, stop: asyncio.Event) -> None:
         who = await self.retry("identify", self.ops.runner_me)
         log.info("authenticated as %s", who.me)
+        await self.learn_skills()
         # Follow Events from now on: whatever happens after this id reaches us, even if the
         # stream connects after our first claim.
         self._last_event = await self.retry("read the last Event id", self.transport.last_event_id)
@@ -155,6 +157,12 @@ class Runner:
                 next_beat = loop.time() + self.config.interval
             await self.step()
             await _first_of(stop, self._wake, timeout=max(next_beat - loop.time(), 0))
+
+    async def learn_skills(self) -> None:
+        """Read our skills, so Events about tasks we cannot take do not wake us."""
+        read = lambda: self.ops.runner_skills(self.config.name)  # noqa: E731
+        answer = await self.retry("read our skills", read)
+        self._skills = frozenset(answer.agent.skills) if answer.agent is not None else None
 
     async def beat(self) -> None:
         """One heartbeat, then one step (kept for callers that drive the runner by hand)."""
@@ -441,12 +449,17 @@ class Runner:
         if kind is EventKind.REJECTED and mine:
             log.info("task #%s: rejected by the operator; it comes back for rework", task_id)
             self._look_at_held = True
+        if kind is EventKind.AGENT_UPDATED and mine:
+            self._skills = None  # our skills may have changed: wake for anything until re-read
+            asyncio.get_running_loop().create_task(self.learn_skills())
         if self._wakes(event, mine):
             self._wake.set()
 
     def _wakes(self, event: RunnerEventsEvents, mine: bool) -> bool:
-        """Whether this Event may give an idle runner something to do now (or later)."""
+        """Whether this Event may give this idle runner something to do now (or later)."""
         payload = event.payload if isinstance(event.payload, dict) else {}
+        if not self._could_take(payload):
+            return False
         retry_in = payload.get("retry_in_seconds")
         if isinstance(retry_in, int | float) and retry_in > 0:
             # A retried task is handed out only after its backoff: look again then.
@@ -454,9 +467,21 @@ class Runner:
             return False
         if event.kind in (EventKind.ASSIGNED, EventKind.AGENT_UPDATED, EventKind.REJECTED):
             return mine or event.agent_name is None
+        if event.kind is EventKind.BUDGET_RESUMED:
+            return mine or event.agent_name is None  # ours, or the board's budget
         if event.kind in WAKING:
             return True
         return event.to_status is TaskStatus.READY
+
+    def _could_take(self, payload: dict[str, Any]) -> bool:
+        """False when the Event says its ready task is assigned to another agent or needs a
+        skill we lack (services/routing.py: ready_payload); when it does not say, maybe."""
+        assignee, needs = payload.get("assignee"), payload.get("needs")
+        if isinstance(assignee, str) and assignee != self.config.name:
+            return False
+        if isinstance(needs, list) and self._skills is not None:
+            return set(needs) <= self._skills
+        return True
 
     async def retry(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         """Call until the server answers; waits double (up to max_backoff) while it is away."""

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ OutputSink = Callable[[str], None]  # every line printed, stdout and stderr; mus
 
 _PROGRESS_LINE = re.compile(r"^PROGRESS\s+(\d{1,3})(?:\s+(.*))?$")
 _USAGE_LINE = re.compile(r"^USAGE\s+(\{.*\})$")
+# Leads the command's process group and kills it if the runner dies (client/guardian.py).
+GUARDIAN = str(Path(__file__).with_name("guardian.py"))
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,16 @@ async def run_command(
 ) -> WorkOutcome:
     """Run `command` in a shell on `task` (in `cwd`); report its progress; end it early when
     `stop` is set or after `time_limit` seconds. `started` learns the command's process group;
-    `on_output` sees every line it prints."""
-    process = await asyncio.create_subprocess_shell(
+    `on_output` sees every line it prints.
+
+    The command runs in a process group of its own under a guardian (client/guardian.py) that
+    kills the group when this runner dies, even by SIGKILL: no command outlives its runner."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-I",
+        "-S",
+        GUARDIAN,
+        str(os.getpid()),
         command,
         cwd=cwd,
         stdin=asyncio.subprocess.PIPE,

@@ -130,6 +130,7 @@ class PickupFacts:
     reserved_by: str | None  # another agent whose pending approval request reserves it
     declined: bool  # the operator declined this pickup since the agent's last heartbeat
     budget_spent: str | None = None  # why a daily budget (the agent's, the board's) is used up
+    retry_in_seconds: float = 0.0  # a failed attempt's backoff still to run (Task.retry_at)
 
 
 def refusal(facts: PickupFacts) -> MissionControlError | None:
@@ -172,6 +173,13 @@ def refusal(facts: PickupFacts) -> MissionControlError | None:
             f"Task #{task} waits for {waits}, not done yet; it is handed out after them.",
             task_id=task,
             waits_for=list(facts.open_dependencies),
+        )
+    if facts.retry_in_seconds > 0:
+        return Conflict(
+            f"Task #{task} failed its last attempt and waits out its retry backoff; it is "
+            f"handed out again in {facts.retry_in_seconds:.0f} s.",
+            task_id=task,
+            retry_in_seconds=round(facts.retry_in_seconds, 1),
         )
     if not facts.skills_fit:
         return Forbidden(f"Task #{task} needs skills agent {agent} does not have.", task_id=task)

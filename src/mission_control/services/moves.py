@@ -21,7 +21,8 @@ from mission_control.domain.workflow import (
 )
 from mission_control.models import Task
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
-from mission_control.services.pickup import check_pickup, lock_agent
+from mission_control.services.pickup import check_pickup, held_count, lock_agent
+from mission_control.services.routing import ready_payload
 from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
@@ -37,7 +38,9 @@ from mission_control.store.tasks import (
 ROLLS_UP = frozenset({Move.APPROVE, Move.CANCEL, Move.SUBMIT, Move.REJECT, Move.REOPEN})
 
 
-def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str, Any]:
+def _effects(
+    ch: Change, ctx: Context, move: Move, target: TaskStatus, text: str | None
+) -> dict[str, Any]:
     """The fields a move sets besides the status."""
     lease = ch.now + timedelta(seconds=ctx.settings.lease_seconds)
     # Progress is the current attempt's: a claim or a rejection starts one at 0 (the earlier
@@ -47,6 +50,8 @@ def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str
     if move is Move.CLAIM:
         return {"claimed_at": ch.now, "lease_expires_at": lease, "progress": 0}
     if move is Move.REJECT:
+        if target is TaskStatus.READY:  # the rework waits for its agent, still assigned
+            return {"lease_expires_at": None, "claimed_at": None, "feedback": text, "progress": 0}
         return {"lease_expires_at": lease, "feedback": text, "progress": 0}
     if move is Move.SUBMIT:
         return {"lease_expires_at": None, "result": text, "progress": 100}
@@ -66,6 +71,15 @@ def _effects(ch: Change, ctx: Context, move: Move, text: str | None) -> dict[str
             "stuck_since": None,
         }
     return {"lease_expires_at": None}
+
+
+async def _rework_target(ch: Change, holder: str) -> TaskStatus:
+    """Rework counts toward the WIP limit: back in progress while the holder has room, else
+    ready and still assigned to it (its next claim). Under the agent's lock, as a claim."""
+    agent = await lock_agent(holder, ch.conn)
+    if await held_count(agent.id, ch.conn) >= agent.wip_limit:
+        return TaskStatus.READY
+    return TaskStatus.IN_PROGRESS
 
 
 async def apply_move(
@@ -102,7 +116,9 @@ async def apply_move(
             )
     if move is Move.APPROVE:
         await refuse_open_children(task, ch.conn)
-    changes = {"status": target, **_effects(ch, ctx, move, text)}
+    if move is Move.REJECT and target is TaskStatus.IN_PROGRESS and before_holder is not None:
+        target = await _rework_target(ch, before_holder)
+    changes = {"status": target, **_effects(ch, ctx, move, target, text)}
     if move is Move.CLAIM:
         if actor.role is not Role.AGENT:
             raise Forbidden(
@@ -124,6 +140,8 @@ async def apply_move(
     shown = (
         text if move in (Move.BLOCK, Move.RELEASE, Move.CANCEL, Move.REJECT, Move.REOPEN) else None
     )
+    if target is TaskStatus.READY:  # who can take it, so only runners that can wake up
+        payload = {**ready_payload(task, ctx.settings), **payload}
     ch.record(
         kind or kind_of(move),
         actor.label,
@@ -234,7 +252,13 @@ async def reject_task(
     feedback: str,
     expected_version: int | None = None,
 ) -> Task:
-    """The operator sends the work back to its agent with what to change."""
+    """The operator sends the work back to its agent with what to change.
+
+    Rework counts toward the agent's WIP limit like any held task. Within the limit the task
+    goes back in progress to its holder at once; at the limit (the agent took other work
+    meanwhile) it waits ready, still assigned to that agent (an assignment binds), so it is
+    the agent's next claim, with the feedback, as soon as it has room. No agent is ever put
+    over its limit, and nobody else takes over the rework unless the operator reassigns it."""
     text = limits.clean_reason(feedback, "feedback")
     if text is None:
         raise ValidationFailed("Rejecting work needs feedback: tell the agent what to change.")

@@ -107,6 +107,15 @@ async def lock_agent(name: str, conn: BaseDBAsyncClient) -> Agent:
     return agent
 
 
+async def held_count(agent_id: int, conn: BaseDBAsyncClient) -> int:
+    """How many tasks the agent has in progress now (what its WIP limit bounds)."""
+    return (
+        await Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent_id)
+        .using_db(conn)
+        .count()
+    )
+
+
 async def _assignee_name(task: Task, conn: BaseDBAsyncClient) -> str | None:
     if task.assignee_id is None:
         return None
@@ -134,6 +143,7 @@ async def pickup_facts(
     if agent.last_heartbeat_at is not None:
         declined = declined.filter(decided_at__gte=agent.last_heartbeat_at)
     auto = bool(set(task.tags) & set(ctx.settings.auto_tags))
+    retry_in = (task.retry_at - ctx.clock()).total_seconds() if task.retry_at else 0.0
     return PickupFacts(
         agent=agent.name,
         task_id=task.id,
@@ -151,6 +161,7 @@ async def pickup_facts(
         reserved_by=pending.agent.name if pending is not None else None,
         declined=await declined.using_db(conn).exists(),
         budget_spent=await budget_refusal(ctx, agent, conn),
+        retry_in_seconds=max(retry_in, 0.0),
     )
 
 

@@ -7,6 +7,7 @@ assignee went offline is routed again by the periodic job.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.automation import AUTO_APPROVE_TAG
@@ -40,6 +41,15 @@ def needs_of(task: Task, settings: Settings) -> frozenset[str]:
         settings.skill_keywords,
         control_tags(settings),
     )
+
+
+def ready_payload(task: Task, settings: Settings) -> dict[str, Any]:
+    """What an Event that makes a task ready says about who can take it: the skills it needs
+    and the agent it is assigned to, if any; a runner that cannot take it stays asleep."""
+    payload: dict[str, Any] = {"needs": sorted(needs_of(task, settings))}
+    if (holder := assignee_name(task)) is not None:
+        payload["assignee"] = holder
+    return payload
 
 
 async def _assign(ch: Change, task: Task, chosen: str | None, why: str) -> None:

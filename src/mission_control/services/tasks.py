@@ -16,7 +16,7 @@ from mission_control.domain.workflow import (
     is_complete_for_pickup,
 )
 from mission_control.models import Task
-from mission_control.services.routing import route_task
+from mission_control.services.routing import ready_payload, route_task
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
@@ -63,6 +63,7 @@ async def triage_if_complete(ch: Change, task: Task, ctx: Context | None = None)
             from_status=TaskStatus.INTAKE,
             to_status=TaskStatus.READY,
             reason=TRIAGE_RULE,
+            **(ready_payload(task, ctx.settings) if ctx is not None else {}),
         )
         if ctx is not None:
             await route_task(ch, ctx, task)

@@ -121,6 +121,14 @@ class RunnerMe(Result):
     me: str
 
 
+class RunnerSkillsAgent(Result):
+    skills: list[str]
+
+
+class RunnerSkills(Result):
+    agent: RunnerSkillsAgent | None = None
+
+
 class RunnerClaimNextClaimNextTaskTaskLimits(Result):
     max_attempts: int = Field(alias="maxAttempts")
     max_run_seconds: int | None = Field(None, alias="maxRunSeconds")
@@ -1107,6 +1115,15 @@ class CliRotateToken(Result):
 RUNNER_ME_DOCUMENT = """
 query RunnerMe {
   me
+}
+"""
+
+
+RUNNER_SKILLS_DOCUMENT = """
+query RunnerSkills($name: String!) {
+  agent(name: $name) {
+    skills
+  }
 }
 """
 
@@ -2117,6 +2134,7 @@ mutation CliRotateToken($id: Int!) {
 # Every document above: the trusted operations (MC_TRUSTED_OPERATIONS=agents).
 DOCUMENTS = (
     RUNNER_ME_DOCUMENT,
+    RUNNER_SKILLS_DOCUMENT,
     RUNNER_CLAIM_NEXT_DOCUMENT,
     RUNNER_REPORT_PROGRESS_DOCUMENT,
     RUNNER_SUBMIT_FOR_REVIEW_DOCUMENT,
@@ -2204,6 +2222,10 @@ class Operations:
     async def runner_me(self) -> RunnerMe:
         data = await self._runner.execute(RUNNER_ME_DOCUMENT, "RunnerMe", {})
         return RunnerMe.model_validate(data)
+
+    async def runner_skills(self, name: str) -> RunnerSkills:
+        data = await self._runner.execute(RUNNER_SKILLS_DOCUMENT, "RunnerSkills", {"name": name})
+        return RunnerSkills.model_validate(data)
 
     async def runner_claim_next(self) -> RunnerClaimNext:
         data = await self._runner.execute(RUNNER_CLAIM_NEXT_DOCUMENT, "RunnerClaimNext", {})
