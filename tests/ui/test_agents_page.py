@@ -298,6 +298,7 @@ async def test_the_terminal_shows_the_commands_output_live_and_bounded(
     await open_agents(user)
     await report_output(board_runtime.ctx, dev, task_id, "compiling\nlinking")
     await until(lambda: terminal_lines(user, "dev") == ["compiling", "linking"], "first lines")
+    await card_shows(user, "dev", f"output of #{task_id}")
     first = terminal_of(user, "dev").default_slot.children[0]
 
     await report_output(board_runtime.ctx, dev, task_id, "tests: 12 passed")

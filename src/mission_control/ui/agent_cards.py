@@ -136,6 +136,9 @@ class AgentCard(ui.card):
                 self.budget_paused = ui.label("").mark(f"budget-paused-{name}")
             self.quiet = ui.label("no output yet").classes("text-sm text-slate-500")
             self.quiet.mark(f"quiet-{name}")
+            with ui.row().classes("items-center gap-1 text-xs text-slate-500") as self.output_of:
+                ui.icon("terminal")
+                self.output_label = ui.label("").mark(f"output-of-{name}")
             self.terminal = Terminal(name)
             self.pause_button: ui.button | None = None
             if actions is not None:
@@ -204,8 +207,12 @@ class AgentCard(ui.card):
     def show_output(self, output: AgentOutput | None) -> None:
         """The terminal, hidden while the agent's command has printed nothing."""
         self.terminal.show(output)
-        self.terminal.set_visibility(bool(self.terminal.shown))
-        self.quiet.set_visibility(not self.terminal.shown)
+        printing = bool(self.terminal.shown)
+        self.terminal.set_visibility(printing)
+        self.output_of.set_visibility(printing)
+        self.quiet.set_visibility(not printing)
+        if printing and output is not None:
+            self.output_label.set_text(f"output of #{output.task_id}")
 
     def _show_budget(self, budget: BudgetState | None) -> None:
         self.usage_row.set_visibility(budget is not None)

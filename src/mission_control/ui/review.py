@@ -126,7 +126,7 @@ class ReviewControls:
             self.cancel_dialog.close()
 
     def bar(self) -> None:
-        """The verdict buttons, built once: Events only show or hide them (`update`), so a
+        """The verdict buttons, built once: Events only show or hide them (`show`), so a
         click is never lost to a redraw while Events arrive."""
         ctx, task_id = self.ctx, self.task_id
 
@@ -150,8 +150,9 @@ class ReviewControls:
                 "Reopen", icon="replay", on_click=lambda: self.act(reopen, "Reopened")
             ).mark("reopen")
 
-    def update(self, status: TaskStatus | None) -> None:
+    def show(self, task: Task) -> None:
         """Show the verdicts that fit the task's status now."""
+        status = task.status
         self.approve.set_visibility(status is TaskStatus.REVIEW)
         self.reject.set_visibility(status is TaskStatus.REVIEW)
         self.cancel.set_visibility(status in OPEN_STATUSES | {TaskStatus.BLOCKED})

@@ -18,14 +18,12 @@ from mission_control.domain.usage import Totals
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.runtime import Runtime
-from mission_control.services import moves, tasks
 from mission_control.services.comments import CommentView, comments_of
 from mission_control.store import queries
 from mission_control.store.tasks import assignee_name
 from mission_control.store.usage import task_totals
 from mission_control.ui.cards import PRIORITY_COLORS, usage_text
 from mission_control.ui.clock import local_time
-from mission_control.ui.decompose import open_decomposition
 from mission_control.ui.live import LiveFeed
 from mission_control.ui.markdown_view import markdown_block
 from mission_control.ui.review import (
@@ -35,6 +33,7 @@ from mission_control.ui.review import (
     result_section,
 )
 from mission_control.ui.session import Session, header, open_session, to_login
+from mission_control.ui.task_fields import TaskActions, TaskFields
 
 TaskAction = Callable[[Actor], Awaitable[object]]
 
@@ -59,6 +58,8 @@ class TaskDetail:
         # A redraw awaits reads between clearing and drawing; two at once would draw twice.
         self._drawing = asyncio.Lock()
         self.review = ReviewControls(session, task_id, self.act) if session.can_write else None
+        self.fields: TaskFields | None = None
+        self.actions: TaskActions | None = None
 
     async def fetch(self) -> TaskSnapshot | None:
         """Read first, draw after: a redraw swaps content without an empty moment."""
@@ -87,20 +88,24 @@ class TaskDetail:
         await self.redraw()
 
     def build(self, snapshot: TaskSnapshot | None) -> None:
-        """The page's layout: parts that redraw with the task around parts that stay (the
-        comment form keeps what is being typed while Events arrive)."""
+        """The page's layout: parts that redraw with the task around controls that stay and
+        update in place (the comment form and the fields keep what is typed while Events
+        arrive)."""
         self.show(snapshot)
         if snapshot is None:
             return
         if self.review is not None:
             self.review.bar()
-            self.review.update(snapshot.task.status)
+            self.review.show(snapshot.task)
         with ui.row().classes("mc-stack w-full items-start gap-6 no-wrap"):
             with ui.column().classes("w-[36rem] shrink-0"):
                 self.work(snapshot)
                 if self.review is not None:
                     with ui.column().classes("w-full gap-1").mark("comment-form"):
                         self.review.comment_form()
+                if self.session.can_write:
+                    self.fields = TaskFields(self.session, snapshot.task, self.act, self.redraw)
+                    self.actions = TaskActions(self.session, snapshot.task, self.act, self.redraw)
                 self.details(snapshot)
             with ui.column().classes("grow min-w-0"):
                 self.history(snapshot)
@@ -110,8 +115,12 @@ class TaskDetail:
             snapshot = await self.fetch()
             for part in (self.show, self.work, self.details, self.history):
                 part.refresh(snapshot)
-            if self.review is not None and snapshot is not None:
-                self.review.update(snapshot.task.status)
+            if snapshot is None:
+                return
+            task = snapshot.task
+            for controls in (self.review, self.fields, self.actions):
+                if controls is not None:
+                    controls.show(task)
 
     @ui.refreshable_method
     def show(self, snapshot: TaskSnapshot | None) -> None:
@@ -156,69 +165,10 @@ class TaskDetail:
     def details(self, snapshot: TaskSnapshot | None) -> None:
         if snapshot is None:
             return
-        if self.session.can_write:
-            self.editor(snapshot.task)
-            self.actions(snapshot.task)
-        else:
+        if not self.session.can_write:
             ui.label("Description").classes("font-bold mt-4")
             markdown_block(snapshot.task.description or "_no description_")
         self.subtasks(snapshot.children)
-
-    def editor(self, task: Task) -> None:
-        ui.label("Details").classes("font-bold mt-4")
-        title = ui.input("Title", value=task.title).classes("w-full").mark("edit-title")
-        description = ui.textarea("Description", value=task.description).classes("w-full")
-        description.mark("edit-description")
-        priority = (
-            ui.select(
-                {0: "none", 1: "P1", 2: "P2", 3: "P3", 4: "P4", 5: "P5"}, value=task.priority or 0
-            )
-            .props('label="Priority"')
-            .classes("w-32")
-        )
-        priority.mark("edit-priority")
-        tag_field = ui.input("Tags", value=", ".join(task.tags)).classes("w-full")
-        tag_field.mark("edit-tags")
-
-        async def save(actor: Actor) -> Task:
-            edit = tasks.TaskEdit(
-                title=title.value,
-                description=description.value,
-                priority=priority.value or None,
-                tags=[t for t in (tag_field.value or "").split(",") if t.strip()],
-            )
-            return await tasks.update_task(self.ctx, actor, task.id, edit, task.version)
-
-        ui.button("Save", on_click=lambda: self.act(save, "Saved")).mark("edit-save")
-
-    def actions(self, task: Task) -> None:
-        ctx, task_id = self.ctx, task.id
-        with ui.row().classes("items-end gap-2"):
-            reason = ui.input("Block reason").mark("action-reason")
-            if task.status is not TaskStatus.BLOCKED:
-
-                async def block(actor: Actor) -> Task:
-                    return await moves.block_task(ctx, actor, task_id, reason.value or "")
-
-                ui.button("Block", on_click=lambda: self.act(block, "Blocked")).mark("block")
-            else:
-
-                async def unblock(actor: Actor) -> Task:
-                    return await moves.unblock_task(ctx, actor, task_id)
-
-                ui.button("Unblock", on_click=lambda: self.act(unblock, "Unblocked"))
-        with ui.row().classes("items-end gap-2"):
-            agent = ui.input("Assign to agent", value=assignee_name(task) or "")
-            agent.mark("assign-agent")
-
-            async def assign(actor: Actor) -> Task:
-                name = (agent.value or "").strip() or None
-                return await tasks.assign_task(ctx, actor, task_id, name, reason="from the board")
-
-            ui.button("Reassign", on_click=lambda: self.act(assign, "Reassigned")).mark("assign")
-        ui.button(
-            "Decompose", on_click=lambda: open_decomposition(self.session, task_id, self.redraw)
-        ).props("outline").mark("decompose")
 
     def subtasks(self, children: list[Task]) -> None:
         ui.label(f"Subtasks ({len(children)})").classes("font-bold mt-4")
