@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from mission_control.domain import limits
@@ -80,6 +81,30 @@ async def _present(agents: list[Agent], ctx: Context) -> list[Agent]:
         )
         agent.current_load = load_percent(taken.get(agent.id, 0), agent.wip_limit)
     return agents
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What an agent has on its plate: tasks in progress (what its WIP limit counts) and tasks
+    queued for it (ready and assigned to it, or reserved by a pickup awaiting approval).
+    `current_load` is both over the WIP limit: routing's measure, not the pickup rule's."""
+
+    held: int
+    queued: int
+    wip_limit: int
+
+
+async def workloads(agents: Sequence[Agent]) -> dict[str, Workload]:
+    """Each agent's workload by name."""
+    held, taken = await held_counts(), await taken_counts()
+    return {
+        agent.name: Workload(
+            held=held.get(agent.id, 0),
+            queued=max(0, taken.get(agent.id, 0) - held.get(agent.id, 0)),
+            wip_limit=agent.wip_limit,
+        )
+        for agent in agents
+    }
 
 
 async def list_agents(ctx: Context) -> list[Agent]:

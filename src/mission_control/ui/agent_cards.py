@@ -14,6 +14,7 @@ from nicegui import ui
 from mission_control.domain.agents import AgentStatus
 from mission_control.domain.output import TAIL_LINES, new_lines, tail_lines
 from mission_control.models import Agent, Task
+from mission_control.services.agents import Workload
 from mission_control.services.budgets import BudgetState
 from mission_control.services.output import AgentOutput
 from mission_control.ui.cards import age_of
@@ -26,6 +27,11 @@ BADGES = {
     AgentStatus.IDLE: ("radio_button_unchecked", "grey-7"),
     AgentStatus.OFFLINE: ("cloud_off", "grey-9"),
 }
+
+WORKLOAD_HINT = (
+    "In progress of its WIP limit (at the limit it picks up nothing more); queued: ready tasks "
+    "assigned to it and pickups awaiting approval"
+)
 
 # Pause/Resume/Cancel are async service calls; Reassign only opens a dialog, synchronously.
 AgentAction = Callable[[str], Awaitable[None] | None]
@@ -56,6 +62,13 @@ def usage_today_text(budget: BudgetState) -> str:
     )
     reports = f"{used.reports} report" + ("" if used.reports == 1 else "s")
     return f"today: {tokens} tokens · {cost} · {reports}"
+
+
+def workload_text(workload: Workload) -> str:
+    """'2 of 3 WIP · 1 queued': tasks in progress against the WIP limit (what stops pickups),
+    then those waiting for the agent (assigned to it while ready, or awaiting approval)."""
+    text = f"{workload.held} of {workload.wip_limit} WIP"
+    return text + (f" · {workload.queued} queued" if workload.queued else "")
 
 
 def budget_share(budget: BudgetState) -> float | None:
@@ -121,7 +134,10 @@ class AgentCard(ui.card):
                 self.progress_text = ui.label("")
             self.progress = ui.linear_progress(value=0, show_value=False).props("rounded size=8px")
             self.note = ui.label("").classes("text-sm italic")
-            self.skills = ui.label("").classes("text-sm")
+            with ui.row().classes("items-center gap-1 text-sm no-wrap"):
+                self.skills = ui.label("")
+                ui.icon("work_history").tooltip(WORKLOAD_HINT)
+                self.workload = ui.label("").mark(f"workload-{name}")
             with ui.row().classes("items-center gap-1 text-sm text-slate-500"):
                 ui.icon("monitor_heart")
                 self.heartbeat = ui.label("").mark(f"heartbeat-{name}")
@@ -189,9 +205,7 @@ class AgentCard(ui.card):
             self.progress.set_value(task.progress / 100)
         self.note.set_text(agent.note or "")
         self.note.set_visibility(bool(agent.note))
-        self.skills.set_text(
-            f"skills: {', '.join(agent.skills) or '—'} · load {agent.current_load}%"
-        )
+        self.skills.set_text(f"skills: {', '.join(agent.skills) or '—'} ·")
         self.heartbeat_at = agent.last_heartbeat_at
         if agent.last_heartbeat_at is not None:
             self.heartbeat.props(f'title="{agent.last_heartbeat_at:%Y-%m-%d %H:%M:%S} UTC"')
@@ -203,6 +217,9 @@ class AgentCard(ui.card):
             self.reassign.set_visibility(task is not None)
             self.cancel.set_visibility(task is not None)
         self.tick()
+
+    def show_workload(self, workload: Workload | None) -> None:
+        self.workload.set_text(workload_text(workload) if workload is not None else "")
 
     def show_output(self, output: AgentOutput | None) -> None:
         """The terminal, hidden while the agent's command has printed nothing."""

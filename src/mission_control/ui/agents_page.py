@@ -21,6 +21,7 @@ from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.models import Agent, Approval, Task
 from mission_control.runtime import Runtime
 from mission_control.services import agents, approvals, control
+from mission_control.services.agents import Workload
 from mission_control.services.budgets import BudgetState, budget_states
 from mission_control.services.output import AgentOutput, output_tails
 from mission_control.ui.agent_cards import AgentAction, AgentCard
@@ -48,6 +49,7 @@ class Snapshot:
     pending: list[Approval]
     budgets: dict[str, BudgetState] = field(default_factory=dict)
     outputs: dict[str, AgentOutput] = field(default_factory=dict)
+    workloads: dict[str, Workload] = field(default_factory=dict)
 
 
 Decide = Callable[[int, bool], Awaitable[None]]
@@ -127,6 +129,7 @@ class ActivityView:
             pending=await approvals.list_approvals(),
             budgets=await budget_states(self.ctx, [(row.id, row.name) for row in rows]),
             outputs=await output_tails([row.name for row in rows]),
+            workloads=await agents.workloads(rows),
         )
 
     async def refresh(self, events: list[EventRecord] | None = None) -> None:
@@ -159,6 +162,7 @@ class ActivityView:
                 snapshot.budgets.get(row.name),
                 snapshot.outputs.get(row.name),
             )
+            card.show_workload(snapshot.workloads.get(row.name))
         self._show_approvals(snapshot.pending)
 
     def _show_approvals(self, pending: list[Approval]) -> None:
