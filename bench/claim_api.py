@@ -81,6 +81,12 @@ class Quota:
         return next(self._left) > 0
 
 
+SQLITE_RAW_SUBMIT = """
+UPDATE tasks SET status = 'review', version = version + 1, status_changed_at = ?
+WHERE id = ? AND assignee_id = ? AND status = 'in_progress'
+"""
+
+
 def _sqlite_path(url: str) -> str:
     return url.removeprefix("sqlite://")
 
@@ -140,6 +146,7 @@ async def api_round(
                     return claimed
                 claimed.append(answer["task"]["id"])
                 await api(SUBMIT, {"id": answer["task"]["id"]})
+        return claimed  # its share of the round's units is done
 
     cpu_before = cpu_seconds(processes)
     started = time.perf_counter()
@@ -171,7 +178,7 @@ def _sqlite_drain(url: str, agent_id: int, quota: Quota) -> list[int]:
             if row is None:
                 return claimed
             claimed.append(int(row[0]))
-            conn.execute(RAW_SUBMIT.replace("$1", "?").replace("$2", "?"), (row[0], agent_id))
+            conn.execute(SQLITE_RAW_SUBMIT, (str(datetime.now(UTC)), row[0], agent_id))
         return claimed
     finally:
         conn.close()
