@@ -1,8 +1,10 @@
 """Claims: claimNextTask + submitForReview by N agents over HTTP, against raw SQL doing the same.
 
-    .venv/bin/python -m bench.claim_api [--tasks 10000] [--agents 1,10,50]
+    .venv/bin/python -m bench.claim_api [--tasks 10000] [--agents 1,10,50] [--database sqlite]
 
-One server (default settings, sweep every 15 s) on a private PostgreSQL database. For each N,
+One server (default settings, sweep every 15 s) on a private PostgreSQL database (or, with
+`--database sqlite`, a fresh SQLite file, the baseline then N sqlite3 connections doing the
+same two updates, each claim in a BEGIN IMMEDIATE transaction). For each N,
 `tasks` ready tasks are inserted with SQL, then N agents (one HTTP connection each) loop on
 claimNextTask then submitForReview until nothing is left. The baseline is N asyncpg
 connections doing the same two updates (the claim with the same priority order and SKIP
@@ -14,7 +16,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import itertools
+import sqlite3
+import tempfile
 import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -46,11 +55,54 @@ CLAIM = "mutation { claimNextTask { outcome task { id } } }"
 SUBMIT = 'mutation($id: Int!) { submitForReview(id: $id, result: "done") { id status } }'
 
 
-async def api_round(
-    processes: list[ServerProcess], url: str, tasks: int, agents: int, tag: str
-) -> dict[str, float]:
-    """Agents spread over `processes` drain a fresh backlog; rate, double claims, CPU/unit."""
-    server = processes[0]
+SQLITE_FILL = """
+INSERT INTO tasks (title, description, priority, tag_text, status, progress, version,
+                   created_at, updated_at, status_changed_at)
+VALUES (?, 'bench', ?, ' ', 'ready', 0, 1, ?, ?, ?)
+"""
+SQLITE_RAW_CLAIM = """
+UPDATE tasks SET status = 'in_progress', assignee_id = ?, version = version + 1,
+                 claimed_at = ?, status_changed_at = ?
+WHERE id = (
+    SELECT id FROM tasks WHERE status = 'ready'
+    ORDER BY COALESCE(priority, 6), created_at, id LIMIT 1
+)
+RETURNING id
+"""
+
+
+class Quota:
+    """How many claim+submit units a round may still do (shared by its agents and threads)."""
+
+    def __init__(self, units: int | None) -> None:
+        self._left = itertools.count(units, -1) if units is not None else itertools.repeat(1)
+
+    def take(self) -> bool:
+        return next(self._left) > 0
+
+
+def _sqlite_path(url: str) -> str:
+    return url.removeprefix("sqlite://")
+
+
+def fill_sqlite(url: str, tasks: int) -> None:
+    """The same backlog as FILL, in SQLite, with timestamps as the ORM writes them."""
+    now = datetime.now(UTC)
+    with contextlib.closing(sqlite3.connect(_sqlite_path(url))) as conn, conn:
+        conn.execute("UPDATE tasks SET status = 'done' WHERE status <> 'done'")
+        rows = []
+        for n in range(1, tasks + 1):
+            at = str(now - timedelta(milliseconds=n))
+            rows.append((f"Task {n}", None if n % 7 == 0 else n % 5 + 1, at, str(now), str(now)))
+        conn.executemany(SQLITE_FILL, rows)
+        conn.execute("ANALYZE")
+
+
+async def fill(url: str, tasks: int) -> None:
+    """Retire every task and insert a fresh ready backlog of `tasks`."""
+    if url.startswith("sqlite"):
+        await asyncio.to_thread(fill_sqlite, url, tasks)
+        return
     conn = await asyncpg.connect(url)
     try:
         await conn.execute("UPDATE tasks SET status = 'done' WHERE status <> 'done'")
@@ -58,16 +110,31 @@ async def api_round(
         await conn.execute("ANALYZE tasks")
     finally:
         await conn.close()
+
+
+async def api_round(
+    processes: list[ServerProcess],
+    url: str,
+    tasks: int,
+    agents: int,
+    tag: str,
+    units: int | None = None,
+) -> dict[str, float]:
+    """Agents spread over `processes` drain a fresh backlog; rate, double claims, CPU/unit."""
+    server = processes[0]
+    await fill(url, tasks)
     async with Api(server) as operator:
         tokens = [
             (await operator(REGISTER, {"name": f"{tag}-{n}"}))["registerAgent"]["token"]
             for n in range(agents)
         ]
 
+    quota = Quota(units)
+
     async def agent(token: str, process: ServerProcess) -> list[int]:
         claimed = []
         async with Api(process, token) as api:
-            while True:
+            while quota.take():
                 answer = (await api(CLAIM))["claimNextTask"]
                 if answer["outcome"] != "CLAIMED":
                     return claimed
@@ -90,7 +157,41 @@ async def api_round(
     }
 
 
-async def raw_round(url: str, tasks: int, agents: int) -> dict[str, float]:
+def _sqlite_drain(url: str, agent_id: int, quota: Quota) -> list[int]:
+    """One baseline agent on SQLite: claim (in BEGIN IMMEDIATE, as the single writer does)
+    then submit, until nothing is ready."""
+    claimed: list[int] = []
+    conn = sqlite3.connect(_sqlite_path(url), timeout=60, isolation_level=None)
+    try:
+        while quota.take():
+            now = str(datetime.now(UTC))
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute(SQLITE_RAW_CLAIM, (agent_id, now, now)).fetchone()
+            conn.execute("COMMIT")
+            if row is None:
+                return claimed
+            claimed.append(int(row[0]))
+            conn.execute(RAW_SUBMIT.replace("$1", "?").replace("$2", "?"), (row[0], agent_id))
+        return claimed
+    finally:
+        conn.close()
+
+
+async def raw_round(
+    url: str, tasks: int, agents: int, units: int | None = None
+) -> dict[str, float]:
+    quota = Quota(units)
+    if url.startswith("sqlite"):
+        await fill(url, tasks)
+        with contextlib.closing(sqlite3.connect(_sqlite_path(url))) as conn:
+            agent_id = conn.execute("SELECT min(id) FROM agents").fetchone()[0]
+        started = time.perf_counter()
+        claims = await asyncio.gather(
+            *(asyncio.to_thread(_sqlite_drain, url, agent_id, quota) for _ in range(agents))
+        )
+        seconds = time.perf_counter() - started
+        ids = [i for c in claims for i in c]
+        return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids))}
     conns = [await asyncpg.connect(url) for _ in range(agents)]
     try:
         await conns[0].execute("UPDATE tasks SET status = 'done' WHERE status <> 'done'")
@@ -100,7 +201,7 @@ async def raw_round(url: str, tasks: int, agents: int) -> dict[str, float]:
 
         async def drain(conn: asyncpg.Connection) -> list[int]:
             claimed = []
-            while (task_id := await conn.fetchval(RAW_CLAIM, agent_id)) is not None:
+            while quota.take() and (task_id := await conn.fetchval(RAW_CLAIM, agent_id)):
                 claimed.append(task_id)
                 await conn.execute(RAW_SUBMIT, task_id, agent_id)
             return claimed
@@ -115,16 +216,33 @@ async def raw_round(url: str, tasks: int, agents: int) -> dict[str, float]:
     return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids))}
 
 
-async def run(tasks: int = 10_000, agents: tuple[int, ...] = (1, 10, 50)) -> list[Table]:
+@contextlib.asynccontextmanager
+async def database(kind: str) -> Any:
+    """A private PostgreSQL database, or a fresh SQLite file."""
+    if kind == "postgres":
+        async with postgres_database() as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory() as workdir:
+        yield f"sqlite://{Path(workdir) / 'bench.db'}"
+
+
+async def run(
+    tasks: int = 10_000,
+    agents: tuple[int, ...] = (1, 10, 50),
+    kind: str = "postgres",
+    units: int | None = None,
+) -> list[Table]:
     table = Table(
-        "Claims: claimNextTask + submitForReview over HTTP vs raw SQL",
-        f"python -m bench.claim_api --tasks {tasks} --agents {','.join(map(str, agents))}",
+        f"Claims: claimNextTask + submitForReview over HTTP vs raw SQL ({kind})",
+        f"python -m bench.claim_api --tasks {tasks} --agents {','.join(map(str, agents))}"
+        f" --database {kind}" + (f" --units {units}" if units else ""),
     )
-    async with postgres_database() as url:
+    async with database(kind) as url:
         with servers(url, MC_SWEEP_INTERVAL_SECONDS="15") as (server,):
             for n in agents:
-                api = await api_round([server], url, tasks, n, f"n{n}")
-                raw = await raw_round(url, tasks, n)
+                api = await api_round([server], url, tasks, n, f"n{n}", units)
+                raw = await raw_round(url, tasks, n, units)
                 target = "≥ 0.30" if n >= 10 else ""
                 table.add(
                     f"N={n}: claim+submit units/s",
@@ -153,9 +271,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--agents", default="1,10,50")
+    parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
+    parser.add_argument(
+        "--units", type=int, default=None, help="stop each round after this many (default: all)"
+    )
     args = parser.parse_args()
     agents = tuple(int(a) for a in args.agents.split(","))
-    for table in asyncio.run(run(args.tasks, agents)):
+    for table in asyncio.run(run(args.tasks, agents, args.database, args.units)):
         table.print()
 
 

@@ -13,10 +13,10 @@ from mission_control.adapters.llm_decomposer import LlmDecomposer
 from mission_control.bus import EventHub
 from mission_control.bus.base import Bus, InMemoryBus
 from mission_control.database import close_database, open_database
-from mission_control.domain.events import EventRecord
+from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.leadership import Leadership, make_leadership
 from mission_control.services.approvals import expire_approvals
-from mission_control.services.auth import ensure_operator_token, hash_token
+from mission_control.services.auth import ensure_operator_token, forget_revoked, hash_token
 from mission_control.services.automation import follow, run_automation, trigger_filter
 from mission_control.services.budgets import resume_budgets
 from mission_control.services.claims import expire_leases
@@ -81,6 +81,11 @@ class Runtime:
         if self.new_operator_token:
             self.login_code = await create_login_code(self.ctx, hash_token(self.new_operator_token))
         self._tasks.append(asyncio.create_task(self._periodic(), name="periodic-work"))
+        # Every process, leader or not: a token revoked anywhere leaves this one's cache.
+        revoked = self.hub.subscribe(None, EventFilter(kinds=frozenset({EventKind.TOKEN_REVOKED})))
+        self._tasks.append(
+            asyncio.create_task(forget_revoked(self.ctx, revoked), name="credential-cache")
+        )
         events = self.hub.subscribe(None, trigger_filter())
         self._tasks.append(
             asyncio.create_task(follow(self.ctx, self._while_leading(events)), name="automation")

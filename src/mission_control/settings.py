@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     # (codegen/operations: the runner, the CLI, the MCP server); operators and viewers are free.
     trusted_operations: Literal["off", "agents"] = "off"
     secure_cookies: bool = False
+    # How long a process keeps a credential it read (0: read it on every request). A revocation
+    # reaches every process as an Event at once; this bounds the delay when that Event is missed.
+    credential_cache_seconds: Annotated[float, Field(ge=0, le=300)] = 5.0
     session_hours: Annotated[float, Field(gt=0)] = 24 * 7
     # /metrics answers an operator token only, unless this lets anyone scrape it.
     metrics_public: bool = False

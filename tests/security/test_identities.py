@@ -8,6 +8,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -100,9 +101,19 @@ async def test_revoking_a_token_closes_its_open_websocket_subscriptions(
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
-async def test_an_expired_token_is_refused(
-    operator: Client, server: ServerProcess, sqlite_url: str
-) -> None:
+@pytest.fixture
+def uncached_server(tmp_path: Path, sqlite_url: str) -> Iterator[ServerProcess]:
+    """No credential cache: the test below edits a credential row behind the server's back,
+    which a process with its cache would see only after MC_CREDENTIAL_CACHE_SECONDS (the
+    cache's own handling of expiry: tests/services/test_credential_cache.py)."""
+    env = {"MC_CREDENTIAL_CACHE_SECONDS": "0"}
+    with ServerProcess(workdir=tmp_path, database_url=sqlite_url, env=env) as process:
+        yield process
+
+
+async def test_an_expired_token_is_refused(uncached_server: ServerProcess, sqlite_url: str) -> None:
+    server = uncached_server
+    operator = http_client(server.graphql_url, server.operator_token)
     issued = (await run(operator, ISSUE, {"name": "temp", "role": "VIEWER", "ttl": 3600}))[
         "issueToken"
     ]

@@ -94,8 +94,9 @@ class StatementLog(logging.Handler):
     def recording(self) -> Iterator[list[str]]:
         """Collect the statements issued inside the block."""
         logger = logging.getLogger("tortoise.db_client")
-        level = logger.level
+        level, disabled = logger.level, logger.disabled
         logger.setLevel(logging.DEBUG)
+        logger.disabled = False  # an in-process uvicorn's logging config may have disabled it
         logger.addHandler(self)
         self.statements, self.values = [], []
         try:
@@ -103,3 +104,4 @@ class StatementLog(logging.Handler):
         finally:
             logger.removeHandler(self)
             logger.setLevel(level)
+            logger.disabled = disabled

@@ -56,10 +56,9 @@ TRANSITIONS: dict[tuple[TaskStatus, TaskStatus], Move] = {
     (_S.IN_PROGRESS, _S.REVIEW): Move.SUBMIT,
     (_S.IN_PROGRESS, _S.READY): Move.RELEASE,
     (_S.REVIEW, _S.DONE): Move.APPROVE,
+    # Back to its holder; when the holder is at its WIP limit the rework waits ready, still
+    # assigned to it, as its next claim (services/moves.py: _rework_target).
     (_S.REVIEW, _S.IN_PROGRESS): Move.REJECT,
-    # A reject whose holder is at its WIP limit: the rework waits, ready and still assigned to
-    # it, and is its next claim (services/moves.py: _rework_target).
-    (_S.REVIEW, _S.READY): Move.REJECT,
     (_S.BLOCKED, _S.READY): Move.UNBLOCK,
     **{(status, _S.BLOCKED): Move.BLOCK for status in OPEN_STATUSES},
     **{(status, _S.CANCELLED): Move.CANCEL for status in OPEN_STATUSES | {_S.BLOCKED}},

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.actors import OPERATOR, Actor, Role
 from mission_control.domain.errors import Unauthenticated
+from mission_control.domain.events import EventRecord
 from mission_control.models import Credential
 from mission_control.store.context import Context
+from mission_control.store.credentials import CachedCredential
 
 TOKEN_BYTES = 24
 LAST_USED_GRANULARITY = timedelta(seconds=60)
@@ -70,21 +73,52 @@ async def authenticate(ctx: Context, token: str | None) -> Actor:
 
 
 async def authenticate_hash(ctx: Context, token_hash: str) -> Actor:
-    """The actor for a token known by its hash (a board session keeps only the hash)."""
+    """The actor for a token known by its hash (a board session keeps only the hash).
+
+    Read from this process's credential cache when it is fresh (store/credentials.py): no
+    statement for most requests. A revoked token leaves the cache at once here and, through its
+    TOKEN_REVOKED Event, in every other process (`forget_revoked`); at worst (that Event missed)
+    after MC_CREDENTIAL_CACHE_SECONDS."""
     configured = ctx.settings.operator_token
     if configured and secrets.compare_digest(token_hash, hash_token(configured)):
         return OPERATOR
-    credential = await Credential.get_or_none(
-        token_hash=token_hash, revoked_at=None
-    ).prefetch_related("agent")
+    now = ctx.clock()
+    ttl = ctx.settings.credential_cache_seconds
+    entry = ctx.credentials.get(token_hash, now, ttl) if ttl > 0 else None
+    if entry is None:
+        entry = await _read_credential(token_hash, now)
+        if ttl > 0:
+            ctx.credentials.put(token_hash, entry)
+    if entry.expires_at is not None and entry.expires_at <= now:
+        raise Unauthenticated("This token has expired; ask the operator for a new one.")
+    if entry.last_used_at is None or now - entry.last_used_at > LAST_USED_GRANULARITY:
+        # Coarse on purpose: one write a minute per token, not one per request.
+        await Credential.filter(id=entry.credential_id).update(last_used_at=now)
+        ctx.credentials.used(token_hash, now)
+    return entry.actor
+
+
+async def _read_credential(token_hash: str, now: datetime) -> CachedCredential:
+    credential = (
+        await Credential.filter(token_hash=token_hash, revoked_at=None)
+        .select_related("agent")
+        .first()
+    )
     if credential is None:
         raise Unauthenticated("This token is not valid (unknown or revoked).")
-    now = ctx.clock()
-    if credential.expires_at is not None and credential.expires_at <= now:
-        raise Unauthenticated("This token has expired; ask the operator for a new one.")
-    if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_GRANULARITY:
-        # Coarse on purpose: one write a minute per token, not one per request.
-        await Credential.filter(id=credential.id).update(last_used_at=now)
     if credential.role is Role.AGENT and credential.agent is not None:
-        return Actor(Role.AGENT, credential.agent.name, credential.agent.id, credential.id)
-    return Actor(credential.role, credential.name, None, credential.id)
+        actor = Actor(Role.AGENT, credential.agent.name, credential.agent.id, credential.id)
+    else:
+        actor = Actor(credential.role, credential.name, None, credential.id)
+    return CachedCredential(
+        actor, credential.id, credential.expires_at, credential.last_used_at, read_at=now
+    )
+
+
+async def forget_revoked(ctx: Context, events: AsyncIterator[EventRecord]) -> None:
+    """Follow TOKEN_REVOKED Events (from any process) and drop those credentials from this
+    process's cache; runs for the server's life (runtime.py)."""
+    async for event in events:
+        credential_id = event.payload.get("credential_id")
+        if isinstance(credential_id, int):
+            ctx.credentials.forget(credential_id)

@@ -16,19 +16,14 @@ from mission_control.domain.agents import AgentStatus, ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_agent
+from mission_control.domain.pickup import refusal
 from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
 from mission_control.services.dependencies import roll_up_progress, waiting_task_ids
 from mission_control.services.moves import apply_move
-from mission_control.services.pickup import (
-    claimable,
-    lock_agent,
-    pending_approval_of,
-    pickup_gate,
-    skipped_task_ids,
-)
+from mission_control.services.pickup import Pickup, load_agent_side, pending_approval_of
 from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
@@ -49,7 +44,8 @@ async def claim_task(
     """Take one named ready task; of agents claiming at once exactly one wins."""
     require_agent(actor)
     async with change(ctx) as ch:
-        await lock_agent(actor.name, ch.conn)  # the agent first: the pickup rule's lock order
+        # Read without a lock; the claim move locks the agent (the pickup rule's lock order:
+        # the agent, then the task row its versioned write locks).
         task = await load_task(task_id, ch.conn)
         check_version(task, expected_version)
         if task.status is TaskStatus.IN_PROGRESS:
@@ -65,15 +61,16 @@ async def claim_task(
 
 
 async def _ready_candidates(
-    agent: Agent, conn: BaseDBAsyncClient, now: datetime
+    agent: Agent, conn: BaseDBAsyncClient, now: datetime, *, own_first: bool
 ) -> AsyncIterator[Task]:
     """Ready tasks for this agent, its own assignments first, each most urgent then oldest.
 
     Each is the first ready row that no claim in flight has locked (FOR UPDATE SKIP LOCKED on
     PostgreSQL), locked alone: concurrent agents neither queue behind each other nor hide
     ready tasks from each other. Tasks this agent may not take are passed over, up to a limit.
+    `own_first`: some ready task is assigned to it (else that query is skipped).
     """
-    for assigned in (agent.id, None):
+    for assigned in (agent.id, None) if own_first else (None,):
         passed: list[int] = []
         while len(passed) < CANDIDATE_LIMIT:
             query = (
@@ -123,26 +120,43 @@ async def claim_next(ctx: Context, actor: Actor) -> NextClaim:
 
 
 async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
-    agent = await lock_agent(actor.name, ch.conn)  # held to commit: claims by one agent queue
-    pending = await pending_approval_of(agent, ch.conn)
-    if pending is not None and not await close_stale(ch, pending):
-        return NextClaim(
-            ClaimOutcome.AWAITING_APPROVAL, task=pending.task, approval=pending, reason=WAITING
-        )
-    gate = await pickup_gate(ctx, agent, ch.conn)
+    # The agent's side of the pickup rule, read once under the lock on its row (held to
+    # commit: claims by one agent queue); each candidate is then judged from its row alone.
+    side = await load_agent_side(ctx, actor.name, ch.conn)
+    agent = side.agent
+    if side.own_request is not None:
+        pending = await pending_approval_of(agent, ch.conn)
+        if pending is not None and not await close_stale(ch, pending):
+            return NextClaim(
+                ClaimOutcome.AWAITING_APPROVAL, task=pending.task, approval=pending, reason=WAITING
+            )
+        side = side.without_request(side.own_request)
+    gate = side.gate(ctx.settings)
     if gate.refusal:
         return NextClaim(ClaimOutcome.NOTHING, reason=gate.refusal)
-    skipped = await skipped_task_ids(agent, ch.conn)
-    async for task in _ready_candidates(agent, ch.conn, ch.now):
-        if task.id in skipped or not await claimable(task, agent, ch.conn, ctx.settings):
+    own_first = side.assigned_ready > 0
+    async for task in _ready_candidates(agent, ch.conn, ch.now, own_first=own_first):
+        if side.passes_over(task.id):
             continue
-        task.assignee = agent if task.assignee_id == agent.id else None
+        mine = task.assignee_id == agent.id
+        task.assignee = agent if mine else None
+        # The candidate query leaves out tasks waiting for an open dependency, in SQL.
+        facts = side.facts(
+            task, ctx, approved=False, open_dependencies=(), assignee=agent.name if mine else None
+        )
+        if not facts.skills_fit:
+            continue
         if gate.needs_approval(task.tags):
             approval = await request_approval(ch, ctx, agent, task)
             return NextClaim(
                 ClaimOutcome.AWAITING_APPROVAL, task=task, approval=approval, reason=WAITING
             )
-        await apply_move(ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM)
+        if refusal(facts) is not None:
+            continue
+        pickup = Pickup(agent, facts)
+        await apply_move(
+            ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM, pickup=pickup
+        )
         return NextClaim(ClaimOutcome.CLAIMED, task=task)
     return NextClaim(ClaimOutcome.NOTHING, reason=NOTHING_READY)
 

@@ -141,6 +141,7 @@ async def revoke_token(ctx: Context, actor: Actor, token_id: int) -> TokenInfo:
             token_name=row.name,
             role=str(row.role),
         )
+    ctx.credentials.forget(row.id)  # other processes drop it on the TOKEN_REVOKED Event
     return _info(row)
 
 
@@ -169,6 +170,7 @@ async def rotate_token(ctx: Context, actor: Actor, token_id: int) -> tuple[Token
             role=str(row.role),
             rotated=True,
         )
+    ctx.credentials.forget(row.id)
     fresh = (
         await Credential.filter(revoked_at=None, name=row.name, role=row.role)
         .order_by("-id")

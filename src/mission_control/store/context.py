@@ -9,6 +9,7 @@ from typing import Protocol
 
 from mission_control.domain.decomposition import Decomposer
 from mission_control.settings import Settings
+from mission_control.store.credentials import CredentialCache
 
 
 def utcnow() -> datetime:
@@ -32,3 +33,5 @@ class Context:
     # The edge adapter MC_DECOMPOSER=llm uses (adapters/llm_decomposer.py), wired by the
     # runtime so that services never import an adapter.
     llm_decomposer: Callable[[Settings], Decomposer] | None = None
+    # Credentials this process read recently (store/credentials.py); one per Context.
+    credentials: CredentialCache = field(default_factory=CredentialCache)
