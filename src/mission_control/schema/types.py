@@ -221,9 +221,15 @@ class Agent:
     name: str
     skills: list[str]
     status: AgentStatus
-    wip_limit: int
+    wip_limit: int = strawberry.field(
+        description="Tasks it may hold in progress at once; at the limit it picks up nothing."
+    )
     paused: bool
-    current_load: int
+    current_load: int = strawberry.field(
+        description="Routing's load, in percent of wipLimit: tasks in progress, ready tasks "
+        "assigned to it and pickups awaiting approval. It can read 100 while the agent holds "
+        "nothing (a rework waiting for it); the WIP limit itself counts only tasks in progress."
+    )
     token_budget: int | None
     last_heartbeat_at: datetime | None
     current_task: Task | None = strawberry.field(

@@ -78,12 +78,18 @@ class TaskFields:
         self.version = self.seen_version = task.version
         title, description, priority, tags = field_values(task)
         ui.label("Details").classes("font-bold mt-4")
-        with ui.row().classes("items-center gap-2 text-sm text-warning") as self.notice:
+        with ui.column().classes(
+            "w-full gap-0 p-2 rounded bg-amber-1 text-amber-10 text-sm"
+        ) as self.notice:
             self.notice.mark("edit-changed")
-            ui.icon("sync_problem")
-            self.notice_text = ui.label("")
-            ui.button("Reload values", on_click=self.reload).props("flat dense").mark("edit-reload")
-            ui.button("Keep mine", on_click=self.keep).props("flat dense").mark("edit-keep")
+            with ui.row().classes("items-center gap-2 no-wrap"):
+                ui.icon("sync_problem", size="sm")
+                self.notice_text = ui.label("")
+            with ui.row().classes("gap-1 self-end"):
+                ui.button("Reload values", on_click=self.reload).props("flat dense").mark(
+                    "edit-reload"
+                )
+                ui.button("Keep mine", on_click=self.keep).props("flat dense").mark("edit-keep")
         self.notice.set_visibility(False)
         self.drafts = [
             Draft(ui.input("Title", value=title).classes("w-full").mark("edit-title"), "title"),
@@ -188,10 +194,11 @@ class TaskActions:
         reason = self.reason.value or ""
 
         async def block(actor: Actor) -> Task:
-            return await moves.block_task(self.session.runtime.ctx, actor, self.task_id, reason)
+            task = await moves.block_task(self.session.runtime.ctx, actor, self.task_id, reason)
+            self.reason.value = ""  # sent: before any redraw, so the page never shows it twice
+            return task
 
-        if await self.act(block, "Blocked"):
-            self.reason.value = ""
+        await self.act(block, "Blocked")
 
     async def _unblock(self) -> None:
         async def unblock(actor: Actor) -> Task:
