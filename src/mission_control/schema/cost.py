@@ -10,6 +10,7 @@ over MC_MAX_QUERY_COST is refused with TOO_EXPENSIVE and the figures, before any
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -128,17 +129,55 @@ def estimate(
     )
 
 
-class QueryCost(SchemaExtension):
-    """Validate as usual, then refuse an operation whose estimate is over the budget."""
+class ValidQueries:
+    """Query texts that passed validation under one schema's fixed rules, most recent last.
 
-    def __init__(self, *, max_cost: int) -> None:
+    Agents send the same few operations all day; validating one costs more than a millisecond,
+    more than parsing it. Only successes are kept (an error list is built afresh each time), the
+    rules never change for a schema, and the set is bounded so unique texts cannot grow it.
+    """
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self.maxsize = maxsize
+        self._texts: OrderedDict[str, None] = OrderedDict()
+        self.validations = 0  # how many documents were validated in full (for the tests)
+
+    def __contains__(self, text: object) -> bool:
+        if text not in self._texts:
+            return False
+        self._texts.move_to_end(text)  # type: ignore[arg-type]
+        return True
+
+    def add(self, text: str) -> None:
+        self._texts[text] = None
+        if len(self._texts) > self.maxsize:
+            self._texts.popitem(last=False)
+
+
+class QueryCost(SchemaExtension):
+    """Validate as usual (once per query text), then refuse an operation whose estimate is
+    over the budget (for each request: the estimate depends on the variables)."""
+
+    def __init__(self, *, max_cost: int, valid: ValidQueries | None = None) -> None:
         self.max_cost = max_cost
+        self.valid = valid if valid is not None else ValidQueries()
+
+    def _validate(self, document: Any) -> list[GraphQLError]:
+        text = self.execution_context.query
+        if text is not None and text in self.valid:
+            return []
+        self.valid.validations += 1
+        context = self.execution_context
+        errors = validate_document(context.schema._schema, document, context.validation_rules)
+        if not errors and text is not None:
+            self.valid.add(text)
+        return errors
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
-            errors = validate_document(context.schema._schema, document, context.validation_rules)
+            errors = self._validate(document)
             if not errors:
                 errors = self._over_budget(context.operation_name, document, context.variables)
             context.pre_execution_errors = errors

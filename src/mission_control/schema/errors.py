@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult
 
 from mission_control.domain.errors import RETRY_AFTER_SECONDS, MissionControlError, is_disconnect
+from mission_control.schema.cost import ValidQueries
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ def _operation_refused(error: InvalidOperationTypeError | CannotGetOperationType
 
 
 class MissionControlSchema(strawberry.Schema):
+    valid_queries: ValidQueries | None = None  # set by build_schema
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

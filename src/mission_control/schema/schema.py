@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from mission_control.resolvers import agents as agent_resolvers
@@ -11,7 +15,7 @@ from mission_control.resolvers import mutations, planning, queries, subscription
 from mission_control.resolvers import tokens as token_resolvers
 from mission_control.resolvers import usage as usage_resolvers
 from mission_control.resolvers import webhooks as webhook_resolvers
-from mission_control.schema.cost import QueryCost
+from mission_control.schema.cost import QueryCost, ValidQueries
 from mission_control.schema.errors import ErrorCodes, MissionControlSchema
 from mission_control.schema.execution import SubscriptionExecutor
 from mission_control.schema.usage import SCALARS
@@ -171,9 +175,15 @@ class Subscription:
     )
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+# Distinct query texts known to be valid (agents and clients send a few dozen). Parsing is
+# not cached: it is a tenth of validation's cost, and a parse error must stay coded.
+DOCUMENTS_KEPT = 256
+
+
+def build_schema(settings: Settings) -> MissionControlSchema:
     """The schema with query depth, alias and size limits from the settings."""
-    return MissionControlSchema(
+    valid = ValidQueries(maxsize=DOCUMENTS_KEPT)
+    schema = MissionControlSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -185,7 +195,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            # Last: it runs validation with the rules the limiters above added, then the budget.
-            lambda: QueryCost(max_cost=settings.max_query_cost),
+            # Last: it runs validation with the rules the limiters above added (once per query
+            # text, see ValidQueries), then the budget.
+            lambda: QueryCost(max_cost=settings.max_query_cost, valid=valid),
         ],
     )
+    schema.valid_queries = valid  # the tests read how many documents were validated
+    return schema
