@@ -1,1 +1,1 @@
-"""Thin resolvers: authenticate, call a service, map the result to a GraphQL type."""
+"""Resolvers: plain values in, authenticate (caller), call one service, return its result."""

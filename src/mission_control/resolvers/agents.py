@@ -3,44 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from datetime import datetime
 
-from mission_control.domain.activity import ACTIVITY_KINDS, activity_of
-from mission_control.domain.agents import ApprovalStatus as DomainApprovalStatus
+from mission_control.domain.activity import ACTIVITY_KINDS, Activity, activity_of
+from mission_control.domain.agents import AgentStatus, ApprovalStatus
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventFilter
 from mission_control.models import Agent as AgentRow
+from mission_control.models import Approval as ApprovalRow
 from mission_control.models import Task as TaskRow
 from mission_control.resolvers.context import Info, caller
-from mission_control.schema import types
-from mission_control.schema.agents import (
-    AgentActivity,
-    AgentOutput,
-    Approval,
-    ApprovalStatus,
-    Autonomy,
-    AutonomyMode,
-)
 from mission_control.services import agents, approvals, control, output
 from mission_control.services.agents import clean_agent_name
 
 
-async def _views(info: Info, rows: list[AgentRow]) -> list[types.Agent]:
+@dataclass(frozen=True)
+class AgentView:
+    """An agent with the task it holds now, seen at `now` (for its elapsed time)."""
+
+    row: AgentRow
+    task: TaskRow | None
+    now: datetime
+
+
+async def _views(info: Info, rows: list[AgentRow]) -> list[AgentView]:
     current = await agents.current_tasks([row.id for row in rows])
     now = info.context.services.clock()
-    return [types.Agent.from_row(row, current.get(row.id), now) for row in rows]
+    return [AgentView(row, current.get(row.id), now) for row in rows]
 
 
-async def _view(info: Info, row: AgentRow) -> types.Agent:
+async def _view(info: Info, row: AgentRow) -> AgentView:
     (view,) = await _views(info, [row])
     return view
 
 
-async def list_agents(info: Info) -> list[types.Agent]:
+async def list_agents(info: Info) -> list[AgentView]:
     await caller(info)
     return await _views(info, await agents.list_agents(info.context.services))
 
 
-async def agent(info: Info, name: str) -> types.Agent | None:
+async def agent(info: Info, name: str) -> AgentView | None:
     await caller(info)
     try:
         row = await agents.get_agent(name, info.context.services)
@@ -49,65 +53,53 @@ async def agent(info: Info, name: str) -> types.Agent | None:
     return await _view(info, row)
 
 
-async def list_approvals(
-    info: Info, status: ApprovalStatus | None = DomainApprovalStatus.PENDING
-) -> list[Approval]:
+async def list_approvals(info: Info, status: ApprovalStatus | None) -> list[ApprovalRow]:
     await caller(info)
-    return [Approval.from_row(row) for row in await approvals.list_approvals(status)]
+    return await approvals.list_approvals(status)
 
 
-async def autonomy(info: Info) -> Autonomy:
+async def autonomy(info: Info) -> control.Autonomy:
     await caller(info)
-    return Autonomy.from_data(await control.get_autonomy(info.context.services))
+    return await control.get_autonomy(info.context.services)
 
 
 async def heartbeat(
-    info: Info,
-    status: types.AgentStatus | None = None,
-    token_budget: int | None = None,
-    note: str | None = None,
-) -> types.Agent:
+    info: Info, status: AgentStatus | None, token_budget: int | None, note: str | None
+) -> AgentView:
     ctx = info.context.services
     row = await agents.heartbeat(ctx, await caller(info), status, token_budget, note)
     return await _view(info, row)
 
 
-async def report_output(info: Info, task_id: int, chunk: str) -> AgentOutput:
-    ctx = info.context.services
-    return AgentOutput.from_data(
-        await output.report_output(ctx, await caller(info), task_id, chunk)
-    )
+async def report_output(info: Info, task_id: int, chunk: str) -> output.AgentOutput:
+    return await output.report_output(info.context.services, await caller(info), task_id, chunk)
 
 
-async def pause_agent(info: Info, name: str) -> types.Agent:
+async def pause_agent(info: Info, name: str) -> AgentView:
     row = await agents.pause_agent(info.context.services, await caller(info), name)
     return await _view(info, row)
 
 
-async def resume_agent(info: Info, name: str) -> types.Agent:
+async def resume_agent(info: Info, name: str) -> AgentView:
     row = await agents.resume_agent(info.context.services, await caller(info), name)
     return await _view(info, row)
 
 
 async def set_autonomy(
-    info: Info, paused: bool | None = None, mode: AutonomyMode | None = None
-) -> Autonomy:
+    info: Info, paused: bool | None, mode: AutonomyMode | None
+) -> control.Autonomy:
     ctx = info.context.services
-    return Autonomy.from_data(await control.set_autonomy(ctx, await caller(info), paused, mode))
+    return await control.set_autonomy(ctx, await caller(info), paused, mode)
 
 
-async def decide_approval(
-    info: Info, id: int, approve: bool, reason: str | None = None
-) -> Approval:
+async def decide_approval(info: Info, id: int, approve: bool, reason: str | None) -> ApprovalRow:
     ctx = info.context.services
-    row = await approvals.decide_approval(ctx, await caller(info), id, approve, reason)
-    return Approval.from_row(row)
+    return await approvals.decide_approval(ctx, await caller(info), id, approve, reason)
 
 
-async def cancel_agent_work(info: Info, name: str, reason: str | None = None) -> types.Task | None:
+async def cancel_agent_work(info: Info, name: str, reason: str | None) -> TaskRow | None:
     ctx = info.context.services
-    task = await agents.cancel_agent_work(ctx, await caller(info), name, reason)
-    return types.Task.from_row(task) if task is not None else None
+    return await agents.cancel_agent_work(ctx, await caller(info), name, reason)
 
 
 async def issue_viewer_token(info: Info, name: str) -> str:
@@ -115,8 +107,8 @@ async def issue_viewer_token(info: Info, name: str) -> str:
 
 
 async def agent_activity(
-    info: Info, agent: str | None = None, since: int | None = None
-) -> AsyncGenerator[AgentActivity, None]:
+    info: Info, agent: str | None, since: int | None
+) -> AsyncGenerator[tuple[Activity, TaskRow | None], None]:
     await caller(info)
     wanted = EventFilter(
         kinds=ACTIVITY_KINDS, agent_name=clean_agent_name(agent) if agent else None
@@ -128,4 +120,4 @@ async def agent_activity(
         task = None
         if activity.task_id is not None:
             task = await TaskRow.filter(id=activity.task_id).prefetch_related("assignee").first()
-        yield AgentActivity.from_activity(activity, task)
+        yield activity, task

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
+from mission_control.models import WebhookDelivery
 from mission_control.resolvers.context import Info, caller
-from mission_control.schema.webhooks import Webhook, WebhookDelivery, WebhookRegistration
 from mission_control.services import webhooks
 
 
-async def webhooks_list(info: Info) -> list[Webhook]:
-    return [Webhook.from_state(state) for state in await webhooks.list_webhooks(await caller(info))]
+async def webhooks_list(info: Info) -> list[webhooks.WebhookState]:
+    return await webhooks.list_webhooks(await caller(info))
 
 
 async def webhook_deliveries(
-    info: Info, webhook_id: int, failed_only: bool = False, first: int = 50
+    info: Info, webhook_id: int, failed_only: bool, first: int
 ) -> list[WebhookDelivery]:
-    rows = await webhooks.deliveries(await caller(info), webhook_id, failed_only, first)
-    return [WebhookDelivery.from_row(row) for row in rows]
+    return await webhooks.deliveries(await caller(info), webhook_id, failed_only, first)
 
 
 async def register_webhook(
@@ -26,11 +25,10 @@ async def register_webhook(
     kinds: list[EventKind] | None = None,
     statuses: list[TaskStatus] | None = None,
     agent: str | None = None,
-) -> WebhookRegistration:
+) -> tuple[webhooks.WebhookState, str]:
     spec = webhooks.WebhookSpec(url, kinds or (), statuses or (), agent)
     hook, secret = await webhooks.register_webhook(info.context.services, await caller(info), spec)
-    state = webhooks.WebhookState(hook, pending=0, failed=0)
-    return WebhookRegistration(webhook=Webhook.from_state(state), secret=secret)
+    return webhooks.WebhookState(hook, pending=0, failed=0), secret
 
 
 async def replay_webhook_deliveries(
