@@ -12,6 +12,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from mission_control.database import close_database, open_database
+from mission_control.settings import Settings
+from tests.support.databases import forget_cached_queries, postgres_database
 from tests.support.server import ServerProcess
 
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/test"
@@ -74,3 +77,16 @@ def start_server(tmp_path: Path, pg_url: str) -> Iterator[type[ServerProcess]]:
     finally:
         for process in started:
             process.stop()
+
+
+@pytest.fixture
+async def database() -> AsyncIterator[str]:
+    """A fresh database opened for in-process services (Tortoise in this process): its URL."""
+    async with postgres_database() as url:
+        forget_cached_queries()  # an earlier test in this process may have cached SQLite's SQL
+        await open_database(Settings(database_url=url))
+        try:
+            yield url
+        finally:
+            await close_database()
+            forget_cached_queries()

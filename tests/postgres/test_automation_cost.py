@@ -13,14 +13,12 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 
-from mission_control.database import close_database, open_database
 from mission_control.domain.events import EventKind, EventRecord
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.services.automation import follow
 from mission_control.settings import Settings
 from mission_control.store.context import Context
-from tests.support.databases import forget_cached_queries, postgres_database
 from tests.support.inprocess import StatementLog
 
 pytestmark = pytest.mark.postgres
@@ -31,19 +29,6 @@ INSERT INTO tasks (title, description, priority, tag_text, status, progress, ver
 SELECT 'Filler ' || n, 'x', 3, $3, $2, 0, 1, now(), now(), now(), $4
 FROM generate_series(1, $1::int) AS n
 """
-
-
-@pytest.fixture
-async def database() -> AsyncIterator[str]:
-    async with postgres_database() as url:
-        settings = Settings(database_url=url)
-        forget_cached_queries()  # an earlier test in this process may have cached SQLite's SQL
-        await open_database(settings)
-        try:
-            yield url
-        finally:
-            await close_database()
-            forget_cached_queries()
 
 
 async def backlog(url: str, count: int) -> None:

@@ -4,12 +4,9 @@ log while one agent claims, with 10 and then 2,000 ready tasks on the board."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 
-from mission_control.database import close_database, open_database
 from mission_control.domain.actors import OPERATOR
 from mission_control.domain.agents import ClaimOutcome
 from mission_control.services.agents import register_agent
@@ -17,7 +14,6 @@ from mission_control.services.auth import authenticate
 from mission_control.services.claims import claim_next
 from mission_control.settings import Settings
 from mission_control.store.context import Context
-from tests.support.databases import forget_cached_queries, postgres_database
 from tests.support.inprocess import StatementLog
 
 pytestmark = pytest.mark.postgres
@@ -33,19 +29,6 @@ INSERT INTO tasks (title, description, priority, tag_text, status, progress, ver
 SELECT 'Filler ' || n, 'x', n % 5 + 1, ' ', 'ready', 0, 1, now(), now(), now()
 FROM generate_series(1, $1::int) AS n
 """
-
-
-@pytest.fixture
-async def database() -> AsyncIterator[str]:
-    async with postgres_database() as url:
-        settings = Settings(database_url=url)
-        forget_cached_queries()  # an earlier test in this process may have cached SQLite's SQL
-        await open_database(settings)
-        try:
-            yield url
-        finally:
-            await close_database()
-            forget_cached_queries()
 
 
 async def statements_of_claims(url: str, ready: int) -> list[int]:
