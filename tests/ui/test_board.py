@@ -74,7 +74,7 @@ async def test_operator_creates_a_task_in_the_new_task_dialog(
     await user.should_see("created", retries=WAIT)  # the notification: the row is committed
     page = await queries.list_tasks(queries.TaskQuery(text="Ship the board"))
     (task,) = page.tasks
-    assert (task.status, task.priority, task.tags) == (TaskStatus.READY, 2, ["ui", "web"])
+    assert (task.status, task.priority, task.tags) == (TaskStatus.READY, 2, ("ui", "web"))
     await sees_card_in(user, TaskStatus.READY, task.id)
 
 

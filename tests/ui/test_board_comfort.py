@@ -168,8 +168,7 @@ async def test_undo_of_a_release_hands_the_task_back_to_its_agent(
     user.find(marker="undo").click()
     await sees_card_in(user, TaskStatus.IN_PROGRESS, task.id)
     back = await queries.get_task(task.id)
-    assert back.status is TaskStatus.IN_PROGRESS and back.assignee is not None
-    assert back.assignee.name == "dev"  # type: ignore[union-attr]
+    assert (back.status, back.assignee) == (TaskStatus.IN_PROGRESS, "dev")
 
 
 async def test_new_task_dialog_explains_readiness_and_defaults_to_p3(

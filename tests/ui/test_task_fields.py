@@ -79,7 +79,7 @@ async def test_an_untouched_field_follows_the_update_and_the_draft_stays(
         "My title",
         "Their description",
         1,
-        ["api"],
+        ("api",),
     )
 
 
@@ -106,7 +106,7 @@ async def test_saving_over_a_concurrent_change_is_refused_and_the_page_offers_a_
     user.find(marker="edit-tags").clear().type("after, reload")
     user.find(marker="edit-save").click()
     await user.should_see("Saved", retries=WAIT)
-    assert (await queries.get_task(task.id)).tags == ["after", "reload"]
+    assert (await queries.get_task(task.id)).tags == ("after", "reload")
 
 
 async def test_keep_mine_saves_the_draft_over_the_concurrent_change(

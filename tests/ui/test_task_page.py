@@ -42,7 +42,7 @@ async def test_operator_edits_a_task_and_history_shows_it_first(
     user.find(marker="edit-save").click()
     await user.should_see("#1 · Final title", retries=WAIT)
     saved = await queries.get_task(task.id)
-    assert (saved.title, saved.tags) == ("Final title", ["api", "docs"])
+    assert (saved.title, saved.tags) == ("Final title", ("api", "docs"))
     history = await queries.task_history(task.id)
     assert history[-1].kind is EventKind.UPDATED
     await user.should_see(marker=f"event-{history[-1].id}")

@@ -12,39 +12,47 @@ from mission_control.domain.control import AutonomyMode
 from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventFilter
 from mission_control.models import Agent as AgentRow
-from mission_control.models import Approval as ApprovalRow
 from mission_control.models import Task as TaskRow
 from mission_control.resolvers.context import Info, caller
 from mission_control.services import agents, approvals, control, output
 from mission_control.services.agents import clean_agent_name
+from mission_control.store.views import (
+    AgentView,
+    ApprovalView,
+    TaskView,
+    agent_view,
+    approval_view,
+    task_view,
+)
 
 
-@dataclass(frozen=True)
-class AgentView:
+@dataclass(frozen=True, slots=True)
+class AgentNow:
     """An agent with the task it holds now, seen at `now` (for its elapsed time)."""
 
-    row: AgentRow
-    task: TaskRow | None
+    agent: AgentView
+    task: TaskView | None
     now: datetime
 
 
-async def _views(info: Info, rows: list[AgentRow]) -> list[AgentView]:
+async def _views(info: Info, rows: list[AgentRow]) -> list[AgentNow]:
     current = await agents.current_tasks([row.id for row in rows])
     now = info.context.services.clock()
-    return [AgentView(row, current.get(row.id), now) for row in rows]
+    held = {agent_id: task_view(task) for agent_id, task in current.items()}
+    return [AgentNow(agent_view(row), held.get(row.id), now) for row in rows]
 
 
-async def _view(info: Info, row: AgentRow) -> AgentView:
+async def _view(info: Info, row: AgentRow) -> AgentNow:
     (view,) = await _views(info, [row])
     return view
 
 
-async def list_agents(info: Info) -> list[AgentView]:
+async def list_agents(info: Info) -> list[AgentNow]:
     await caller(info)
     return await _views(info, await agents.list_agents(info.context.services))
 
 
-async def agent(info: Info, name: str) -> AgentView | None:
+async def agent(info: Info, name: str) -> AgentNow | None:
     await caller(info)
     try:
         row = await agents.get_agent(name, info.context.services)
@@ -53,9 +61,9 @@ async def agent(info: Info, name: str) -> AgentView | None:
     return await _view(info, row)
 
 
-async def list_approvals(info: Info, status: ApprovalStatus | None) -> list[ApprovalRow]:
+async def list_approvals(info: Info, status: ApprovalStatus | None) -> list[ApprovalView]:
     await caller(info)
-    return await approvals.list_approvals(status)
+    return [approval_view(row) for row in await approvals.list_approvals(status)]
 
 
 async def autonomy(info: Info) -> control.Autonomy:
@@ -65,7 +73,7 @@ async def autonomy(info: Info) -> control.Autonomy:
 
 async def heartbeat(
     info: Info, status: AgentStatus | None, token_budget: int | None, note: str | None
-) -> AgentView:
+) -> AgentNow:
     ctx = info.context.services
     row = await agents.heartbeat(ctx, await caller(info), status, token_budget, note)
     return await _view(info, row)
@@ -75,12 +83,12 @@ async def report_output(info: Info, task_id: int, chunk: str) -> output.AgentOut
     return await output.report_output(info.context.services, await caller(info), task_id, chunk)
 
 
-async def pause_agent(info: Info, name: str) -> AgentView:
+async def pause_agent(info: Info, name: str) -> AgentNow:
     row = await agents.pause_agent(info.context.services, await caller(info), name)
     return await _view(info, row)
 
 
-async def resume_agent(info: Info, name: str) -> AgentView:
+async def resume_agent(info: Info, name: str) -> AgentNow:
     row = await agents.resume_agent(info.context.services, await caller(info), name)
     return await _view(info, row)
 
@@ -92,14 +100,17 @@ async def set_autonomy(
     return await control.set_autonomy(ctx, await caller(info), paused, mode)
 
 
-async def decide_approval(info: Info, id: int, approve: bool, reason: str | None) -> ApprovalRow:
+async def decide_approval(info: Info, id: int, approve: bool, reason: str | None) -> ApprovalView:
     ctx = info.context.services
-    return await approvals.decide_approval(ctx, await caller(info), id, approve, reason)
+    return approval_view(
+        await approvals.decide_approval(ctx, await caller(info), id, approve, reason)
+    )
 
 
-async def cancel_agent_work(info: Info, name: str, reason: str | None) -> TaskRow | None:
+async def cancel_agent_work(info: Info, name: str, reason: str | None) -> TaskView | None:
     ctx = info.context.services
-    return await agents.cancel_agent_work(ctx, await caller(info), name, reason)
+    task = await agents.cancel_agent_work(ctx, await caller(info), name, reason)
+    return task_view(task) if task is not None else None
 
 
 async def issue_viewer_token(info: Info, name: str) -> str:
@@ -108,7 +119,7 @@ async def issue_viewer_token(info: Info, name: str) -> str:
 
 async def agent_activity(
     info: Info, agent: str | None, since: int | None
-) -> AsyncGenerator[tuple[Activity, TaskRow | None], None]:
+) -> AsyncGenerator[tuple[Activity, TaskView | None], None]:
     await caller(info)
     wanted = EventFilter(
         kinds=ACTIVITY_KINDS, agent_name=clean_agent_name(agent) if agent else None
@@ -119,5 +130,6 @@ async def agent_activity(
             continue
         task = None
         if activity.task_id is not None:
-            task = await TaskRow.filter(id=activity.task_id).prefetch_related("assignee").first()
+            row = await TaskRow.filter(id=activity.task_id).prefetch_related("assignee").first()
+            task = task_view(row) if row is not None else None
         yield activity, task

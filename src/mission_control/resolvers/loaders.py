@@ -14,11 +14,11 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from mission_control.domain.usage import Totals
-from mission_control.models import Task as TaskRow
 from mission_control.services.comments import CommentView, comments_of
 from mission_control.services.dependencies import depends_on_of
 from mission_control.store.queries import subtasks_of
 from mission_control.store.usage import tasks_totals
+from mission_control.store.views import TaskView
 
 V = TypeVar("V")
 
@@ -38,6 +38,6 @@ class Loaders:
     comments: DataLoader[int, list[CommentView]] = field(
         default_factory=lambda: _batched(comments_of)
     )
-    subtasks: DataLoader[int, list[TaskRow]] = field(default_factory=lambda: _batched(subtasks_of))
+    subtasks: DataLoader[int, list[TaskView]] = field(default_factory=lambda: _batched(subtasks_of))
     depends_on: DataLoader[int, list[int]] = field(default_factory=lambda: _batched(depends_on_of))
     usage: DataLoader[int, Totals] = field(default_factory=lambda: _batched(tasks_totals))

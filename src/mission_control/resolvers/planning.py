@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from mission_control.domain.decomposition import ProposedSubtask
-from mission_control.models import Task as TaskRow
 from mission_control.resolvers.context import Info, caller
 from mission_control.services import decomposition, dependencies
+from mission_control.store.views import TaskView, task_view
 
 
-async def add_dependency(info: Info, task_id: int, depends_on: int) -> TaskRow:
+async def add_dependency(info: Info, task_id: int, depends_on: int) -> TaskView:
     ctx = info.context.services
-    return await dependencies.add_dependency(ctx, await caller(info), task_id, depends_on)
+    return task_view(
+        await dependencies.add_dependency(ctx, await caller(info), task_id, depends_on)
+    )
 
 
-async def remove_dependency(info: Info, task_id: int, depends_on: int) -> TaskRow:
+async def remove_dependency(info: Info, task_id: int, depends_on: int) -> TaskView:
     ctx = info.context.services
-    return await dependencies.remove_dependency(ctx, await caller(info), task_id, depends_on)
+    return task_view(
+        await dependencies.remove_dependency(ctx, await caller(info), task_id, depends_on)
+    )
 
 
 async def decompose_task(info: Info, id: int, preview: bool) -> decomposition.Decomposition:

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from mission_control.domain.events import EventRecord
-from mission_control.models import Task as TaskRow
 from mission_control.resolvers.context import Info, caller
 from mission_control.store import queries
+from mission_control.store.views import TaskView
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class TaskList:
     count: Callable[[], Awaitable[int]]
 
 
-async def task(info: Info, id: int) -> TaskRow:
+async def task(info: Info, id: int) -> TaskView:
     await caller(info)
     return await queries.get_task(id)
 

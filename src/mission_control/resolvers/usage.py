@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from mission_control.domain.usage import UsageGroup, UsageReport
-from mission_control.models import Task as TaskRow
 from mission_control.resolvers.context import Info, caller
 from mission_control.services import budgets, usage_reports
 from mission_control.store import usage
+from mission_control.store.views import TaskView, task_view
 
 
-async def report_usage(info: Info, id: int, report: UsageReport) -> TaskRow:
+async def report_usage(info: Info, id: int, report: UsageReport) -> TaskView:
     ctx = info.context.services
-    return await usage_reports.report_usage(ctx, await caller(info), id, report)
+    return task_view(await usage_reports.report_usage(ctx, await caller(info), id, report))
 
 
 async def usage_totals(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import WebhookDelivery
 from mission_control.resolvers.context import Info, caller
 from mission_control.services import webhooks
+from mission_control.store.views import DeliveryView, delivery_view
 
 
 async def webhooks_list(info: Info) -> list[webhooks.WebhookState]:
@@ -15,8 +15,9 @@ async def webhooks_list(info: Info) -> list[webhooks.WebhookState]:
 
 async def webhook_deliveries(
     info: Info, webhook_id: int, failed_only: bool, first: int
-) -> list[WebhookDelivery]:
-    return await webhooks.deliveries(await caller(info), webhook_id, failed_only, first)
+) -> list[DeliveryView]:
+    rows = await webhooks.deliveries(await caller(info), webhook_id, failed_only, first)
+    return [delivery_view(row) for row in rows]
 
 
 async def register_webhook(

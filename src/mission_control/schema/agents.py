@@ -10,11 +10,10 @@ from mission_control.domain.activity import Activity
 from mission_control.domain.activity import ActivityType as DomainActivityType
 from mission_control.domain.agents import ApprovalStatus as DomainApprovalStatus
 from mission_control.domain.control import AutonomyMode as SettingsAutonomyMode
-from mission_control.models import Approval as ApprovalRow
-from mission_control.models import Task as TaskRow
 from mission_control.schema.types import Task
 from mission_control.services.control import Autonomy as AutonomyData
 from mission_control.services.output import AgentOutput as AgentOutputData
+from mission_control.store.views import ApprovalView, TaskView
 
 strawberry.enum(SettingsAutonomyMode, name="AutonomyMode")
 AutonomyMode = SettingsAutonomyMode
@@ -47,17 +46,17 @@ class Approval:
     decided_by: str | None
 
     @classmethod
-    def from_row(cls, row: ApprovalRow) -> Approval:
+    def from_view(cls, view: ApprovalView) -> Approval:
         return cls(
-            id=row.id,
-            task_id=row.task_id,
-            task=Task.from_row(row.task),
-            agent=row.agent.name,
-            status=row.status,
-            requested_at=row.requested_at,
-            expires_at=row.expires_at,
-            decided_at=row.decided_at,
-            decided_by=row.decided_by,
+            id=view.id,
+            task_id=view.task_id,
+            task=Task.from_view(view.task),
+            agent=view.agent,
+            status=view.status,
+            requested_at=view.requested_at,
+            expires_at=view.expires_at,
+            decided_at=view.decided_at,
+            decided_by=view.decided_by,
         )
 
 
@@ -72,11 +71,11 @@ class AgentActivity:
     at: datetime
 
     @classmethod
-    def from_activity(cls, activity: Activity, task: TaskRow | None) -> AgentActivity:
+    def from_activity(cls, activity: Activity, task: TaskView | None) -> AgentActivity:
         return cls(
             type=activity.type,
             agent=activity.agent,
-            task=Task.from_row(task) if task is not None else None,
+            task=Task.from_view(task) if task is not None else None,
             progress=activity.progress,
             reason=activity.reason,
             event_id=activity.event.id,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import strawberry
 
 from mission_control.domain.supervision import LimitOverrides
-from mission_control.models import Task as TaskRow
 from mission_control.resolvers import agents as agent_resolvers
 from mission_control.resolvers import mutations, planning, supervision
 from mission_control.resolvers import tokens as token_resolvers
@@ -34,17 +33,18 @@ from mission_control.services import budgets
 from mission_control.services import decomposition as decomposition_services
 from mission_control.services.tasks import TaskDraft, TaskEdit
 from mission_control.services.tokens import TokenInfo as TokenData
+from mission_control.store.views import TaskView
 
 
-def _task(row: TaskRow) -> Task:
-    return Task.from_row(row)
+def _task(view: TaskView) -> Task:
+    return Task.from_view(view)
 
 
 def _decomposition(result: decomposition_services.Decomposition) -> Decomposition:
     return Decomposition(
-        task=Task.from_row(result.task),
+        task=Task.from_view(result.task),
         subtasks=[ProposedSubtask.from_data(item) for item in result.proposal],
-        created=[Task.from_row(row) for row in result.created],
+        created=[Task.from_view(view) for view in result.created],
     )
 
 
@@ -218,7 +218,7 @@ class Mutation:
         self, info: Info, name: str, skills: list[str] | None = None, wip_limit: int = 1
     ) -> AgentRegistration:
         row, token = await mutations.register_agent(info, name, skills or [], wip_limit)
-        return AgentRegistration(agent=Agent.from_row(row), token=token)
+        return AgentRegistration(agent=Agent.from_view(row), token=token)
 
     @strawberry.mutation(
         description="The calling agent is alive; renews the lease of the task it holds."
@@ -257,7 +257,7 @@ class Mutation:
     async def decide_approval(
         self, info: Info, id: int, approve: bool, reason: str | None = None
     ) -> Approval:
-        return Approval.from_row(await agent_resolvers.decide_approval(info, id, approve, reason))
+        return Approval.from_view(await agent_resolvers.decide_approval(info, id, approve, reason))
 
     @strawberry.mutation(
         description="Put the agent's in-progress task back to ready (Event RELEASED)."

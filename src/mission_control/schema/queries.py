@@ -35,15 +35,15 @@ def task_query(where: TaskFilter | None) -> TaskQuery:
     )
 
 
-def agent_of(view: agent_resolvers.AgentView) -> Agent:
-    return Agent.from_row(view.row, view.task, view.now)
+def agent_of(view: agent_resolvers.AgentNow) -> Agent:
+    return Agent.from_view(view.agent, view.task, view.now)
 
 
 @strawberry.type
 class Query:
     @strawberry.field
     async def task(self, info: Info, id: int) -> Task:
-        return Task.from_row(await queries.task(info, id))
+        return Task.from_view(await queries.task(info, id))
 
     @strawberry.field(description="Tasks newest first, paged.")
     async def tasks(
@@ -83,7 +83,7 @@ class Query:
         self, info: Info, status: ApprovalStatus | None = DomainApprovalStatus.PENDING
     ) -> list[Approval]:
         return [
-            Approval.from_row(row) for row in await agent_resolvers.list_approvals(info, status)
+            Approval.from_view(view) for view in await agent_resolvers.list_approvals(info, status)
         ]
 
     @strawberry.field
@@ -118,4 +118,4 @@ class Query:
         self, info: Info, webhook_id: int, failed_only: bool = False, first: int = 50
     ) -> list[WebhookDelivery]:
         rows = await webhook_resolvers.webhook_deliveries(info, webhook_id, failed_only, first)
-        return [WebhookDelivery.from_row(row) for row in rows]
+        return [WebhookDelivery.from_view(view) for view in rows]

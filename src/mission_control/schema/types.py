@@ -16,14 +16,13 @@ from mission_control.domain.events import EventRecord
 from mission_control.domain.supervision import LimitOverrides, effective_limits
 from mission_control.domain.usage import day_of
 from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
-from mission_control.models import Agent as AgentRow
-from mission_control.models import Task as TaskRow
 from mission_control.schema.supervision import TaskLimits
 from mission_control.schema.usage import AgentBudget, Usage
 from mission_control.services.budgets import budget_state
 from mission_control.services.comments import CommentView
-from mission_control.services.supervision import default_limits, overrides_of
+from mission_control.services.supervision import default_limits
 from mission_control.store.usage import agent_totals
+from mission_control.store.views import AgentView, TaskView
 
 if TYPE_CHECKING:
     from mission_control.store.queries import Column as ColumnData
@@ -103,7 +102,7 @@ class Task:
 
     @strawberry.field(description="The tasks whose parent this is.")
     async def subtasks(self, info: strawberry.Info) -> list[Task]:
-        return [Task.from_row(row) for row in await info.context.loaders.subtasks.load(self.id)]
+        return [Task.from_view(view) for view in await info.context.loaders.subtasks.load(self.id)]
 
     @strawberry.field(
         description="Ids of the tasks this one waits for; it is not handed out until they are done."
@@ -113,31 +112,30 @@ class Task:
         return ids
 
     @classmethod
-    def from_row(cls, row: TaskRow) -> Task:
-        agent = row.assignee
+    def from_view(cls, view: TaskView) -> Task:
         return cls(
-            id=row.id,
-            title=row.title,
-            description=row.description,
-            priority=row.priority,
-            tags=row.tags,
-            status=row.status,
-            assignee=agent.name if isinstance(agent, AgentRow) else None,
-            progress=row.progress,
-            parent_id=row.parent_id,
-            version=row.version,
-            block_reason=row.block_reason,
-            result=row.result,
-            feedback=row.feedback,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            status_changed_at=row.status_changed_at,
-            claimed_at=row.claimed_at,
-            lease_expires_at=row.lease_expires_at,
-            attempts=row.attempts,
-            retry_at=row.retry_at,
-            own_limits=overrides_of(row),
-            stuck_since=row.stuck_since,
+            id=view.id,
+            title=view.title,
+            description=view.description,
+            priority=view.priority,
+            tags=list(view.tags),
+            status=view.status,
+            assignee=view.assignee,
+            progress=view.progress,
+            parent_id=view.parent_id,
+            version=view.version,
+            block_reason=view.block_reason,
+            result=view.result,
+            feedback=view.feedback,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+            status_changed_at=view.status_changed_at,
+            claimed_at=view.claimed_at,
+            lease_expires_at=view.lease_expires_at,
+            attempts=view.attempts,
+            retry_at=view.retry_at,
+            own_limits=view.own_limits,
+            stuck_since=view.stuck_since,
         )
 
 
@@ -189,7 +187,7 @@ class TaskConnection:
     @classmethod
     def from_page(cls, page: TaskPage, count: Callable[[], Awaitable[int]]) -> TaskConnection:
         return cls(
-            nodes=[Task.from_row(row) for row in page.tasks],
+            nodes=[Task.from_view(view) for view in page.tasks],
             page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next),
             count=count,
         )
@@ -206,7 +204,7 @@ class Column:
         return cls(
             status=column.status,
             count=column.count,
-            tasks=[Task.from_row(row) for row in column.tasks],
+            tasks=[Task.from_view(view) for view in column.tasks],
         )
 
 
@@ -264,29 +262,29 @@ class Agent:
         return AgentBudget.from_state(await budget_state(info.context.services, self.id, self.name))
 
     @classmethod
-    def from_row(
-        cls, row: AgentRow, task: TaskRow | None = None, now: datetime | None = None
+    def from_view(
+        cls, view: AgentView, task: TaskView | None = None, now: datetime | None = None
     ) -> Agent:
         elapsed = None
         if task is not None and task.claimed_at is not None and now is not None:
             elapsed = max(0, int((now - task.claimed_at).total_seconds()))
         return cls(
-            current_task=Task.from_row(task) if task is not None else None,
+            current_task=Task.from_view(task) if task is not None else None,
             elapsed_seconds=elapsed,
             progress=task.progress if task is not None else None,
-            note=row.note,
-            output_tail=row.output_tail,
-            output_task_id=row.output_task_id,
-            output_at=row.output_at,
-            id=row.id,
-            name=row.name,
-            skills=list(row.skills),
-            status=row.status,
-            wip_limit=row.wip_limit,
-            paused=row.paused,
-            current_load=row.current_load,
-            token_budget=row.token_budget,
-            last_heartbeat_at=row.last_heartbeat_at,
+            note=view.note,
+            output_tail=view.output_tail,
+            output_task_id=view.output_task_id,
+            output_at=view.output_at,
+            id=view.id,
+            name=view.name,
+            skills=list(view.skills),
+            status=view.status,
+            wip_limit=view.wip_limit,
+            paused=view.paused,
+            current_load=view.current_load,
+            token_budget=view.token_budget,
+            last_heartbeat_at=view.last_heartbeat_at,
         )
 
 

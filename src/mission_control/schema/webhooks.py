@@ -8,9 +8,9 @@ import strawberry
 
 from mission_control.domain.events import EventKind as DomainEventKind
 from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
-from mission_control.models import WebhookDelivery as DeliveryRow
 from mission_control.schema.types import EventKind, TaskStatus
 from mission_control.services.webhooks import WebhookState
+from mission_control.store.views import DeliveryView
 
 
 @strawberry.type(description="An endpoint that receives the Events its filter matches.")
@@ -74,15 +74,15 @@ class WebhookDelivery:
     failed: bool
 
     @classmethod
-    def from_row(cls, row: DeliveryRow) -> WebhookDelivery:
+    def from_view(cls, view: DeliveryView) -> WebhookDelivery:
         return cls(
-            id=row.id,
-            event_id=row.event_id,
-            task_id=row.task_key or None,
-            attempts=row.attempts,
-            last_status=row.last_status,
-            last_error=row.last_error,
-            next_attempt_at=row.next_attempt_at,
-            done_at=row.done_at,
-            failed=row.failed,
+            id=view.id,
+            event_id=view.event_id,
+            task_id=view.task_id,
+            attempts=view.attempts,
+            last_status=view.last_status,
+            last_error=view.last_error,
+            next_attempt_at=view.next_attempt_at,
+            done_at=view.done_at,
+            failed=view.failed,
         )

@@ -33,6 +33,7 @@ from mission_control.store.tasks import (
     load_task,
     write_task,
 )
+from mission_control.store.views import TaskView, task_view
 
 CANDIDATE_LIMIT = 200  # ready tasks one claim looks at before saying nothing fits
 CLAIM_ATTEMPTS = 8
@@ -98,7 +99,7 @@ class NextClaim:
     """The answer to "next task for me": a claim, a pending approval, or nothing and why."""
 
     outcome: ClaimOutcome
-    task: Task | None = None
+    task: TaskView | None = None
     approval: Approval | None = None
     reason: str | None = None
 
@@ -128,7 +129,10 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
         pending = await pending_approval_of(agent, ch.conn)
         if pending is not None and not await close_stale(ch, pending):
             return NextClaim(
-                ClaimOutcome.AWAITING_APPROVAL, task=pending.task, approval=pending, reason=WAITING
+                ClaimOutcome.AWAITING_APPROVAL,
+                task=task_view(pending.task),
+                approval=pending,
+                reason=WAITING,
             )
         side = side.without_request(side.own_request)
     gate = side.gate(ctx.settings)
@@ -149,7 +153,10 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
         if gate.needs_approval(task.tags):
             approval = await request_approval(ch, ctx, agent, task)
             return NextClaim(
-                ClaimOutcome.AWAITING_APPROVAL, task=task, approval=approval, reason=WAITING
+                ClaimOutcome.AWAITING_APPROVAL,
+                task=task_view(task),
+                approval=approval,
+                reason=WAITING,
             )
         if refusal(facts) is not None:
             continue
@@ -157,7 +164,7 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
         await apply_move(
             ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM, pickup=pickup
         )
-        return NextClaim(ClaimOutcome.CLAIMED, task=task)
+        return NextClaim(ClaimOutcome.CLAIMED, task=task_view(task))
     return NextClaim(ClaimOutcome.NOTHING, reason=NOTHING_READY)
 
 

@@ -24,6 +24,7 @@ from mission_control.services.tasks import TaskDraft, insert_task
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import load_task, write_task
+from mission_control.store.views import TaskView, task_view, task_views
 
 
 class OutlineDecomposer:
@@ -46,9 +47,9 @@ def decomposer_for(ctx: Context) -> Decomposer:
 class Decomposition:
     """A proposal for a task, and the subtasks written for it (none in preview)."""
 
-    task: Task
+    task: TaskView
     proposal: list[ProposedSubtask]
-    created: list[Task]
+    created: list[TaskView]
 
 
 def _parent_view(task: Task) -> ParentTask:
@@ -92,7 +93,7 @@ async def accept_decomposition(
         parent = await load_task(task_id, ch.conn)
         _refuse_closed(parent)
         created = await _write(ch, actor, parent, cleaned)
-    return Decomposition(parent, cleaned, created)
+    return Decomposition(task_view(parent), cleaned, task_views(created))
 
 
 async def decompose_task(
@@ -108,5 +109,5 @@ async def decompose_task(
     _refuse_closed(parent)
     proposal = check_proposal(await decomposer_for(ctx).propose(_parent_view(parent)))
     if preview:
-        return Decomposition(parent, proposal, [])
+        return Decomposition(task_view(parent), proposal, [])
     return await accept_decomposition(ctx, actor, task_id, proposal)

@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import MissionControlError, ValidationFailed
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Task
 from mission_control.services import approvals, control, moves, tasks
 from mission_control.slack.escape import escape
 from mission_control.slack.messages import task_link
 from mission_control.store import queries
 from mission_control.store.context import Context
+from mission_control.store.views import TaskView
 
 HELP = """*`/kanban` commands*
 • `list [status]`: open tasks, or those in one status (ready, review, blocked…)
@@ -36,8 +36,8 @@ def _task_id(word: str | None) -> int:
     return int(text)
 
 
-def _describe(task: Task, base_url: str) -> str:
-    who = task.assignee.name if task.assignee else "nobody"
+def _describe(task: TaskView, base_url: str) -> str:
+    who = task.assignee or "nobody"
     priority = f"p{task.priority}" if task.priority else "no priority"
     return f"{task_link(task.id, task.title, base_url)} · {task.status.value} · {priority} · {who}"
 

@@ -17,6 +17,7 @@ from mission_control.domain.workflow import BOARD_ORDER, TaskStatus
 from mission_control.models import Event, Task
 from mission_control.store.journal import to_record
 from mission_control.store.tasks import load_task
+from mission_control.store.views import TaskView, task_view, task_views
 
 EVENTS_MAX = 1000
 PAGE_MAX = 500
@@ -34,7 +35,7 @@ class TaskQuery:
 
 @dataclass
 class TaskPage:
-    tasks: list[Task]
+    tasks: list[TaskView]
     total: int | None  # None unless asked for: a COUNT over every row the filter matches
     end_cursor: str | None
     has_next: bool
@@ -44,7 +45,7 @@ class TaskPage:
 class Column:
     status: TaskStatus
     count: int
-    tasks: list[Task] = field(default_factory=list)
+    tasks: list[TaskView] = field(default_factory=list)
 
 
 def encode_cursor(task_id: int) -> str:
@@ -104,7 +105,7 @@ async def list_tasks(
     has_next = len(rows) > first
     rows = rows[:first]
     return TaskPage(
-        tasks=list(rows),
+        tasks=task_views(rows),
         total=total,
         end_cursor=encode_cursor(rows[-1].id) if rows else None,
         has_next=has_next,
@@ -146,9 +147,9 @@ async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Co
     columns = []
     for status in BOARD_ORDER:
         count = counts.get(str(status), 0)
-        cards: list[Task] = []
+        cards: list[TaskView] = []
         if count and per_column:
-            cards = list(
+            cards = task_views(
                 await Task.filter(condition, status=status)
                 .annotate(rank=Coalesce("priority", limits.PRIORITY_MAX + 1))
                 .order_by("rank", "created_at", "id")
@@ -159,9 +160,9 @@ async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Co
     return columns
 
 
-async def get_task(task_id: int) -> Task:
+async def get_task(task_id: int) -> TaskView:
     """One task, or NOT_FOUND."""
-    return await load_task(task_id)
+    return task_view(await load_task(task_id))
 
 
 async def task_history(task_id: int, limit: int = 200) -> list[EventRecord]:
@@ -180,13 +181,13 @@ async def events_after(after: int, limit: int = 200) -> list[EventRecord]:
     return [to_record(row) for row in rows]
 
 
-async def subtasks_of(parent_ids: Sequence[int]) -> dict[int, list[Task]]:
+async def subtasks_of(parent_ids: Sequence[int]) -> dict[int, list[TaskView]]:
     """The subtasks of each task, lowest id first, in one query."""
-    found: dict[int, list[Task]] = {parent_id: [] for parent_id in parent_ids}
+    found: dict[int, list[TaskView]] = {parent_id: [] for parent_id in parent_ids}
     if found:
         children = Task.filter(parent_id__in=list(found)).order_by("id")
         for row in await children.prefetch_related("assignee"):
-            found[row.parent_id].append(row)  # type: ignore[index]
+            found[row.parent_id].append(task_view(row))  # type: ignore[index]
     return found
 
 

@@ -22,7 +22,7 @@ from mission_control.models import Task
 from mission_control.services import moves
 from mission_control.services.agents import list_agents
 from mission_control.store import queries
-from mission_control.store.tasks import assignee_name
+from mission_control.store.tasks import assignee_name, load_task
 from mission_control.ui.board_columns import ColumnView, matches
 from mission_control.ui.board_moves import (
     Undo,
@@ -208,7 +208,7 @@ class BoardView:
             ask_feedback(self.session, task_id, self.refresh)
             return
         try:
-            before = await queries.get_task(task_id)
+            before = await load_task(task_id)
         except NotFound:
             await self.refresh([task_id])
             return
@@ -247,7 +247,7 @@ class BoardView:
             for task_id, card in list(self.cards.items()):
                 if card.assignee in changed:
                     try:
-                        card.show(await queries.get_task(task_id), states.get(card.assignee))
+                        card.show(await load_task(task_id), states.get(card.assignee))
                     except NotFound:
                         self._remove(task_id)
 
@@ -267,7 +267,7 @@ class BoardView:
     async def _refresh(self, task_ids: list[int]) -> None:
         for task_id in task_ids:
             try:
-                task = await queries.get_task(task_id)
+                task = await load_task(task_id)
             except NotFound:
                 self._remove(task_id)
                 continue

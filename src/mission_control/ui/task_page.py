@@ -20,7 +20,7 @@ from mission_control.models import Task
 from mission_control.runtime import Runtime
 from mission_control.services.comments import CommentView, comments_of
 from mission_control.store import queries
-from mission_control.store.tasks import assignee_name
+from mission_control.store.tasks import assignee_name, load_task
 from mission_control.store.usage import task_totals
 from mission_control.ui.cards import PRIORITY_COLORS, usage_text
 from mission_control.ui.clock import local_time
@@ -64,7 +64,7 @@ class TaskDetail:
     async def fetch(self) -> TaskSnapshot | None:
         """Read first, draw after: a redraw swaps content without an empty moment."""
         try:
-            task = await queries.get_task(self.task_id)
+            task = await load_task(self.task_id)
         except NotFound:
             return None
         events = await queries.task_history(self.task_id)
