@@ -20,7 +20,7 @@ from tests.support.factories import add_agent, add_task
 async def test_a_claimed_task_reads_as_a_frozen_view_with_its_assignee_and_own_limits(
     ctx: Context,
 ) -> None:
-    dev = await add_agent(ctx, "dev")
+    dev = await add_agent(ctx, "dev", skills=["api", "web"])
     task = await add_task(ctx, "Ship it", tags=["api", "web"])
     await set_task_limits(ctx, OPERATOR, task.id, LimitOverrides(max_attempts=2))
 

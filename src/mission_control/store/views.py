@@ -53,7 +53,7 @@ def task_view(row: Task) -> TaskView:
         title=row.title,
         description=row.description,
         priority=row.priority,
-        tags=tuple(row.tags),
+        tags=tuple(row.tag_text.split()),  # the column Task.tags reads (" api web ")
         status=row.status,
         assignee=agent.name if isinstance(agent, Agent) else None,
         progress=row.progress,
