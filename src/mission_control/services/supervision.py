@@ -23,6 +23,7 @@ from mission_control.settings import Settings
 from mission_control.store.context import Context
 from mission_control.store.journal import change
 from mission_control.store.tasks import assignee_name, load_task, write_task
+from mission_control.store.views import overrides_of
 
 
 def default_limits(settings: Settings) -> Limits:
@@ -32,10 +33,6 @@ def default_limits(settings: Settings) -> Limits:
         max_run_seconds=settings.max_run_seconds or None,
         retry_backoff_seconds=settings.retry_backoff_seconds,
     )
-
-
-def overrides_of(task: Task) -> LimitOverrides:
-    return LimitOverrides(task.max_attempts, task.max_run_seconds, task.retry_backoff_seconds)
 
 
 def limits_of(task: Task, settings: Settings) -> Limits:

@@ -45,6 +45,11 @@ class TaskView:
     stuck_since: datetime | None
 
 
+def overrides_of(row: Task) -> LimitOverrides:
+    """The task's own limits (None where the settings' defaults apply)."""
+    return LimitOverrides(row.max_attempts, row.max_run_seconds, row.retry_backoff_seconds)
+
+
 def task_view(row: Task) -> TaskView:
     """The read model of a task row (its assignee prefetched, or it reads as nobody)."""
     agent = row.assignee
@@ -69,7 +74,7 @@ def task_view(row: Task) -> TaskView:
         lease_expires_at=row.lease_expires_at,
         attempts=row.attempts,
         retry_at=row.retry_at,
-        own_limits=LimitOverrides(row.max_attempts, row.max_run_seconds, row.retry_backoff_seconds),
+        own_limits=overrides_of(row),
         stuck_since=row.stuck_since,
     )
 
