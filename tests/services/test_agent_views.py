@@ -9,12 +9,15 @@ import pytest
 
 from mission_control.domain.actors import OPERATOR, Role
 from mission_control.domain.errors import Conflict
-from mission_control.services import tokens
+from mission_control.domain.events import EventKind
+from mission_control.domain.workflow import TaskStatus
+from mission_control.models import WebhookDelivery
+from mission_control.services import tokens, webhooks
 from mission_control.services.agents import register_agent
 from mission_control.services.auth import authenticate
 from mission_control.store import sessions
 from mission_control.store.context import Context
-from mission_control.store.views import TokenView
+from mission_control.store.views import DeliveryView, TokenView, WebhookView
 
 
 def _frozen(view: object) -> None:
@@ -70,3 +73,34 @@ async def test_a_login_code_is_taken_once(ctx: Context) -> None:
 
     assert first is not None and first.token_hash == "token-hash"
     assert await sessions.take_login_code("code-hash") is None
+
+
+async def test_webhooks_read_as_views_with_their_delivery_counts_and_no_secret(
+    ctx: Context,
+) -> None:
+    spec = webhooks.WebhookSpec(
+        "https://hooks.example.com/in", kinds=[EventKind.SUBMITTED], statuses=[TaskStatus.DONE]
+    )
+    registered, _secret = await webhooks.register_webhook(ctx, OPERATOR, spec)
+    for event_id, failed in ((1, True), (2, False)):
+        await WebhookDelivery.create(
+            webhook_id=registered.id,
+            event_id=event_id,
+            created_at=ctx.clock(),
+            next_attempt_at=ctx.clock(),
+            failed=failed,
+            done_at=ctx.clock() if failed else None,
+        )
+
+    (listed,) = await webhooks.list_webhooks(OPERATOR)
+    handed = await webhooks.deliveries(OPERATOR, registered.id)
+
+    assert isinstance(listed, WebhookView) and (registered.pending, registered.failed) == (0, 0)
+    assert (listed.kinds, listed.statuses) == ((EventKind.SUBMITTED,), (TaskStatus.DONE,))
+    assert (listed.pending, listed.failed) == (1, 1)
+    assert "secret" not in {f.name for f in dataclasses.fields(WebhookView)}
+    assert [(d.event_id, d.failed) for d in handed] == [(2, False), (1, True)]
+    assert all(isinstance(d, DeliveryView) for d in handed)
+    removed = await webhooks.remove_webhook(ctx, OPERATOR, registered.id)
+    assert removed.id == registered.id and await webhooks.list_webhooks(OPERATOR) == []
+    _frozen(listed)

@@ -344,8 +344,8 @@ class Mutation:
         statuses: list[TaskStatus] | None = None,
         agent: str | None = None,
     ) -> WebhookRegistration:
-        state, secret = await webhook_resolvers.register_webhook(info, url, kinds, statuses, agent)
-        return WebhookRegistration(webhook=Webhook.from_state(state), secret=secret)
+        view, secret = await webhook_resolvers.register_webhook(info, url, kinds, statuses, agent)
+        return WebhookRegistration(webhook=Webhook.from_view(view), secret=secret)
 
     replay_webhook_deliveries = strawberry.mutation(
         resolver=webhook_resolvers.replay_webhook_deliveries,

@@ -111,7 +111,7 @@ class Query:
 
     @strawberry.field(description="(Operator) Outbound webhooks and health.")
     async def webhooks(self, info: Info) -> list[Webhook]:
-        return [Webhook.from_state(state) for state in await webhook_resolvers.webhooks_list(info)]
+        return [Webhook.from_view(view) for view in await webhook_resolvers.webhooks_list(info)]
 
     @strawberry.field(description="(Operator) A webhook's deliveries.")
     async def webhook_deliveries(
