@@ -75,8 +75,8 @@ async def submit_for_review(
     report: UsageReport | None,
 ) -> TaskView:
     ctx = info.context.services
-    return task_view(
-        await moves.submit_for_review(ctx, await caller(info), id, result, expected_version, report)
+    return await claims.submit_for_review(
+        ctx, await caller(info), id, result, expected_version, report
     )
 
 
