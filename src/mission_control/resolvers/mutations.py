@@ -69,7 +69,7 @@ async def submit_for_review(
     report: UsageReport | None,
 ) -> TaskView:
     ctx = info.context.services
-    return await moves.submit_for_review(
+    return await claims.submit_for_review(
         ctx, await caller(info), id, result, expected_version, report
     )
 

@@ -21,7 +21,7 @@ from mission_control.domain.workflow import (
 )
 from mission_control.models import Task
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
-from mission_control.services.pickup import Pickup, check_pickup, held_count, lock_agent
+from mission_control.services.pickup import check_pickup, held_count, lock_agent
 from mission_control.services.routing import ready_payload
 from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
@@ -95,15 +95,14 @@ async def apply_move(
     kind: EventKind | None = None,
     approved: bool = False,
     forced: bool = False,
-    pickup: Pickup | None = None,
     **payload: Any,
 ) -> Task:
     """Move a loaded task inside an open change: guards, row write, Event.
 
     A claim (ready → in progress) goes through the one pickup rule (services/pickup.py) under
     a lock on the agent, whichever path asked for it; `approved` says the operator granted it
-    in manual mode, `forced` is the operator's explicit override (recorded on the Event),
-    `pickup` the rule's facts already read for this claim in this change (claimNext).
+    in manual mode, `forced` is the operator's explicit override (recorded on the Event).
+    claimNextTask takes its own straight path to the same rule (services/claims.py).
     """
     move = move_for(task.status, target, task_id=task.id, expect=expect)
     before_status, before_holder = task.status, assignee_name(task)
@@ -131,8 +130,6 @@ async def apply_move(
         if forced:
             changes["assignee"] = await lock_agent(actor.name, ch.conn)
             payload["forced"] = True
-        elif pickup is not None:
-            changes["assignee"] = pickup.confirm(task, actor, approved)
         else:
             changes["assignee"] = await check_pickup(
                 ctx, actor.name, task, ch.conn, approved=approved
