@@ -200,8 +200,7 @@ async def submit_for_review(
                     to_status=task.status,
                 )
                 return task
-    row = await submit_through_move(ctx, actor, task_id, result, expected_version, usage)
-    return task_view(row)
+    return await submit_through_move(ctx, actor, task_id, result, expected_version, usage)
 
 
 async def report_progress(

@@ -33,6 +33,7 @@ from mission_control.store.tasks import (
     load_task,
     write_task,
 )
+from mission_control.store.views import TaskView, task_view
 
 # Moves that change what a subtask adds to its parent's progress.
 ROLLS_UP = frozenset({Move.APPROVE, Move.CANCEL, Move.SUBMIT, Move.REJECT, Move.REOPEN})
@@ -116,7 +117,7 @@ async def apply_move(
                 target=str(target),
             )
     if move is Move.APPROVE:
-        await refuse_open_children(task, ch.conn)
+        await refuse_open_children(ch, task)
     if move is Move.REJECT and target is TaskStatus.IN_PROGRESS and before_holder is not None:
         target = await _rework_target(ch, before_holder)
     changes = {"status": target, **_effects(ch, ctx, move, target, text)}
@@ -169,18 +170,18 @@ async def move_task(
     text: str | None = None,
     expected_version: int | None = None,
     expect: Move | None = None,
-) -> Task:
+) -> TaskView:
     """Move a task to `target` by whichever move the state machine allows for it."""
     async with change(ctx) as ch:
         task = await load_task(task_id, ch.conn)
         check_version(task, expected_version)
         await apply_move(ch, ctx, actor, task, target, text=text, expect=expect)
-    return task
+    return task_view(task)
 
 
 async def block_task(
     ctx: Context, actor: Actor, task_id: int, reason: str, expected_version: int | None = None
-) -> Task:
+) -> TaskView:
     """Put an open task on hold; the reason says what it waits for."""
     text = limits.clean_reason(reason)
     return await move_task(
@@ -196,7 +197,7 @@ async def block_task(
 
 async def unblock_task(
     ctx: Context, actor: Actor, task_id: int, expected_version: int | None = None
-) -> Task:
+) -> TaskView:
     """The blocker is resolved: the task is ready for pickup again."""
     return await move_task(
         ctx,
@@ -215,7 +216,7 @@ async def submit_for_review(
     result: str | None = None,
     expected_version: int | None = None,
     usage: UsageReport | None = None,
-) -> Task:
+) -> TaskView:
     """The holder hands its finished work to the operator, with what it produced (and, with
     `usage`, what it spent since its last report, counted in the same change)."""
     text = limits.clean_text(result, "result") if result else None
@@ -225,7 +226,7 @@ async def submit_for_review(
             check_version(task, expected_version)
             await record_usage(ch, ctx, actor, task, usage)
             await apply_move(ch, ctx, actor, task, TaskStatus.REVIEW, text=text, expect=Move.SUBMIT)
-        return task
+        return task_view(task)
     return await move_task(
         ctx,
         actor,
@@ -239,7 +240,7 @@ async def submit_for_review(
 
 async def approve_task(
     ctx: Context, actor: Actor, task_id: int, expected_version: int | None = None
-) -> Task:
+) -> TaskView:
     """The operator accepts the work under review: the task is done."""
     return await move_task(
         ctx, actor, task_id, TaskStatus.DONE, expected_version=expected_version, expect=Move.APPROVE
@@ -252,7 +253,7 @@ async def reject_task(
     task_id: int,
     feedback: str,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """The operator sends the work back to its agent with what to change.
 
     Rework counts toward the agent's WIP limit like any held task. Within the limit the task
@@ -280,7 +281,7 @@ async def cancel_task(
     task_id: int,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """Close a task for good; an agent working on it learns it from the Event."""
     return await move_task(
         ctx,
@@ -299,7 +300,7 @@ async def release_task(
     task_id: int,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """Give an in-progress task back to the pool (the holder, or the operator for it)."""
     return await move_task(
         ctx,
@@ -318,7 +319,7 @@ async def reopen_task(
     task_id: int,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """The operator takes a done or cancelled task up again: to ready when it has a title, a
     description and a priority (the triage rule), else to intake."""
     require_operator(actor, "reopen a task")
@@ -334,4 +335,4 @@ async def reopen_task(
             )
         target = reopen_target(task.title, task.description, task.priority)
         await apply_move(ch, ctx, actor, task, target, text=text, expect=Move.REOPEN)
-    return task
+    return task_view(task)
