@@ -161,9 +161,7 @@ async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Co
         in_column = Task.filter(condition, status=status)
         rows: list[Task] = []
         if per_column:
-            rows = list(
-                await by_urgency(in_column).limit(per_column).prefetch_related("assignee")
-            )
+            rows = list(await by_urgency(in_column).limit(per_column).prefetch_related("assignee"))
         count = len(rows) if len(rows) < per_column else await in_column.count()
         columns.append(Column(status=status, count=count, tasks=task_views(rows)))
     return columns
