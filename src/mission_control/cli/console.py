@@ -14,18 +14,28 @@ if TYPE_CHECKING:
 
 
 class _LazyConsole:
-    """A rich Console, made with `options` when first used."""
+    """A rich Console, made with `options` when first used (rich's own progress bars enter it
+    as a context, which goes to the Console too)."""
 
     def __init__(self, **options: Any) -> None:
         self._options = options
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def _made(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(**self._options)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._made(), name)
+
+    def __enter__(self) -> Console:
+        return self._made().__enter__()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._made().__exit__(*exc_info)
 
 
 out = cast("Console", _LazyConsole())
