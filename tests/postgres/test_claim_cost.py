@@ -18,10 +18,12 @@ from tests.support.inprocess import StatementLog
 
 pytestmark = pytest.mark.postgres
 
-# Lock the agent; autonomy; held and assigned-ready counts; budgets; approvals in play; the
-# candidate (FOR UPDATE SKIP LOCKED); the claim's write; the Event-order lock; the Event.
-# Was 20 (22 with the credential and its agent read on every request).
-CLAIM_STATEMENTS = 9
+# store/claims.py: lock the agent; its pickup facts (autonomy, held and assigned-ready counts,
+# budgets, approvals in play: one statement, after the lock so they count a claim it waited
+# for); the candidate (FOR UPDATE SKIP LOCKED); the claim's UPDATE ... RETURNING; then the
+# Event-order lock and the Event (store/journal.py). Was 20 (22 with the credential and its
+# agent read on every request), then 9 with the facts read by the ORM.
+CLAIM_STATEMENTS = 6
 
 FILL = """
 INSERT INTO tasks (title, description, priority, tag_text, status, progress, version,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from mission_control.bus.base import Bus, EventStore
@@ -14,6 +14,9 @@ from mission_control.domain.events import EventFilter, EventRecord
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# Subscribers woken per loop turn: a slice's deliveries take a few milliseconds, so a write's
+# database reply waits for about one slice, not for the whole fan-out.
+FAN_OUT_SLICE = 50
 
 
 class _Overflow:
@@ -98,13 +101,25 @@ class EventHub:
     async def _catch_up(self) -> None:
         while batch := await self._store.after(self.cursor, BATCH):
             self.cursor = batch[-1].id
-            for subscriber in list(self._subscribers):
-                for event in batch:
-                    if subscriber.filter.matches(event) and not subscriber.offer(event):
-                        self._subscribers.discard(subscriber)
-                        break
+            await self._fan_out(batch)
             if len(batch) < BATCH:
                 return
+
+    async def _fan_out(self, events: Sequence[EventRecord]) -> None:
+        """Offer the events to every subscriber, yielding to the loop after each slice.
+
+        Each offer wakes a subscriber whose delivery (its GraphQL payload, its WebSocket
+        write) runs on the next loop turn; without the pauses thousands of deliveries would
+        run back to back ahead of the writes' database replies. A subscriber that joins
+        meanwhile replays up to the cursor, set before this: no gap, no duplicate.
+        """
+        for n, subscriber in enumerate(list(self._subscribers), start=1):
+            for event in events:
+                if subscriber.filter.matches(event) and not subscriber.offer(event):
+                    self._subscribers.discard(subscriber)
+                    break
+            if n % FAN_OUT_SLICE == 0:
+                await asyncio.sleep(0)
 
     @property
     def subscriber_count(self) -> int:

@@ -54,7 +54,7 @@ async def register_agent(
         agent = await Agent.create(
             name=name, skills=cleaned, wip_limit=wip_limit, created_at=ch.now, using_db=ch.conn
         )
-        token = await issue_token(ctx, Role.AGENT, name, agent.id, ch.conn)
+        token = await issue_token(ctx, Role.AGENT, name, agent.id, ch)
         ch.record(EventKind.AGENT_REGISTERED, actor.label, agent_name=name, skills=cleaned)
     return agent, token
 
@@ -231,6 +231,6 @@ async def issue_viewer_token(ctx: Context, actor: Actor, name: str) -> str:
     require_operator(actor, "issue viewer tokens")
     name = clean_agent_name(name)
     async with change(ctx) as ch:
-        token = await issue_token(ctx, Role.VIEWER, name, None, ch.conn)
+        token = await issue_token(ctx, Role.VIEWER, name, None, ch)
         ch.record(EventKind.AGENT_UPDATED, actor.label, viewer=name, role=str(Role.VIEWER))
     return token
