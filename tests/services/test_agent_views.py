@@ -8,16 +8,28 @@ import dataclasses
 import pytest
 
 from mission_control.domain.actors import OPERATOR, Role
+from mission_control.domain.agents import AgentStatus, ApprovalStatus
+from mission_control.domain.control import AutonomyMode
 from mission_control.domain.errors import Conflict
 from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import WebhookDelivery
-from mission_control.services import tokens, webhooks
+from mission_control.models import Agent, Task, WebhookDelivery
+from mission_control.services import agents, approvals, tokens, webhooks
 from mission_control.services.agents import register_agent
 from mission_control.services.auth import authenticate
+from mission_control.services.claims import claim_next
+from mission_control.services.control import set_autonomy
 from mission_control.store import sessions
 from mission_control.store.context import Context
-from mission_control.store.views import DeliveryView, TokenView, WebhookView
+from mission_control.store.views import (
+    AgentView,
+    ApprovalView,
+    DeliveryView,
+    TaskView,
+    TokenView,
+    WebhookView,
+)
+from tests.support.factories import add_agent, add_task
 
 
 def _frozen(view: object) -> None:
@@ -104,3 +116,48 @@ async def test_webhooks_read_as_views_with_their_delivery_counts_and_no_secret(
     removed = await webhooks.remove_webhook(ctx, OPERATOR, registered.id)
     assert removed.id == registered.id and await webhooks.list_webhooks(OPERATOR) == []
     _frozen(listed)
+
+
+async def test_agents_and_what_they_hold_read_as_views_with_their_status_and_load(
+    ctx: Context,
+) -> None:
+    dev = await add_agent(ctx, "dev", skills=["api"])
+    await add_agent(ctx, "ops")
+    task = await add_task(ctx, "Ship it", tags=["api"])
+    await claim_next(ctx, dev)
+
+    beat = await agents.heartbeat(ctx, dev, note="on it")
+    listed = await agents.list_agents(ctx)
+    doing = await agents.current_tasks([view.id for view in listed])
+    paused = await agents.pause_agent(ctx, OPERATOR, "ops")
+
+    assert all(isinstance(v, AgentView) and not isinstance(v, Agent) for v in [beat, *listed])
+    assert [(v.name, v.status) for v in listed] == [
+        ("dev", AgentStatus.WORKING),
+        ("ops", AgentStatus.IDLE),
+    ]
+    assert (beat.note, beat.skills, beat.current_load) == ("on it", ("api",), 100)
+    assert paused.paused and (await agents.get_agent("ops", ctx)).paused
+    (held,) = doing.values()
+    assert isinstance(held, TaskView) and (held.id, held.assignee) == (task.id, "dev")
+    released = await agents.cancel_agent_work(ctx, OPERATOR, "dev", "stop")
+    assert isinstance(released, TaskView) and not isinstance(released, Task)
+    assert (released.id, released.assignee) == (task.id, None)
+    _frozen(beat)
+
+
+async def test_approvals_read_as_views_with_their_task_and_agent_by_name(ctx: Context) -> None:
+    dev = await add_agent(ctx, "dev", skills=["api"])
+    task = await add_task(ctx, "Ship it", tags=["api"])
+    await set_autonomy(ctx, OPERATOR, mode=AutonomyMode.MANUAL)
+    asked = await claim_next(ctx, dev)
+    assert asked.approval is not None
+
+    (pending,) = await approvals.list_approvals()
+    granted = await approvals.decide_approval(ctx, OPERATOR, pending.id, approve=True)
+
+    assert isinstance(pending, ApprovalView) and isinstance(granted, ApprovalView)
+    assert (pending.agent, pending.task.id, pending.task.tags) == ("dev", task.id, ("api",))
+    assert (granted.status, granted.decided_by) == (ApprovalStatus.GRANTED, "operator")
+    assert (granted.task.assignee, granted.task.status.value) == ("dev", "in_progress")
+    _frozen(granted)

@@ -9,7 +9,7 @@ from mission_control.resolvers.context import Info, caller
 from mission_control.services import agents, claims, comments, moves
 from mission_control.services import tasks as task_services
 from mission_control.services.comments import CommentView
-from mission_control.store.views import AgentView, TaskView, agent_view, task_view
+from mission_control.store.views import AgentView, TaskView, task_view
 
 
 async def create_task(info: Info, draft: task_services.TaskDraft) -> TaskView:
@@ -111,8 +111,7 @@ async def register_agent(
     info: Info, name: str, skills: list[str], wip_limit: int
 ) -> tuple[AgentView, str]:
     ctx = info.context.services
-    row, token = await agents.register_agent(ctx, await caller(info), name, skills, wip_limit)
-    return agent_view(row), token
+    return await agents.register_agent(ctx, await caller(info), name, skills, wip_limit)
 
 
 async def add_comment(info: Info, task_id: int, body: str) -> CommentView:
