@@ -19,9 +19,9 @@ from tests.support.inprocess import StatementLog
 pytestmark = pytest.mark.postgres
 
 # Lock the agent; autonomy; held and assigned-ready counts; budgets; approvals in play; the
-# candidate (FOR UPDATE SKIP LOCKED); the claim's write; the Event-order lock; the Event.
-# Was 20 (22 with the credential and its agent read on every request).
-CLAIM_STATEMENTS = 9
+# candidate (FOR UPDATE SKIP LOCKED); the claim's write; the Event. Was 20 (22 with the
+# credential and its agent read on every request), then 9 with the Event-order lock (issue 13).
+CLAIM_STATEMENTS = 8
 
 FILL = """
 INSERT INTO tasks (title, description, priority, tag_text, status, progress, version,
