@@ -271,9 +271,12 @@ async def all_live(api: Api, subscribers: list[Subscriber], timeout: float = 120
     async with asyncio.timeout(timeout):
         n = 0
         while True:
+            before = await last_event_id(api)
             await create_task(api, -1 - n)
             n += 1
-            marker = await last_event_id(api)
+            # The cursor moves when the hub has fanned the marker out, a moment after the commit.
+            while (marker := await last_event_id(api)) <= before:
+                await asyncio.sleep(0.01)
             try:
                 await asyncio.gather(*(s.until(marker, 3) for s in subscribers))
             except TimeoutError:

@@ -119,10 +119,10 @@ async def test_a_claim_descends_the_layers_and_calls_one_service(
     assert reentries <= CLAIM_PATH_REENTRIES, " -> ".join(stretches)
 
 
-# Statements of one claimNextTask through the schema, the agent's token already cached: lock
-# the agent; autonomy; held and assigned-ready counts; budgets; approvals in play; the
-# candidate; the claim's write; its Event (PostgreSQL adds the Event-order lock). Was 21.
-CLAIM_STATEMENTS = 8
+# Statements of one claimNextTask through the schema on SQLite, the agent's token already
+# cached (store/claims.py): the agent and its pickup facts; the candidate; the claim's write
+# (UPDATE ... RETURNING); its Event. Was 21, then 8 with the facts read by the ORM.
+CLAIM_STATEMENTS = 4
 
 
 async def claim_statements(settings: Settings, ctx: Context, hub: EventHub, token: str) -> int:

@@ -11,6 +11,7 @@ import pytest
 
 from mission_control.bus import EventHub
 from mission_control.bus.base import InMemoryBus
+from mission_control.bus.hub import FAN_OUT_SLICE
 from mission_control.database import close_database, open_database
 from mission_control.domain.actors import OPERATOR
 from mission_control.domain.events import START, EventRecord, Position
@@ -100,6 +101,51 @@ async def test_every_subscriber_receives_every_event_in_order(ctx: Context, hub:
     expected = await stored_ids(base)
     assert len(expected) == 40
     assert all(ids == expected for ids in received)
+
+
+async def test_a_fan_out_over_several_slices_keeps_every_subscriber_in_order(
+    ctx: Context, hub: EventHub
+) -> None:
+    base = await DatabaseEventStore().now()
+    count = 2 * FAN_OUT_SLICE + 1
+    readers = [asyncio.create_task(take(hub.subscribe(since=base), 4)) for _ in range(count)]
+    await wait_for_subscribers(hub, count)
+
+    await write_events(ctx, 4)  # under the queue size: every subscriber stays live
+
+    received = await asyncio.gather(*readers)
+    expected = await stored_ids(base)
+    assert len(expected) == 4
+    assert all(ids == expected for ids in received)
+
+
+async def test_a_fan_out_lets_other_work_run_between_slices(ctx: Context, hub: EventHub) -> None:
+    """A write's database reply waits for one slice of deliveries, not for all of them."""
+    base = await DatabaseEventStore().now()
+    count = 3 * FAN_OUT_SLICE
+    turns = 0
+    seen_at: list[int] = []
+
+    async def read(stream: AsyncIterator[EventRecord]) -> None:
+        await take(stream, 1)
+        seen_at.append(turns)
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)  # once per loop turn
+
+    readers = [asyncio.create_task(read(hub.subscribe(since=base))) for _ in range(count)]
+    await wait_for_subscribers(hub, count)
+    ticker = asyncio.create_task(count_turns())
+    try:
+        await write_events(ctx, 1)
+        await asyncio.gather(*readers)
+    finally:
+        ticker.cancel()
+
+    assert len(set(seen_at)) >= count // FAN_OUT_SLICE, "deliveries spread over loop turns"
 
 
 async def test_replay_then_live_has_no_gap_and_no_duplicate_while_writes_continue(

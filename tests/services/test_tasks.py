@@ -18,7 +18,7 @@ from tests.support.factories import add_agent, add_task
 async def test_a_complete_task_is_created_ready_with_its_events(ctx: Context) -> None:
     task = await add_task(ctx, "Fix the parser", tags=["python"])
 
-    assert task.status is TaskStatus.READY and task.tags == ["python"]
+    assert task.status is TaskStatus.READY and task.tags == ("python",)
     kinds = await kinds_of(task.id)
     assert kinds[0] == EventKind.CREATED.value and len(kinds) == 2  # created, then triaged
 

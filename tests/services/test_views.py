@@ -7,10 +7,15 @@ import dataclasses
 import pytest
 
 from mission_control.domain.actors import OPERATOR
+from mission_control.domain.board_order import CardOrder
 from mission_control.domain.supervision import LimitOverrides
+from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Task
 from mission_control.services.claims import claim_next
+from mission_control.services.dependencies import add_dependency, remove_dependency
+from mission_control.services.moves import block_task, unblock_task
 from mission_control.services.supervision import set_task_limits
+from mission_control.services.tasks import TaskEdit, assign_task, update_task
 from mission_control.store import queries
 from mission_control.store.context import Context
 from mission_control.store.views import TaskView, task_view
@@ -65,3 +70,29 @@ async def test_a_task_without_its_assignee_loaded_reads_as_unassigned_not_a_quer
     task = await add_task(ctx, "Plain")
     row = await Task.get(id=task.id)
     assert task_view(row).assignee is None
+
+
+async def test_the_task_side_use_cases_hand_out_views_as_committed(ctx: Context) -> None:
+    dev = await add_agent(ctx, "dev")
+    first = await add_task(ctx, "First")
+    second = await add_task(ctx, "Second")
+    handed = [
+        first,
+        await update_task(ctx, OPERATOR, first.id, TaskEdit(title="First, renamed")),
+        await add_dependency(ctx, OPERATOR, second.id, first.id),
+        await assign_task(ctx, OPERATOR, first.id, "dev", force=True),
+        await block_task(ctx, OPERATOR, first.id, "waiting for the keys"),
+        await unblock_task(ctx, OPERATOR, first.id),
+        await remove_dependency(ctx, OPERATOR, second.id, first.id),
+    ]
+    assert all(isinstance(view, TaskView) for view in handed)
+    assert handed[1].title == "First, renamed"
+    assert (handed[3].status, handed[3].assignee) == (TaskStatus.IN_PROGRESS, dev.name)
+    assert handed[4].block_reason == "waiting for the keys"
+    assert handed[5] == await queries.get_task(first.id)
+    assert handed[6] == await queries.get_task(second.id)
+
+    cards, more = await queries.column_cards(
+        queries.TaskQuery(statuses=[TaskStatus.READY]), CardOrder.PRIORITY
+    )
+    assert cards == [handed[5], handed[6]] and not more

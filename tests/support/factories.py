@@ -8,10 +8,10 @@ from typing import Any
 from gql import Client
 
 from mission_control.domain.actors import OPERATOR, Actor, agent_actor
-from mission_control.models import Task
 from mission_control.services.agents import register_agent
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.store.context import Context
+from mission_control.store.views import TaskView
 from tests.support.graphql import run
 
 TASK_FIELDS = "id title status version assignee progress priority tags blockReason result feedback"
@@ -62,7 +62,7 @@ async def add_task(
     priority: int | None = 3,
     tags: Sequence[str] = (),
     parent_id: int | None = None,
-) -> Task:
+) -> TaskView:
     """A task created by the operator (ready when title, description and priority are set)."""
     draft = TaskDraft(
         title=title, description=description, priority=priority, tags=tags, parent_id=parent_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from starlette.routing import Route, WebSocketRoute
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
-from tests.support.server import OPERATOR_TOKEN, free_port
+from tests.support.server import OPERATOR_TOKEN
 
 
 @dataclass
@@ -60,9 +61,12 @@ async def serving(database_url: str, **settings: object) -> AsyncIterator[InProc
         ],
         lifespan=lifespan,
     )
-    port = free_port()
+    # Bound here and handed to uvicorn, so no other process can take the port in between.
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = int(listening.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    serving_task = asyncio.create_task(server.serve())
+    serving_task = asyncio.create_task(server.serve(sockets=[listening]))
     while not server.started:
         assert not serving_task.done(), "the server did not start"
         await asyncio.sleep(0.01)
@@ -71,6 +75,7 @@ async def serving(database_url: str, **settings: object) -> AsyncIterator[InProc
     finally:
         server.should_exit = True
         await serving_task
+        listening.close()
 
 
 class StatementLog(logging.Handler):

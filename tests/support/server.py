@@ -22,6 +22,15 @@ OPERATOR_TOKEN = "mco_test_operator_token"
 START_TIMEOUT = 90.0
 
 
+# What `serve` prints when its port was taken between free_port() and its bind (cli/main.py).
+PORT_IN_USE = "the port is in use"
+PORT_ATTEMPTS = 3
+
+
+class PortTaken(RuntimeError):
+    """The picked port was bound by someone else before the server could bind it."""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -67,6 +76,17 @@ class ServerProcess:
         return env
 
     def start(self, timeout: float = START_TIMEOUT) -> ServerProcess:
+        """Start and wait until it answers. The port was free when it was picked, but anything
+        on the machine may bind it before the server does: then the server exits with "the
+        port is in use", and it is started again on another free port."""
+        for _attempt in range(PORT_ATTEMPTS - 1):
+            try:
+                return self._start_once(timeout)
+            except PortTaken:
+                self.port = free_port()
+        return self._start_once(timeout)
+
+    def _start_once(self, timeout: float) -> ServerProcess:
         if forkserver.enabled():
             self.process = forkserver.spawn(
                 ["serve"], self.workdir, self.environment(), self.log_path
@@ -84,7 +104,11 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
+                printed = self.log_path.read_text()
+                if PORT_IN_USE in printed:
+                    self.process = None
+                    raise PortTaken(printed)
+                raise RuntimeError(f"server exited early:\n{printed}")
             with (
                 contextlib.suppress(OSError),
                 urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as response,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from mission_control.bus.base import Bus, EventStore
@@ -18,6 +18,9 @@ BATCH = 500
 # this long, doubling up to the last: the writer's own commit wakes the hub sooner, but a
 # transaction that writes no Event (a lease renewal, say) announces nothing when it ends.
 RECHECK_SECONDS = (0.01, 0.5)
+# Subscribers woken per loop turn: a slice's deliveries take a few milliseconds, so a write's
+# database reply waits for about one slice, not for the whole fan-out.
+FAN_OUT_SLICE = 50
 
 
 class _Overflow:
@@ -115,13 +118,25 @@ class EventHub:
             batch = await self._store.after(self.cursor, BATCH)
             if batch.events:
                 self.cursor = batch.events[-1].position
-            for subscriber in list(self._subscribers):
-                for event in batch.events:
-                    if subscriber.filter.matches(event) and not subscriber.offer(event):
-                        self._subscribers.discard(subscriber)
-                        break
+                await self._fan_out(batch.events)
             if len(batch.events) < BATCH:
                 return batch.waiting
+
+    async def _fan_out(self, events: Sequence[EventRecord]) -> None:
+        """Offer the events to every subscriber, yielding to the loop after each slice.
+
+        Each offer wakes a subscriber whose delivery (its GraphQL payload, its WebSocket
+        write) runs on the next loop turn; without the pauses thousands of deliveries would
+        run back to back ahead of the writes' database replies. A subscriber that joins
+        meanwhile replays up to the cursor, set before this: no gap, no duplicate.
+        """
+        for n, subscriber in enumerate(list(self._subscribers), start=1):
+            for event in events:
+                if subscriber.filter.matches(event) and not subscriber.offer(event):
+                    self._subscribers.discard(subscriber)
+                    break
+            if n % FAN_OUT_SLICE == 0:
+                await asyncio.sleep(0)
 
     @property
     def subscriber_count(self) -> int:

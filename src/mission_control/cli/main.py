@@ -129,6 +129,9 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         ws_max_size=settings.max_body_bytes,  # WebSocket messages capped like HTTP bodies
+        # No permessage-deflate: every frame would be compressed once per subscriber, in the
+        # event loop that also serves writes (docs/architecture.md, "Fan-out").
+        ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
     from mission_control.logs import install as redact_access_log
@@ -159,8 +162,13 @@ def serve(
         with contextlib.suppress(asyncio.CancelledError):
             await started
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+    # The loop uvicorn.run would choose (uvloop when installed): its transports and callbacks
+    # are C, and every delivered Event is one transport write per subscriber.
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        asyncio.Runner(loop_factory=config.get_loop_factory()) as runner,
+    ):
+        runner.run(run())
     console.print("Mission Control stopped.")
 
 

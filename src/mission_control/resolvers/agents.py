@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,19 +12,11 @@ from mission_control.domain.agents import AgentStatus, ApprovalStatus
 from mission_control.domain.control import AutonomyMode
 from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventFilter
-from mission_control.models import Agent as AgentRow
-from mission_control.models import Task as TaskRow
 from mission_control.resolvers.context import Info, caller
 from mission_control.services import agents, approvals, control, output
 from mission_control.services.agents import clean_agent_name
-from mission_control.store.views import (
-    AgentView,
-    ApprovalView,
-    TaskView,
-    agent_view,
-    approval_view,
-    task_view,
-)
+from mission_control.store import queries
+from mission_control.store.views import AgentView, ApprovalView, TaskView
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,35 +28,34 @@ class AgentNow:
     now: datetime
 
 
-async def _views(info: Info, rows: list[AgentRow]) -> list[AgentNow]:
-    current = await agents.current_tasks([row.id for row in rows])
+async def _now(info: Info, views: list[AgentView]) -> list[AgentNow]:
+    held = await agents.current_tasks([view.id for view in views])
     now = info.context.services.clock()
-    held = {agent_id: task_view(task) for agent_id, task in current.items()}
-    return [AgentNow(agent_view(row), held.get(row.id), now) for row in rows]
+    return [AgentNow(view, held.get(view.id), now) for view in views]
 
 
-async def _view(info: Info, row: AgentRow) -> AgentNow:
-    (view,) = await _views(info, [row])
-    return view
+async def _one_now(info: Info, view: AgentView) -> AgentNow:
+    (one,) = await _now(info, [view])
+    return one
 
 
 async def list_agents(info: Info) -> list[AgentNow]:
     await caller(info)
-    return await _views(info, await agents.list_agents(info.context.services))
+    return await _now(info, await agents.list_agents(info.context.services))
 
 
 async def agent(info: Info, name: str) -> AgentNow | None:
     await caller(info)
     try:
-        row = await agents.get_agent(name, info.context.services)
+        view = await agents.get_agent(name, info.context.services)
     except NotFound:
         return None
-    return await _view(info, row)
+    return await _one_now(info, view)
 
 
 async def list_approvals(info: Info, status: ApprovalStatus | None) -> list[ApprovalView]:
     await caller(info)
-    return [approval_view(row) for row in await approvals.list_approvals(status)]
+    return await approvals.list_approvals(status)
 
 
 async def autonomy(info: Info) -> control.Autonomy:
@@ -75,8 +67,8 @@ async def heartbeat(
     info: Info, status: AgentStatus | None, token_budget: int | None, note: str | None
 ) -> AgentNow:
     ctx = info.context.services
-    row = await agents.heartbeat(ctx, await caller(info), status, token_budget, note)
-    return await _view(info, row)
+    view = await agents.heartbeat(ctx, await caller(info), status, token_budget, note)
+    return await _one_now(info, view)
 
 
 async def report_output(info: Info, task_id: int, chunk: str) -> output.AgentOutput:
@@ -84,13 +76,13 @@ async def report_output(info: Info, task_id: int, chunk: str) -> output.AgentOut
 
 
 async def pause_agent(info: Info, name: str) -> AgentNow:
-    row = await agents.pause_agent(info.context.services, await caller(info), name)
-    return await _view(info, row)
+    view = await agents.pause_agent(info.context.services, await caller(info), name)
+    return await _one_now(info, view)
 
 
 async def resume_agent(info: Info, name: str) -> AgentNow:
-    row = await agents.resume_agent(info.context.services, await caller(info), name)
-    return await _view(info, row)
+    view = await agents.resume_agent(info.context.services, await caller(info), name)
+    return await _one_now(info, view)
 
 
 async def set_autonomy(
@@ -102,15 +94,12 @@ async def set_autonomy(
 
 async def decide_approval(info: Info, id: int, approve: bool, reason: str | None) -> ApprovalView:
     ctx = info.context.services
-    return approval_view(
-        await approvals.decide_approval(ctx, await caller(info), id, approve, reason)
-    )
+    return await approvals.decide_approval(ctx, await caller(info), id, approve, reason)
 
 
 async def cancel_agent_work(info: Info, name: str, reason: str | None) -> TaskView | None:
     ctx = info.context.services
-    task = await agents.cancel_agent_work(ctx, await caller(info), name, reason)
-    return task_view(task) if task is not None else None
+    return await agents.cancel_agent_work(ctx, await caller(info), name, reason)
 
 
 async def issue_viewer_token(info: Info, name: str) -> str:
@@ -130,6 +119,6 @@ async def agent_activity(
             continue
         task = None
         if activity.task_id is not None:
-            row = await TaskRow.filter(id=activity.task_id).prefetch_related("assignee").first()
-            task = task_view(row) if row is not None else None
+            with contextlib.suppress(NotFound):  # deleted since: the activity stands alone
+                task = await queries.get_task(activity.task_id)
         yield activity, task

@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 
 from mission_control.domain.usage import Totals
 from mission_control.services.comments import CommentView, comments_of
-from mission_control.services.dependencies import depends_on_of
+from mission_control.store.dependencies import depends_on_of
 from mission_control.store.queries import subtasks_of
 from mission_control.store.usage import tasks_totals
 from mission_control.store.views import TaskView

@@ -9,22 +9,18 @@ from mission_control.resolvers.context import Info, caller
 from mission_control.services import agents, claims, comments, moves
 from mission_control.services import tasks as task_services
 from mission_control.services.comments import CommentView
-from mission_control.store.views import AgentView, TaskView, agent_view, task_view
+from mission_control.store.views import AgentView, TaskView, task_view
 
 
 async def create_task(info: Info, draft: task_services.TaskDraft) -> TaskView:
-    return task_view(
-        await task_services.create_task(info.context.services, await caller(info), draft)
-    )
+    return await task_services.create_task(info.context.services, await caller(info), draft)
 
 
 async def update_task(
     info: Info, id: int, edit: task_services.TaskEdit, expected_version: int | None
 ) -> TaskView:
     ctx = info.context.services
-    return task_view(
-        await task_services.update_task(ctx, await caller(info), id, edit, expected_version)
-    )
+    return await task_services.update_task(ctx, await caller(info), id, edit, expected_version)
 
 
 async def transition_task(
@@ -32,21 +28,19 @@ async def transition_task(
 ) -> TaskView:
     ctx = info.context.services
     text = limits.clean_reason(reason)
-    return task_view(
-        await moves.move_task(
-            ctx, await caller(info), id, to, text=text, expected_version=expected_version
-        )
+    return await moves.move_task(
+        ctx, await caller(info), id, to, text=text, expected_version=expected_version
     )
 
 
 async def block_task(info: Info, id: int, reason: str, expected_version: int | None) -> TaskView:
     ctx = info.context.services
-    return task_view(await moves.block_task(ctx, await caller(info), id, reason, expected_version))
+    return await moves.block_task(ctx, await caller(info), id, reason, expected_version)
 
 
 async def unblock_task(info: Info, id: int, expected_version: int | None) -> TaskView:
     ctx = info.context.services
-    return task_view(await moves.unblock_task(ctx, await caller(info), id, expected_version))
+    return await moves.unblock_task(ctx, await caller(info), id, expected_version)
 
 
 async def claim_task(info: Info, id: int, expected_version: int | None) -> TaskView:
@@ -75,47 +69,41 @@ async def submit_for_review(
     report: UsageReport | None,
 ) -> TaskView:
     ctx = info.context.services
-    return task_view(
-        await moves.submit_for_review(ctx, await caller(info), id, result, expected_version, report)
+    return await claims.submit_for_review(
+        ctx, await caller(info), id, result, expected_version, report
     )
 
 
 async def approve_task(info: Info, id: int, expected_version: int | None) -> TaskView:
     ctx = info.context.services
-    return task_view(await moves.approve_task(ctx, await caller(info), id, expected_version))
+    return await moves.approve_task(ctx, await caller(info), id, expected_version)
 
 
 async def reject_task(info: Info, id: int, feedback: str, expected_version: int | None) -> TaskView:
     ctx = info.context.services
-    return task_view(
-        await moves.reject_task(ctx, await caller(info), id, feedback, expected_version)
-    )
+    return await moves.reject_task(ctx, await caller(info), id, feedback, expected_version)
 
 
 async def cancel_task(
     info: Info, id: int, reason: str | None, expected_version: int | None
 ) -> TaskView:
     ctx = info.context.services
-    return task_view(await moves.cancel_task(ctx, await caller(info), id, reason, expected_version))
+    return await moves.cancel_task(ctx, await caller(info), id, reason, expected_version)
 
 
 async def release_task(
     info: Info, id: int, reason: str | None, expected_version: int | None
 ) -> TaskView:
     ctx = info.context.services
-    return task_view(
-        await moves.release_task(ctx, await caller(info), id, reason, expected_version)
-    )
+    return await moves.release_task(ctx, await caller(info), id, reason, expected_version)
 
 
 async def assign_task(
     info: Info, id: int, agent: str | None, expected_version: int | None, force: bool
 ) -> TaskView:
     ctx = info.context.services
-    return task_view(
-        await task_services.assign_task(
-            ctx, await caller(info), id, agent, expected_version, force=force
-        )
+    return await task_services.assign_task(
+        ctx, await caller(info), id, agent, expected_version, force=force
     )
 
 
@@ -123,8 +111,7 @@ async def register_agent(
     info: Info, name: str, skills: list[str], wip_limit: int
 ) -> tuple[AgentView, str]:
     ctx = info.context.services
-    row, token = await agents.register_agent(ctx, await caller(info), name, skills, wip_limit)
-    return agent_view(row), token
+    return await agents.register_agent(ctx, await caller(info), name, skills, wip_limit)
 
 
 async def add_comment(info: Info, task_id: int, body: str) -> CommentView:
@@ -136,4 +123,4 @@ async def reopen_task(
     info: Info, id: int, reason: str | None, expected_version: int | None
 ) -> TaskView:
     ctx = info.context.services
-    return task_view(await moves.reopen_task(ctx, await caller(info), id, reason, expected_version))
+    return await moves.reopen_task(ctx, await caller(info), id, reason, expected_version)

@@ -5,21 +5,17 @@ from __future__ import annotations
 from mission_control.domain.decomposition import ProposedSubtask
 from mission_control.resolvers.context import Info, caller
 from mission_control.services import decomposition, dependencies
-from mission_control.store.views import TaskView, task_view
+from mission_control.store.views import TaskView
 
 
 async def add_dependency(info: Info, task_id: int, depends_on: int) -> TaskView:
     ctx = info.context.services
-    return task_view(
-        await dependencies.add_dependency(ctx, await caller(info), task_id, depends_on)
-    )
+    return await dependencies.add_dependency(ctx, await caller(info), task_id, depends_on)
 
 
 async def remove_dependency(info: Info, task_id: int, depends_on: int) -> TaskView:
     ctx = info.context.services
-    return task_view(
-        await dependencies.remove_dependency(ctx, await caller(info), task_id, depends_on)
-    )
+    return await dependencies.remove_dependency(ctx, await caller(info), task_id, depends_on)
 
 
 async def decompose_task(info: Info, id: int, preview: bool) -> decomposition.Decomposition:

@@ -8,12 +8,12 @@ from mission_control.domain.usage import UsageGroup, UsageReport
 from mission_control.resolvers.context import Info, caller
 from mission_control.services import budgets, usage_reports
 from mission_control.store import usage
-from mission_control.store.views import TaskView, task_view
+from mission_control.store.views import TaskView
 
 
 async def report_usage(info: Info, id: int, report: UsageReport) -> TaskView:
     ctx = info.context.services
-    return task_view(await usage_reports.report_usage(ctx, await caller(info), id, report))
+    return await usage_reports.report_usage(ctx, await caller(info), id, report)
 
 
 async def usage_totals(

@@ -6,18 +6,17 @@ from mission_control.domain.events import EventKind
 from mission_control.domain.workflow import TaskStatus
 from mission_control.resolvers.context import Info, caller
 from mission_control.services import webhooks
-from mission_control.store.views import DeliveryView, delivery_view
+from mission_control.store.views import DeliveryView, WebhookView
 
 
-async def webhooks_list(info: Info) -> list[webhooks.WebhookState]:
+async def webhooks_list(info: Info) -> list[WebhookView]:
     return await webhooks.list_webhooks(await caller(info))
 
 
 async def webhook_deliveries(
     info: Info, webhook_id: int, failed_only: bool, first: int
 ) -> list[DeliveryView]:
-    rows = await webhooks.deliveries(await caller(info), webhook_id, failed_only, first)
-    return [delivery_view(row) for row in rows]
+    return await webhooks.deliveries(await caller(info), webhook_id, failed_only, first)
 
 
 async def register_webhook(
@@ -26,10 +25,9 @@ async def register_webhook(
     kinds: list[EventKind] | None = None,
     statuses: list[TaskStatus] | None = None,
     agent: str | None = None,
-) -> tuple[webhooks.WebhookState, str]:
+) -> tuple[WebhookView, str]:
     spec = webhooks.WebhookSpec(url, kinds or (), statuses or (), agent)
-    hook, secret = await webhooks.register_webhook(info.context.services, await caller(info), spec)
-    return webhooks.WebhookState(hook, pending=0, failed=0), secret
+    return await webhooks.register_webhook(info.context.services, await caller(info), spec)
 
 
 async def replay_webhook_deliveries(

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -24,8 +27,10 @@ from graphql import (
     SelectionSetNode,
     value_from_ast_untyped,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
+
+from mission_control.settings import Settings
 
 TOO_EXPENSIVE = "TOO_EXPENSIVE"
 HEAVY_WEIGHT = 10  # a free-text field weighs as much as ten plain ones
@@ -130,47 +135,89 @@ def estimate(
 
 
 class ValidQueries:
-    """Query texts that passed validation under one schema's fixed rules, most recent last.
+    """Query texts that passed validation under one schema's fixed rules, with their parsed
+    documents, most recent last.
 
     Agents send the same few operations all day; validating one costs more than a millisecond,
-    more than parsing it. Only successes are kept (an error list is built afresh each time), the
-    rules never change for a schema, and the set is bounded so unique texts cannot grow it.
+    parsing it a tenth of that. Only successes are kept (a parse or validation error is built
+    afresh each time, so it keeps its code), the rules never change for a schema, and the set
+    is bounded so unique texts cannot grow it. A document is never changed by executing it,
+    so one is shared by every request with its text.
     """
 
     def __init__(self, maxsize: int = 256) -> None:
         self.maxsize = maxsize
-        self._texts: OrderedDict[str, None] = OrderedDict()
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
         self.validations = 0  # how many documents were validated in full (for the tests)
 
     def __contains__(self, text: object) -> bool:
-        if text not in self._texts:
-            return False
-        self._texts.move_to_end(text)  # type: ignore[arg-type]
-        return True
+        return text in self._documents
 
-    def add(self, text: str) -> None:
-        self._texts[text] = None
-        if len(self._texts) > self.maxsize:
-            self._texts.popitem(last=False)
+    def document(self, text: str | None) -> DocumentNode | None:
+        """The parsed document of a text known valid (now the most recently used)."""
+        if text is None or text not in self._documents:
+            return None
+        self._documents.move_to_end(text)
+        return self._documents[text]
+
+    def add(self, text: str, document: DocumentNode) -> None:
+        self._documents[text] = document
+        if len(self._documents) > self.maxsize:
+            self._documents.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """A schema's limits on a query, built once: its size in tokens (checked while parsing),
+    the depth and alias rules (Strawberry's limiters' validation rules, checked with the
+    standard ones), the answer's estimated cost, and the texts already found valid."""
+
+    max_tokens: int
+    rules: tuple[type[ASTValidationRule], ...]
+    max_cost: int
+    valid: ValidQueries
+
+    @classmethod
+    def of(cls, settings: Settings, valid: ValidQueries) -> QueryLimits:
+        limiters = (
+            QueryDepthLimiter(max_depth=settings.max_query_depth),
+            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        )
+        rules = tuple(rule for limiter in limiters for rule in limiter.validation_rules)
+        return cls(settings.max_tokens, rules, settings.max_query_cost, valid)
 
 
 class QueryCost(SchemaExtension):
-    """Validate as usual (once per query text), then refuse an operation whose estimate is
-    over the budget (for each request: the estimate depends on the variables)."""
+    """Every limit of `QueryLimits` in one extension per request. A text validated before
+    skips parsing and validation (its document is reused); the cost budget is judged on every
+    request, since it depends on the variables."""
 
-    def __init__(self, *, max_cost: int, valid: ValidQueries | None = None) -> None:
-        self.max_cost = max_cost
-        self.valid = valid if valid is not None else ValidQueries()
+    def __init__(self, limits: QueryLimits) -> None:
+        self.limits = limits
+        self.known = False
 
-    def _validate(self, document: Any) -> list[GraphQLError]:
-        text = self.execution_context.query
-        if text is not None and text in self.valid:
-            return []
-        self.valid.validations += 1
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self.limits.max_tokens
+        yield
+
+    def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        errors = validate_document(context.schema._schema, document, context.validation_rules)
-        if not errors and text is not None:
-            self.valid.add(text)
+        document = self.limits.valid.document(context.query)
+        if document is not None and context.graphql_document is None:
+            context.graphql_document = document
+            self.known = True
+        yield
+
+    def _validate(self, document: DocumentNode) -> list[GraphQLError]:
+        if self.known:
+            return []
+        valid = self.limits.valid
+        valid.validations += 1
+        context = self.execution_context
+        rules = (*context.validation_rules, *self.limits.rules)
+        errors = validate_document(context.schema._schema, document, rules)
+        if not errors and context.query is not None:
+            valid.add(context.query, document)
         return errors
 
     def on_validate(self) -> Iterator[None]:
@@ -184,7 +231,7 @@ class QueryCost(SchemaExtension):
         yield
 
     def _over_budget(
-        self, name: str | None, document: Any, variables: Mapping[str, Any] | None
+        self, name: str | None, document: DocumentNode, variables: Mapping[str, Any] | None
     ) -> list[GraphQLError]:
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         fragments = {
@@ -194,13 +241,14 @@ class QueryCost(SchemaExtension):
         if not chosen:
             return []
         cost = estimate(chosen[0], fragments, variables)
-        if cost <= self.max_cost:
+        max_cost = self.limits.max_cost
+        if cost <= max_cost:
             return []
         return [
             GraphQLError(
                 f"This query could return about {cost:,} fields, over the budget of "
-                f"{self.max_cost:,} per request: ask for fewer aliases, smaller pages "
+                f"{max_cost:,} per request: ask for fewer aliases, smaller pages "
                 f"(perColumn, first, limit) or leave out long text fields like description.",
-                extensions={"code": TOO_EXPENSIVE, "cost": cost, "limit": self.max_cost},
+                extensions={"code": TOO_EXPENSIVE, "cost": cost, "limit": max_cost},
             )
         ]

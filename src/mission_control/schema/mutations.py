@@ -32,8 +32,7 @@ from mission_control.schema.webhooks import Webhook, WebhookRegistration
 from mission_control.services import budgets
 from mission_control.services import decomposition as decomposition_services
 from mission_control.services.tasks import TaskDraft, TaskEdit
-from mission_control.services.tokens import TokenInfo as TokenData
-from mission_control.store.views import TaskView
+from mission_control.store.views import TaskView, TokenView
 
 
 def _task(view: TaskView) -> Task:
@@ -48,9 +47,9 @@ def _decomposition(result: decomposition_services.Decomposition) -> Decompositio
     )
 
 
-def _issued(issued: tuple[TokenData, str]) -> IssuedToken:
-    data, secret = issued
-    return IssuedToken(info=TokenInfo.from_data(data), token=secret)
+def _issued(issued: tuple[TokenView, str]) -> IssuedToken:
+    view, secret = issued
+    return IssuedToken(info=TokenInfo.from_view(view), token=secret)
 
 
 @strawberry.type
@@ -282,7 +281,7 @@ class Mutation:
         description="Refuse a token from now on; its connections and board sessions end."
     )
     async def revoke_token(self, info: Info, id: int) -> TokenInfo:
-        return TokenInfo.from_data(await token_resolvers.revoke_token(info, id))
+        return TokenInfo.from_view(await token_resolvers.revoke_token(info, id))
 
     @strawberry.mutation(description="Revoke a token and issue its replacement, shown once.")
     async def rotate_token(self, info: Info, id: int) -> IssuedToken:
@@ -345,8 +344,8 @@ class Mutation:
         statuses: list[TaskStatus] | None = None,
         agent: str | None = None,
     ) -> WebhookRegistration:
-        state, secret = await webhook_resolvers.register_webhook(info, url, kinds, statuses, agent)
-        return WebhookRegistration(webhook=Webhook.from_state(state), secret=secret)
+        view, secret = await webhook_resolvers.register_webhook(info, url, kinds, statuses, agent)
+        return WebhookRegistration(webhook=Webhook.from_view(view), secret=secret)
 
     replay_webhook_deliveries = strawberry.mutation(
         resolver=webhook_resolvers.replay_webhook_deliveries,

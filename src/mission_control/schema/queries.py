@@ -106,12 +106,12 @@ class Query:
 
     @strawberry.field(description="Tokens (operator only); no secrets.")
     async def tokens(self, info: Info, include_revoked: bool = False) -> list[TokenInfo]:
-        rows = await token_resolvers.list_tokens(info, include_revoked)
-        return [TokenInfo.from_data(row) for row in rows]
+        views = await token_resolvers.list_tokens(info, include_revoked)
+        return [TokenInfo.from_view(view) for view in views]
 
     @strawberry.field(description="(Operator) Outbound webhooks and health.")
     async def webhooks(self, info: Info) -> list[Webhook]:
-        return [Webhook.from_state(state) for state in await webhook_resolvers.webhooks_list(info)]
+        return [Webhook.from_view(view) for view in await webhook_resolvers.webhooks_list(info)]
 
     @strawberry.field(description="(Operator) A webhook's deliveries.")
     async def webhook_deliveries(

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from mission_control.domain.actors import Role as DomainRole
-from mission_control.services.tokens import TokenInfo as TokenData
+from mission_control.store.views import TokenView
 
 strawberry.enum(DomainRole, name="Role")
 Role = DomainRole
@@ -25,16 +25,16 @@ class TokenInfo:
     revoked_at: datetime | None
 
     @classmethod
-    def from_data(cls, data: TokenData) -> TokenInfo:
+    def from_view(cls, view: TokenView) -> TokenInfo:
         return cls(
-            id=data.id,
-            name=data.name,
-            role=data.role,
-            agent=data.agent,
-            created_at=data.created_at,
-            last_used_at=data.last_used_at,
-            expires_at=data.expires_at,
-            revoked_at=data.revoked_at,
+            id=view.id,
+            name=view.name,
+            role=view.role,
+            agent=view.agent,
+            created_at=view.created_at,
+            last_used_at=view.last_used_at,
+            expires_at=view.expires_at,
+            revoked_at=view.revoked_at,
         )
 
 

@@ -6,11 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from mission_control.domain.events import EventKind as DomainEventKind
-from mission_control.domain.workflow import TaskStatus as DomainTaskStatus
 from mission_control.schema.types import EventKind, TaskStatus
-from mission_control.services.webhooks import WebhookState
-from mission_control.store.views import DeliveryView
+from mission_control.store.views import DeliveryView, WebhookView
 
 
 @strawberry.type(description="An endpoint that receives the Events its filter matches.")
@@ -34,22 +31,21 @@ class Webhook:
     failed: int = strawberry.field(description="Deliveries given up; replay them.")
 
     @classmethod
-    def from_state(cls, state: WebhookState) -> Webhook:
-        hook = state.webhook
+    def from_view(cls, view: WebhookView) -> Webhook:
         return cls(
-            id=hook.id,
-            url=hook.url,
-            kinds=[DomainEventKind(kind) for kind in hook.kinds],
-            statuses=[DomainTaskStatus(status) for status in hook.statuses],
-            agent=hook.agent_name,
-            created_at=hook.created_at,
-            last_status=hook.last_status,
-            last_error=hook.last_error,
-            last_attempt_at=hook.last_attempt_at,
-            last_delivered_at=hook.last_delivered_at,
-            failures=hook.failures,
-            pending=state.pending,
-            failed=state.failed,
+            id=view.id,
+            url=view.url,
+            kinds=list(view.kinds),
+            statuses=list(view.statuses),
+            agent=view.agent,
+            created_at=view.created_at,
+            last_status=view.last_status,
+            last_error=view.last_error,
+            last_attempt_at=view.last_attempt_at,
+            last_delivered_at=view.last_delivered_at,
+            failures=view.failures,
+            pending=view.pending,
+            failed=view.failed,
         )
 
 

@@ -19,9 +19,11 @@ from mission_control.domain.workflow import Move, TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.moves import apply_move
 from mission_control.services.pickup import lock_agent
+from mission_control.store import approvals as requests
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import load_task
+from mission_control.store.views import ApprovalView, approval_view
 
 
 async def request_approval(ch: Change, ctx: Context, agent: Agent, task: Task) -> Approval:
@@ -30,22 +32,10 @@ async def request_approval(ch: Change, ctx: Context, agent: Agent, task: Task) -
     The caller holds the task row's lock; a request another agent committed just before is
     seen here and turns into CONFLICT, which makes `claim_next` look again.
     """
-    if (
-        await Approval.filter(task_id=task.id, status=ApprovalStatus.PENDING)
-        .using_db(ch.conn)
-        .exists()
-    ):
+    if await requests.pending_for_task(task.id, ch.conn):
         raise Conflict(f"Task #{task.id} was just reserved by another agent.", task_id=task.id)
-    approval = await Approval.create(
-        task_id=task.id,
-        agent_id=agent.id,
-        status=ApprovalStatus.PENDING,
-        requested_at=ch.now,
-        expires_at=ch.now + timedelta(seconds=ctx.settings.approval_timeout_seconds),
-        using_db=ch.conn,
-    )
-    approval.task = task
-    approval.agent = agent
+    expires_at = ch.now + timedelta(seconds=ctx.settings.approval_timeout_seconds)
+    approval = await requests.add_request(ch.conn, agent, task, ch.now, expires_at)
     ch.record(
         EventKind.APPROVAL_REQUESTED,
         agent_actor(agent.name).label,
@@ -57,20 +47,15 @@ async def request_approval(ch: Change, ctx: Context, agent: Agent, task: Task) -
     return approval
 
 
-async def list_approvals(status: ApprovalStatus | None = ApprovalStatus.PENDING) -> list[Approval]:
+async def list_approvals(
+    status: ApprovalStatus | None = ApprovalStatus.PENDING,
+) -> list[ApprovalView]:
     """Requests with their task and agent, oldest first (all of them when status is None)."""
-    query = Approval.all() if status is None else Approval.filter(status=status)
-    return list(await query.order_by("id").limit(500).prefetch_related("task__assignee", "agent"))
+    return await requests.approval_views(status)
 
 
 async def _load(approval_id: int, ch: Change) -> Approval:
-    approval: Approval | None = (
-        await Approval.filter(id=approval_id)
-        .using_db(ch.conn)
-        .select_for_update()
-        .prefetch_related("agent")
-        .first()
-    )
+    approval = await requests.approval_of(approval_id, ch.conn, lock=True)
     if approval is None:
         raise NotFound(f"There is no approval request #{approval_id}.", approval_id=approval_id)
     if approval.status is not ApprovalStatus.PENDING:
@@ -83,29 +68,18 @@ async def _load(approval_id: int, ch: Change) -> Approval:
 
 
 async def _close(ch: Change, approval: Approval, status: ApprovalStatus, by: str | None) -> None:
-    updated = (
-        await Approval.filter(id=approval.id, status=ApprovalStatus.PENDING)
-        .using_db(ch.conn)
-        .update(status=status, decided_at=ch.now, decided_by=by)
-    )
-    if updated != 1:
+    if not await requests.close(ch.conn, approval, status, ch.now, by):
         raise Conflict(f"Approval request #{approval.id} was answered at the same moment.")
-    approval.status, approval.decided_at, approval.decided_by = status, ch.now, by
 
 
 async def decide_approval(
     ctx: Context, actor: Actor, approval_id: int, approve: bool, reason: str | None = None
-) -> Approval:
+) -> ApprovalView:
     """Grant (the task is claimed for the agent) or decline (it stays in the pool)."""
     require_operator(actor, "answer approval requests")
     text = limits.clean_reason(reason)
     async with change(ctx) as ch:
-        requested = (
-            await Approval.filter(id=approval_id)
-            .using_db(ch.conn)
-            .prefetch_related("agent")
-            .first()
-        )
+        requested = await requests.approval_of(approval_id, ch.conn)
         if requested is not None:
             await lock_agent(requested.agent.name, ch.conn)  # the agent before the request
         approval = await _load(approval_id, ch)
@@ -140,7 +114,7 @@ async def decide_approval(
                 approval_id=approval.id,
             )
         approval.task = task
-    return approval
+    return approval_view(approval)
 
 
 async def close_stale(ch: Change, approval: Approval) -> bool:
@@ -164,14 +138,11 @@ async def close_stale(ch: Change, approval: Approval) -> bool:
 async def expire_approvals(ctx: Context) -> int:
     """Periodic job: close requests nobody answered in time; their tasks return to the pool."""
     now = ctx.clock()
-    due = await Approval.filter(status=ApprovalStatus.PENDING, expires_at__lt=now).values_list(
-        "id", flat=True
-    )
     expired = 0
-    for approval_id in due:
+    for approval_id in await requests.overdue_ids(now):
         try:
             async with change(ctx) as ch:
-                approval = await _load(int(approval_id), ch)  # type: ignore[call-overload]
+                approval = await _load(approval_id, ch)
                 await _close(ch, approval, ApprovalStatus.EXPIRED, AUTOMATION.label)
                 ch.record(
                     EventKind.APPROVAL_EXPIRED,

@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.actors import OPERATOR, Actor, Role
 from mission_control.domain.errors import Unauthenticated
 from mission_control.domain.events import EventRecord
-from mission_control.models import Credential
+from mission_control.store import credentials, tokens
 from mission_control.store.context import Context
-from mission_control.store.credentials import CachedCredential
+from mission_control.store.journal import Change
 
 TOKEN_BYTES = 24
 LAST_USED_GRANULARITY = timedelta(seconds=60)
@@ -29,33 +28,53 @@ def new_token(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(TOKEN_BYTES)}"
 
 
+@dataclass(frozen=True, slots=True)
+class Issued:
+    """A credential just created: its id, and its token (shown once, never stored)."""
+
+    credential_id: int
+    token: str
+
+
+async def issue_credential(
+    ctx: Context,
+    role: Role,
+    name: str,
+    agent_id: int | None = None,
+    ch: Change | None = None,
+    expires_at: datetime | None = None,
+) -> Issued:
+    """Create a credential (in the open change `ch`, if any); only its token's hash is kept."""
+    token = new_token({Role.AGENT: "mca", Role.VIEWER: "mcv"}.get(role, "mco"))
+    credential_id = await tokens.insert_credential(
+        hash_token(token),
+        role,
+        name,
+        agent_id,
+        ctx.clock(),
+        expires_at,
+        ch.conn if ch is not None else None,
+    )
+    return Issued(credential_id, token)
+
+
 async def issue_token(
     ctx: Context,
     role: Role,
     name: str,
     agent_id: int | None = None,
-    conn: BaseDBAsyncClient | None = None,
+    ch: Change | None = None,
     expires_at: datetime | None = None,
 ) -> str:
     """Create a credential and return its token; only the hash is kept."""
-    token = new_token({Role.AGENT: "mca", Role.VIEWER: "mcv"}.get(role, "mco"))
-    await Credential.create(
-        token_hash=hash_token(token),
-        role=role,
-        name=name,
-        agent_id=agent_id,
-        created_at=ctx.clock(),
-        expires_at=expires_at,
-        using_db=conn,
-    )
-    return token
+    return (await issue_credential(ctx, role, name, agent_id, ch, expires_at)).token
 
 
 async def ensure_operator_token(ctx: Context) -> str | None:
     """On first start, make an operator token and return it (None when one exists)."""
     if ctx.settings.operator_token:
         return None
-    if await Credential.filter(role=Role.OPERATOR, revoked_at=None).exists():
+    if await tokens.live_operator_exists():
         return None
     return await issue_token(ctx, Role.OPERATOR, "operator")
 
@@ -86,33 +105,18 @@ async def authenticate_hash(ctx: Context, token_hash: str) -> Actor:
     ttl = ctx.settings.credential_cache_seconds
     entry = ctx.credentials.get(token_hash, now, ttl) if ttl > 0 else None
     if entry is None:
-        entry = await _read_credential(token_hash, now)
+        entry = await credentials.read_credential(token_hash, now)
+        if entry is None:
+            raise Unauthenticated("This token is not valid (unknown or revoked).")
         if ttl > 0:
             ctx.credentials.put(token_hash, entry)
     if entry.expires_at is not None and entry.expires_at <= now:
         raise Unauthenticated("This token has expired; ask the operator for a new one.")
     if entry.last_used_at is None or now - entry.last_used_at > LAST_USED_GRANULARITY:
         # Coarse on purpose: one write a minute per token, not one per request.
-        await Credential.filter(id=entry.credential_id).update(last_used_at=now)
+        await credentials.touch(entry.credential_id, now)
         ctx.credentials.used(token_hash, now)
     return entry.actor
-
-
-async def _read_credential(token_hash: str, now: datetime) -> CachedCredential:
-    credential = (
-        await Credential.filter(token_hash=token_hash, revoked_at=None)
-        .select_related("agent")
-        .first()
-    )
-    if credential is None:
-        raise Unauthenticated("This token is not valid (unknown or revoked).")
-    if credential.role is Role.AGENT and credential.agent is not None:
-        actor = Actor(Role.AGENT, credential.agent.name, credential.agent.id, credential.id)
-    else:
-        actor = Actor(credential.role, credential.name, None, credential.id)
-    return CachedCredential(
-        actor, credential.id, credential.expires_at, credential.last_used_at, read_at=now
-    )
 
 
 async def forget_revoked(ctx: Context, events: AsyncIterator[EventRecord]) -> None:

@@ -11,9 +11,6 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
-
 from mission_control.domain.actors import AUTOMATION
 from mission_control.domain.automation import (
     AUTO_APPROVE_TAG,
@@ -26,12 +23,12 @@ from mission_control.domain.automation import (
 from mission_control.domain.errors import MissionControlError
 from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.domain.workflow import Move, TaskStatus
-from mission_control.models import Task, TaskDependency
-from mission_control.services.dependencies import depends_on_ids
+from mission_control.models import Task
 from mission_control.services.moves import apply_move
 from mission_control.store.context import Context
-from mission_control.store.journal import change
-from mission_control.store.tasks import load_task
+from mission_control.store.dependencies import dependents_of, depends_on_ids
+from mission_control.store.journal import Change, change
+from mission_control.store.tasks import Scope, load_task, rule_candidates, status_moments
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +46,7 @@ TRIGGERS = frozenset(
 )
 
 
-async def _decide(
-    ctx: Context, task: Task, conn: BaseDBAsyncClient | None = None
-) -> AutoMove | None:
+async def _decide(ctx: Context, task: Task, ch: Change | None = None) -> AutoMove | None:
     """The automatic move this task is due for now, read fresh from its row."""
     if task.status is TaskStatus.REVIEW:
         return approval_due(
@@ -64,15 +59,12 @@ async def _decide(
             instant_tags=ctx.settings.auto_approve_tags,
         )
     if task.status is TaskStatus.BLOCKED:
+        conn = ch.conn if ch is not None else None
         wanted = blockers_of(task.id, task.block_reason, await depends_on_ids(task.id, conn))
-        rows = (
-            await Task.filter(id__in=wanted)
-            .using_db(conn)
-            .values_list("id", "status", "status_changed_at")
-            if wanted
-            else []
-        )
-        found = {int(row[0]): Blocker(TaskStatus(row[1]), row[2]) for row in rows}
+        found = {
+            number: Blocker(status, since)
+            for number, (status, since) in (await status_moments(wanted, conn)).items()
+        }
         missing = Blocker(TaskStatus.CANCELLED, task.status_changed_at)  # never becomes done
         blockers = {number: found.get(number, missing) for number in wanted}
         return unblock_due(task.id, task.status, task.status_changed_at, blockers)
@@ -83,7 +75,7 @@ async def _apply(ctx: Context, due: AutoMove) -> bool:
     """Make one automatic move in its own change, re-checking it on the locked-in row."""
     async with change(ctx) as ch:
         task = await load_task(due.task_id, ch.conn)
-        again = await _decide(ctx, task, ch.conn)
+        again = await _decide(ctx, task, ch)
         if again is None or again.target is not due.target:
             return False
         expect = Move.APPROVE if due.target is TaskStatus.DONE else Move.UNBLOCK
@@ -91,21 +83,15 @@ async def _apply(ctx: Context, due: AutoMove) -> bool:
     return True
 
 
-def _candidates(ctx: Context) -> Q:
-    tags = {AUTO_APPROVE_TAG, *ctx.settings.auto_approve_tags}
-    tagged = Q(*(Q(tag_text__contains=f" {tag} ") for tag in tags), join_type=Q.OR)
-    return Q(Q(status=TaskStatus.REVIEW) & tagged) | Q(status=TaskStatus.BLOCKED)
-
-
-async def run_automation(ctx: Context, among: Q | None = None) -> list[AutoMove]:
+async def run_automation(ctx: Context, among: Scope | None = None) -> list[AutoMove]:
     """Make every automatic move that is due now (among some tasks); returns the moves made.
 
     A move the workflow refuses (a parent with open subtasks, a task changed meanwhile) is
     logged and tried again next round.
     """
     made: list[AutoMove] = []
-    candidates = _candidates(ctx) if among is None else Q(_candidates(ctx), among)
-    for task in await Task.filter(candidates).order_by("id"):
+    tags = {AUTO_APPROVE_TAG, *ctx.settings.auto_approve_tags}
+    for task in await rule_candidates(tags, among):
         due = await _decide(ctx, task)
         if due is None:
             continue
@@ -128,7 +114,7 @@ async def follow(ctx: Context, events: AsyncIterator[EventRecord]) -> None:
             log.exception("automation after event #%s failed; the sweep retries it", event.id)
 
 
-async def _touched_by(event: EventRecord) -> Q:
+async def _touched_by(event: EventRecord) -> Scope:
     """The only tasks whose rules an Event can have made due: its own task, and after an
     approval the blocked tasks waiting for it (as a dependency or named `#id` in the reason).
 
@@ -136,15 +122,11 @@ async def _touched_by(event: EventRecord) -> Q:
     looks at everything, for an Event missed while no process was leading.
     """
     if event.task_id is None:
-        return Q(id__in=[])
-    touched = Q(id=event.task_id)
-    if event.kind is EventKind.APPROVED:
-        dependents = await TaskDependency.filter(depends_on_id=event.task_id).values_list(
-            "task_id", flat=True
-        )
-        touched |= Q(id__in=[int(str(task_id)) for task_id in dependents])
-        touched |= Q(status=TaskStatus.BLOCKED, block_reason__contains=f"#{event.task_id}")
-    return touched
+        return Scope()
+    if event.kind is not EventKind.APPROVED:
+        return Scope(frozenset({event.task_id}))
+    dependents = await dependents_of(event.task_id)
+    return Scope(frozenset({event.task_id, *dependents}), blocked_naming=f"#{event.task_id}")
 
 
 def trigger_filter() -> EventFilter:

@@ -1,35 +1,42 @@
-"""Claims: an agent takes a ready task (first wins), holds it under a lease, reports progress."""
+"""Claims: an agent takes a ready task (first wins), holds it under a lease, reports progress,
+hands it in.
+
+claimNextTask and submitForReview are the requests every agent repeats all day, so their path
+is straight: this module orchestrates, store/claims.py holds their statements (named SQL, no
+ORM), services/pickup.py turns what they read into the pickup rule's facts and
+domain/pickup.py decides. The other claims (transitionTask to in progress, a granted approval)
+take services/moves.py's `apply_move`, which asks the same rule through `check_pickup`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
-from tortoise.functions import Coalesce
+from datetime import timedelta
 
 from mission_control.domain import limits
 from mission_control.domain.actors import LEASE_KEEPER, Actor, Role
 from mission_control.domain.agents import AgentStatus, ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
-from mission_control.domain.events import EventKind
+from mission_control.domain.events import EventKind, kind_of
 from mission_control.domain.permissions import require_agent
 from mission_control.domain.pickup import refusal
 from mission_control.domain.usage import UsageReport
-from mission_control.domain.workflow import Move, TaskStatus
+from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.approvals import close_stale, request_approval
-from mission_control.services.dependencies import roll_up_progress, waiting_task_ids
+from mission_control.services.dependencies import roll_up_progress
 from mission_control.services.moves import apply_move
-from mission_control.services.pickup import Pickup, load_agent_side, pending_approval_of
+from mission_control.services.moves import submit_for_review as submit_through_move
+from mission_control.services.pickup import AgentSide, load_agent_side, pending_approval_of
 from mission_control.services.usage_reports import record_usage
+from mission_control.store import claims as claims_store
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
     assignee_name,
     check_version,
+    load_agent,
     load_task,
     write_task,
 )
@@ -61,39 +68,6 @@ async def claim_task(
     return task
 
 
-async def _ready_candidates(
-    agent: Agent, conn: BaseDBAsyncClient, now: datetime, *, own_first: bool
-) -> AsyncIterator[Task]:
-    """Ready tasks for this agent, its own assignments first, each most urgent then oldest.
-
-    Each is the first ready row that no claim in flight has locked (FOR UPDATE SKIP LOCKED on
-    PostgreSQL), locked alone: concurrent agents neither queue behind each other nor hide
-    ready tasks from each other. Tasks this agent may not take are passed over, up to a limit.
-    `own_first`: some ready task is assigned to it (else that query is skipped).
-    """
-    for assigned in (agent.id, None) if own_first else (None,):
-        passed: list[int] = []
-        while len(passed) < CANDIDATE_LIMIT:
-            query = (
-                Task.filter(status=TaskStatus.READY, assignee_id=assigned)
-                .filter(Q(retry_at=None) | Q(retry_at__lte=now))  # a retry waits its backoff
-                .exclude(id__in=waiting_task_ids())
-            )
-            if passed:
-                query = query.exclude(id__in=passed)
-            found = (
-                await query.annotate(rank=Coalesce("priority", limits.PRIORITY_MAX + 1))
-                .order_by("rank", "created_at", "id")
-                .limit(1)
-                .select_for_update(skip_locked=True)
-                .using_db(conn)
-            )
-            if not found:
-                break
-            yield found[0]
-            passed.append(found[0].id)
-
-
 @dataclass(frozen=True)
 class NextClaim:
     """The answer to "next task for me": a claim, a pending approval, or nothing and why."""
@@ -120,13 +94,31 @@ async def claim_next(ctx: Context, actor: Actor) -> NextClaim:
     raise Conflict("Too many agents are claiming at once; try again in a moment.")
 
 
+async def _candidates(ch: Change, side: AgentSide) -> AsyncIterator[TaskView]:
+    """Ready tasks for this agent, its own assignments first, each most urgent then oldest.
+
+    Each is the first ready row that no claim in flight has locked (FOR UPDATE SKIP LOCKED on
+    PostgreSQL), locked alone: concurrent agents neither queue behind each other nor hide
+    ready tasks from each other. Tasks reserved or declined for it are left out in SQL; those
+    it turns down (skills) are passed over, up to a limit. Its own assignments are looked at
+    only while some are ready.
+    """
+    for own in (True, False) if side.assigned_ready > 0 else (False,):
+        passed = side.passed_over()
+        for _ in range(CANDIDATE_LIMIT):
+            task = await claims_store.next_candidate(ch.conn, side.agent, ch.now, passed, own=own)
+            if task is None:
+                break
+            yield task
+            passed.append(task.id)
+
+
 async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
     # The agent's side of the pickup rule, read once under the lock on its row (held to
     # commit: claims by one agent queue); each candidate is then judged from its row alone.
     side = await load_agent_side(ctx, actor.name, ch.conn)
-    agent = side.agent
     if side.own_request is not None:
-        pending = await pending_approval_of(agent, ch.conn)
+        pending = await pending_approval_of(side.agent.id, ch.conn)
         if pending is not None and not await close_stale(ch, pending):
             return NextClaim(
                 ClaimOutcome.AWAITING_APPROVAL,
@@ -138,34 +130,77 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
     gate = side.gate(ctx.settings)
     if gate.refusal:
         return NextClaim(ClaimOutcome.NOTHING, reason=gate.refusal)
-    own_first = side.assigned_ready > 0
-    async for task in _ready_candidates(agent, ch.conn, ch.now, own_first=own_first):
-        if side.passes_over(task.id):
-            continue
-        mine = task.assignee_id == agent.id
-        task.assignee = agent if mine else None
+    async for task in _candidates(ch, side):
         # The candidate query leaves out tasks waiting for an open dependency, in SQL.
-        facts = side.facts(
-            task, ctx, approved=False, open_dependencies=(), assignee=agent.name if mine else None
-        )
+        facts = side.facts(task, ctx, approved=False, open_dependencies=())
         if not facts.skills_fit:
             continue
         if gate.needs_approval(task.tags):
-            approval = await request_approval(ch, ctx, agent, task)
-            return NextClaim(
-                ClaimOutcome.AWAITING_APPROVAL,
-                task=task_view(task),
-                approval=approval,
-                reason=WAITING,
-            )
+            return await _ask_operator(ch, ctx, side, task)
         if refusal(facts) is not None:
             continue
-        pickup = Pickup(agent, facts)
-        await apply_move(
-            ch, ctx, actor, task, TaskStatus.IN_PROGRESS, expect=Move.CLAIM, pickup=pickup
-        )
-        return NextClaim(ClaimOutcome.CLAIMED, task=task_view(task))
+        return NextClaim(ClaimOutcome.CLAIMED, task=await _claim(ch, ctx, actor, side, task))
     return NextClaim(ClaimOutcome.NOTHING, reason=NOTHING_READY)
+
+
+async def _claim(
+    ch: Change, ctx: Context, actor: Actor, side: AgentSide, task: TaskView
+) -> TaskView:
+    """The claim move on a candidate the rule allowed, under the lock on the agent: the
+    workflow's guards, the conditional write, its CLAIMED Event (as services/moves.py's
+    `apply_move` records it for the other paths)."""
+    move = move_for(task.status, TaskStatus.IN_PROGRESS, task_id=task.id, expect=Move.CLAIM)
+    check_move(move, TaskFacts(task.status, task.assignee), actor)
+    lease = ch.now + timedelta(seconds=ctx.settings.lease_seconds)
+    claimed = await claims_store.claim(ch.conn, task, side.agent, ch.now, lease)
+    if claimed is None:
+        raise Conflict(f"Task #{task.id} was claimed by someone else first.", task_id=task.id)
+    ch.record(
+        kind_of(move),
+        actor.label,
+        task_id=task.id,
+        agent_name=side.agent.name,
+        from_status=task.status,
+        to_status=claimed.status,
+    )
+    return claimed
+
+
+async def _ask_operator(ch: Change, ctx: Context, side: AgentSide, task: TaskView) -> NextClaim:
+    """Manual mode: reserve the task for this agent until the operator answers."""
+    row = await load_task(task.id, ch.conn)
+    approval = await request_approval(ch, ctx, await load_agent(side.agent.name, ch.conn), row)
+    return NextClaim(ClaimOutcome.AWAITING_APPROVAL, task=task, approval=approval, reason=WAITING)
+
+
+async def submit_for_review(
+    ctx: Context,
+    actor: Actor,
+    task_id: int,
+    result: str | None = None,
+    expected_version: int | None = None,
+    usage: UsageReport | None = None,
+) -> TaskView:
+    """The holder hands its finished work in: one conditional write and its SUBMITTED Event
+    when the agent holds the task and nothing else is involved (no usage to count, no parent
+    whose progress rolls up); otherwise, and for every refusal, services/moves.py's move."""
+    text = limits.clean_text(result, "result") if result else None
+    if usage is None and actor.role is Role.AGENT:
+        async with change(ctx) as ch:
+            task = await claims_store.submit_held(
+                ch.conn, task_id, actor.name, text, ch.now, expected_version
+            )
+            if task is not None:
+                ch.record(
+                    kind_of(Move.SUBMIT),
+                    actor.label,
+                    task_id=task.id,
+                    agent_name=actor.name,
+                    from_status=TaskStatus.IN_PROGRESS,
+                    to_status=task.status,
+                )
+                return task
+    return await submit_through_move(ctx, actor, task_id, result, expected_version, usage)
 
 
 async def report_progress(

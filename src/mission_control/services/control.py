@@ -7,6 +7,7 @@ sets one, the mode is the configured default (MC_AUTONOMY).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -27,16 +28,20 @@ class Autonomy:
     mode: AutonomyMode
 
 
-async def get_autonomy(ctx: Context, conn: BaseDBAsyncClient | None = None) -> Autonomy:
-    """The current switches; the mode falls back to the configured default when never set."""
-    row = await Control.filter(key=KEY).using_db(conn).first()
-    stored = row.value if row is not None and isinstance(row.value, dict) else {}
-    default = ctx.settings.autonomy
+def autonomy_of(value: Any, default: AutonomyMode) -> Autonomy:
+    """The switches as stored (the row's value, None when the operator never set one)."""
+    stored = value if isinstance(value, dict) else {}
     mode = stored.get("mode")
     return Autonomy(
         paused=bool(stored.get("paused", False)),
         mode=AutonomyMode(mode) if mode in set(AutonomyMode) else default,
     )
+
+
+async def get_autonomy(ctx: Context, conn: BaseDBAsyncClient | None = None) -> Autonomy:
+    """The current switches; the mode falls back to the configured default when never set."""
+    row = await Control.filter(key=KEY).using_db(conn).first()
+    return autonomy_of(row.value if row is not None else None, ctx.settings.autonomy)
 
 
 async def set_autonomy(

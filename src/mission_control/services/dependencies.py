@@ -4,46 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Subquery
-
 from mission_control.domain.actors import AUTOMATION, Actor
 from mission_control.domain.errors import ValidationFailed
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_operator
-from mission_control.domain.workflow import OPEN_STATUSES, TaskStatus
-from mission_control.models import Task, TaskDependency
+from mission_control.domain.workflow import TaskStatus
+from mission_control.models import Task
+from mission_control.store import dependencies as edges
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import load_task, write_task
+from mission_control.store.views import TaskView, task_view
 
-# Held while a dependency edge is checked and written on PostgreSQL (SQLite serialises writers).
-DEPENDENCY_LOCK = 7_362_006
-
-
-async def depends_on_ids(task_id: int, conn: BaseDBAsyncClient | None = None) -> list[int]:
-    """The tasks this one waits for, lowest id first."""
-    rows = await TaskDependency.filter(task_id=task_id).using_db(conn).order_by("depends_on_id")
-    return [row.depends_on_id for row in rows]
-
-
-async def depends_on_of(task_ids: Iterable[int]) -> dict[int, list[int]]:
-    """For each task, the tasks it waits for, lowest id first, in one query."""
-    found: dict[int, list[int]] = {task_id: [] for task_id in task_ids}
-    if found:
-        edges = TaskDependency.filter(task_id__in=list(found)).order_by("depends_on_id")
-        for task_id, depends_on in await edges.values_list("task_id", "depends_on_id"):
-            found[task_id].append(depends_on)
-    return found
-
-
-async def _edges(conn: BaseDBAsyncClient) -> dict[int, list[int]]:
-    graph: dict[int, list[int]] = {}
-    for task_id, depends_on in (
-        await TaskDependency.all().using_db(conn).values_list("task_id", "depends_on_id")
-    ):
-        graph.setdefault(int(task_id), []).append(int(depends_on))
-    return graph
+# The claim path and the pickup rule read these through here (services/claims.py, pickup.py).
+open_dependencies = edges.open_dependencies
+waiting_task_ids = edges.waiting_task_ids
 
 
 def path_between(graph: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
@@ -76,43 +51,30 @@ def refuse_cycle(graph: dict[int, list[int]], task_id: int, depends_on: int) -> 
 
 async def link(ch: Change, actor: Actor, task: Task, depends_on: Task) -> None:
     """Write one dependency edge in an open change, refusing cycles."""
-    if ch.conn.capabilities.dialect == "postgres":
-        # Two edges added at once could each pass the check and close a cycle together.
-        await ch.conn.execute_query("SELECT pg_advisory_xact_lock($1)", [DEPENDENCY_LOCK])
-    refuse_cycle(await _edges(ch.conn), task.id, depends_on.id)
-    await TaskDependency.create(task_id=task.id, depends_on_id=depends_on.id, using_db=ch.conn)
+    await edges.lock_graph(ch.conn)
+    refuse_cycle(await edges.graph(ch.conn), task.id, depends_on.id)
+    await edges.add_edge(task.id, depends_on.id, ch.conn)
     await write_task(ch, task)
     ch.record(EventKind.DEPENDENCY_ADDED, actor.label, task_id=task.id, depends_on=depends_on.id)
 
 
-async def add_dependency(ctx: Context, actor: Actor, task_id: int, depends_on: int) -> Task:
+async def add_dependency(ctx: Context, actor: Actor, task_id: int, depends_on: int) -> TaskView:
     """Make a task wait for another: it is not handed out until that one is done."""
     require_operator(actor, "add dependencies")
     async with change(ctx) as ch:
         task = await load_task(task_id, ch.conn)
         other = await load_task(depends_on, ch.conn)
-        exists = (
-            await TaskDependency.filter(task_id=task_id, depends_on_id=depends_on)
-            .using_db(ch.conn)
-            .exists()
-        )
-        if exists:
-            return task
-        await link(ch, actor, task, other)
-    return task
+        if not await edges.has_edge(task_id, depends_on, ch.conn):
+            await link(ch, actor, task, other)
+    return task_view(task)
 
 
-async def remove_dependency(ctx: Context, actor: Actor, task_id: int, depends_on: int) -> Task:
+async def remove_dependency(ctx: Context, actor: Actor, task_id: int, depends_on: int) -> TaskView:
     """Stop a task waiting for another."""
     require_operator(actor, "remove dependencies")
     async with change(ctx) as ch:
         task = await load_task(task_id, ch.conn)
-        removed = (
-            await TaskDependency.filter(task_id=task_id, depends_on_id=depends_on)
-            .using_db(ch.conn)
-            .delete()
-        )
-        if not removed:
+        if not await edges.remove_edge(task_id, depends_on, ch.conn):
             raise ValidationFailed(
                 f"Task #{task_id} does not depend on #{depends_on}.",
                 task_id=task_id,
@@ -120,33 +82,12 @@ async def remove_dependency(ctx: Context, actor: Actor, task_id: int, depends_on
             )
         await write_task(ch, task)
         ch.record(EventKind.DEPENDENCY_REMOVED, actor.label, task_id=task.id, depends_on=depends_on)
-    return task
+    return task_view(task)
 
 
-async def open_dependencies(task_id: int, conn: BaseDBAsyncClient | None = None) -> list[int]:
-    """The tasks this one waits for that are not done yet."""
-    rows = (
-        await TaskDependency.filter(task_id=task_id)
-        .exclude(depends_on__status=TaskStatus.DONE)
-        .using_db(conn)
-        .values_list("depends_on_id", "task_id")
-    )
-    return sorted(int(row[0]) for row in rows)
-
-
-def waiting_task_ids() -> Subquery:
-    """Ids of the tasks that wait for an open one: the claim query leaves them out in SQL."""
-    return Subquery(TaskDependency.exclude(depends_on__status=TaskStatus.DONE).values("task_id"))
-
-
-async def refuse_open_children(task: Task, conn: BaseDBAsyncClient) -> None:
+async def refuse_open_children(ch: Change, task: Task) -> None:
     """A parent is not done while one of its subtasks is still being worked on."""
-    rows = await (
-        Task.filter(parent_id=task.id, status__in=[*OPEN_STATUSES, TaskStatus.BLOCKED])
-        .using_db(conn)
-        .values_list("id", "status")
-    )
-    open_children = sorted(int(row[0]) for row in rows)
+    open_children = await edges.open_children(task.id, ch.conn)
     if open_children:
         names = ", ".join(f"#{child}" for child in open_children)
         raise ValidationFailed(
@@ -174,12 +115,7 @@ async def roll_up_progress(ch: Change, task: Task) -> None:
     while parent_id is not None and parent_id not in visited:
         visited.add(parent_id)
         parent = await load_task(parent_id, ch.conn)
-        rows = (
-            await Task.filter(parent_id=parent_id)
-            .using_db(ch.conn)
-            .values_list("status", "progress")
-        )
-        value = mean_progress((TaskStatus(status), int(progress)) for status, progress in rows)
+        value = mean_progress(await edges.children_progress(parent_id, ch.conn))
         if value is None or value == parent.progress:
             return
         await write_task(ch, parent, progress=value)

@@ -21,7 +21,7 @@ from mission_control.domain.workflow import (
 )
 from mission_control.models import Task
 from mission_control.services.dependencies import refuse_open_children, roll_up_progress
-from mission_control.services.pickup import Pickup, check_pickup, held_count, lock_agent
+from mission_control.services.pickup import check_pickup, held_count, lock_agent
 from mission_control.services.routing import ready_payload
 from mission_control.services.usage_reports import record_usage
 from mission_control.store.context import Context
@@ -33,6 +33,7 @@ from mission_control.store.tasks import (
     load_task,
     write_task,
 )
+from mission_control.store.views import TaskView, task_view
 
 # Moves that change what a subtask adds to its parent's progress.
 ROLLS_UP = frozenset({Move.APPROVE, Move.CANCEL, Move.SUBMIT, Move.REJECT, Move.REOPEN})
@@ -94,15 +95,14 @@ async def apply_move(
     kind: EventKind | None = None,
     approved: bool = False,
     forced: bool = False,
-    pickup: Pickup | None = None,
     **payload: Any,
 ) -> Task:
     """Move a loaded task inside an open change: guards, row write, Event.
 
     A claim (ready → in progress) goes through the one pickup rule (services/pickup.py) under
     a lock on the agent, whichever path asked for it; `approved` says the operator granted it
-    in manual mode, `forced` is the operator's explicit override (recorded on the Event),
-    `pickup` the rule's facts already read for this claim in this change (claimNext).
+    in manual mode, `forced` is the operator's explicit override (recorded on the Event).
+    claimNextTask takes its own straight path to the same rule (services/claims.py).
     """
     move = move_for(task.status, target, task_id=task.id, expect=expect)
     before_status, before_holder = task.status, assignee_name(task)
@@ -117,7 +117,7 @@ async def apply_move(
                 target=str(target),
             )
     if move is Move.APPROVE:
-        await refuse_open_children(task, ch.conn)
+        await refuse_open_children(ch, task)
     if move is Move.REJECT and target is TaskStatus.IN_PROGRESS and before_holder is not None:
         target = await _rework_target(ch, before_holder)
     changes = {"status": target, **_effects(ch, ctx, move, target, text)}
@@ -130,8 +130,6 @@ async def apply_move(
         if forced:
             changes["assignee"] = await lock_agent(actor.name, ch.conn)
             payload["forced"] = True
-        elif pickup is not None:
-            changes["assignee"] = pickup.confirm(task, actor, approved)
         else:
             changes["assignee"] = await check_pickup(
                 ctx, actor.name, task, ch.conn, approved=approved
@@ -172,18 +170,18 @@ async def move_task(
     text: str | None = None,
     expected_version: int | None = None,
     expect: Move | None = None,
-) -> Task:
+) -> TaskView:
     """Move a task to `target` by whichever move the state machine allows for it."""
     async with change(ctx) as ch:
         task = await load_task(task_id, ch.conn)
         check_version(task, expected_version)
         await apply_move(ch, ctx, actor, task, target, text=text, expect=expect)
-    return task
+    return task_view(task)
 
 
 async def block_task(
     ctx: Context, actor: Actor, task_id: int, reason: str, expected_version: int | None = None
-) -> Task:
+) -> TaskView:
     """Put an open task on hold; the reason says what it waits for."""
     text = limits.clean_reason(reason)
     return await move_task(
@@ -199,7 +197,7 @@ async def block_task(
 
 async def unblock_task(
     ctx: Context, actor: Actor, task_id: int, expected_version: int | None = None
-) -> Task:
+) -> TaskView:
     """The blocker is resolved: the task is ready for pickup again."""
     return await move_task(
         ctx,
@@ -218,7 +216,7 @@ async def submit_for_review(
     result: str | None = None,
     expected_version: int | None = None,
     usage: UsageReport | None = None,
-) -> Task:
+) -> TaskView:
     """The holder hands its finished work to the operator, with what it produced (and, with
     `usage`, what it spent since its last report, counted in the same change)."""
     text = limits.clean_text(result, "result") if result else None
@@ -228,7 +226,7 @@ async def submit_for_review(
             check_version(task, expected_version)
             await record_usage(ch, ctx, actor, task, usage)
             await apply_move(ch, ctx, actor, task, TaskStatus.REVIEW, text=text, expect=Move.SUBMIT)
-        return task
+        return task_view(task)
     return await move_task(
         ctx,
         actor,
@@ -242,7 +240,7 @@ async def submit_for_review(
 
 async def approve_task(
     ctx: Context, actor: Actor, task_id: int, expected_version: int | None = None
-) -> Task:
+) -> TaskView:
     """The operator accepts the work under review: the task is done."""
     return await move_task(
         ctx, actor, task_id, TaskStatus.DONE, expected_version=expected_version, expect=Move.APPROVE
@@ -255,7 +253,7 @@ async def reject_task(
     task_id: int,
     feedback: str,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """The operator sends the work back to its agent with what to change.
 
     Rework counts toward the agent's WIP limit like any held task. Within the limit the task
@@ -283,7 +281,7 @@ async def cancel_task(
     task_id: int,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """Close a task for good; an agent working on it learns it from the Event."""
     return await move_task(
         ctx,
@@ -302,7 +300,7 @@ async def release_task(
     task_id: int,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """Give an in-progress task back to the pool (the holder, or the operator for it)."""
     return await move_task(
         ctx,
@@ -321,7 +319,7 @@ async def reopen_task(
     task_id: int,
     reason: str | None = None,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskView:
     """The operator takes a done or cancelled task up again: to ready when it has a title, a
     description and a priority (the triage rule), else to intake."""
     require_operator(actor, "reopen a task")
@@ -337,4 +335,4 @@ async def reopen_task(
             )
         target = reopen_target(task.title, task.description, task.priority)
         await apply_move(ch, ctx, actor, task, target, text=text, expect=Move.REOPEN)
-    return task
+    return task_view(task)

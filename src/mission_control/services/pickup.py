@@ -2,9 +2,11 @@
 
 A claim reads the agent's side of the rule (`load_agent_side`: the lock on its row, the
 operator's switches, its daily budgets, how much it holds, the approval requests in play) once,
-then judges each candidate task from the task row alone. `check_pickup` adds the task's own
-facts for the paths that name one task (claimTask, transitionTask, a granted approval), and the
-claim move (services/moves.py) accepts either, so every path is decided by `refusal`.
+then judges each candidate task from the task row alone (services/claims.py: claimNextTask,
+claimTask). `check_pickup` adds the task's own facts for the claim move of the other paths
+that name one task (transitionTask, a granted approval, the board, Slack: services/moves.py),
+so every path is decided by `refusal` (domain/pickup.py), from the facts built by
+`AgentSide.facts`. The statements are store/claims.py's.
 """
 
 from __future__ import annotations
@@ -12,13 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
-from tortoise.functions import Count
 
-from mission_control.domain.actors import Actor
 from mission_control.domain.agents import ApprovalStatus
 from mission_control.domain.control import AutonomyMode
-from mission_control.domain.errors import Forbidden, NotFound
+from mission_control.domain.errors import NotFound
 from mission_control.domain.pickup import (
     Gate,
     PickupFacts,
@@ -27,14 +26,19 @@ from mission_control.domain.pickup import (
     wip_refusal,
 )
 from mission_control.domain.routing import fits
+from mission_control.domain.usage import day_of
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
-from mission_control.services.budgets import budget_refusal
-from mission_control.services.control import get_autonomy
+from mission_control.services.budgets import board_budget, budget_verdict
+from mission_control.services.control import autonomy_of
 from mission_control.services.dependencies import open_dependencies
 from mission_control.services.routing import needs_of
 from mission_control.settings import Settings
+from mission_control.store import claims as claims_store
+from mission_control.store.claims import ClaimingAgent
 from mission_control.store.context import Context
+from mission_control.store.tasks import load_agent
+from mission_control.store.views import TaskView, task_view
 
 # --- Enforcing the one rule atomically, inside the claiming change ------------------------
 #
@@ -59,25 +63,11 @@ async def held_count(agent_id: int, conn: BaseDBAsyncClient) -> int:
     return await query.count()
 
 
-async def _assigned_counts(agent_id: int, conn: BaseDBAsyncClient) -> dict[str, int]:
-    """Tasks assigned to the agent that are in progress (held) or ready for it, in one query."""
-    rows = (
-        await Task.filter(
-            assignee_id=agent_id, status__in=[TaskStatus.IN_PROGRESS, TaskStatus.READY]
-        )
-        .using_db(conn)
-        .annotate(count=Count("id"))
-        .group_by("status")
-        .values_list("status", "count")
-    )
-    return {str(status): int(count) for status, count in rows}
-
-
 @dataclass(frozen=True)
 class AgentSide:
     """The agent's side of the pickup rule, read once per claim under the lock on its row."""
 
-    agent: Agent
+    agent: ClaimingAgent
     globally_paused: bool
     manual_mode: bool
     held: int
@@ -99,9 +89,9 @@ class AgentSide:
             return refused
         return Gate(manual=self.manual_mode, auto_tags=frozenset(settings.auto_tags))
 
-    def passes_over(self, task_id: int) -> bool:
-        """A task claimNext does not offer it: reserved by a pending request, or declined."""
-        return task_id in self.reserved or task_id in self.declined
+    def passed_over(self) -> list[int]:
+        """Tasks claimNext does not offer it: reserved by a pending request, or declined."""
+        return sorted(self.reserved.keys() | self.declined)
 
     def without_request(self, task_id: int) -> AgentSide:
         """After its own stale request was closed: that task is no longer reserved."""
@@ -110,18 +100,17 @@ class AgentSide:
 
     def facts(
         self,
-        task: Task,
+        task: TaskView,
         ctx: Context,
         *,
         approved: bool,
         open_dependencies: tuple[int, ...],
-        assignee: str | None,
     ) -> PickupFacts:
-        """The rule's facts for handing `task` to this agent now."""
+        """The rule's facts for handing `task` (its assignee as read) to this agent now."""
         agent, settings = self.agent, ctx.settings
         auto = bool(set(task.tags) & set(settings.auto_tags))
         retry_in = (task.retry_at - ctx.clock()).total_seconds() if task.retry_at else 0.0
-        held = self.held - (task.status is TaskStatus.IN_PROGRESS and task.assignee_id == agent.id)
+        held = self.held - (task.status is TaskStatus.IN_PROGRESS and task.assignee == agent.name)
         return PickupFacts(
             agent=agent.name,
             task_id=task.id,
@@ -133,9 +122,9 @@ class AgentSide:
             wip_limit=agent.wip_limit,
             token_budget=agent.token_budget,
             budget_floor=settings.token_budget_floor,
-            skills_fit=fits(agent.skills or (), needs_of(task, settings)),
+            skills_fit=fits(agent.skills, needs_of(task, settings)),
             open_dependencies=open_dependencies,
-            assignee=assignee,
+            assignee=task.assignee,
             reserved_by=self.reserved.get(task.id),
             declined=task.id in self.declined,
             budget_spent=self.budget_spent,
@@ -144,72 +133,50 @@ class AgentSide:
 
 
 async def load_agent_side(ctx: Context, name: str, conn: BaseDBAsyncClient) -> AgentSide:
-    """Lock the agent's row and read its side of the rule: five statements, whatever the
-    backlog (the budgets add one sum each while a budget is set)."""
-    agent = await lock_agent(name, conn)
-    autonomy = await get_autonomy(ctx, conn)
-    counts = await _assigned_counts(agent.id, conn)
-    budget_spent = await budget_refusal(ctx, agent, conn)
-    declined = Q(agent_id=agent.id, status=ApprovalStatus.DECLINED)
-    if agent.last_heartbeat_at is not None:
-        declined &= Q(decided_at__gte=agent.last_heartbeat_at)
-    rows = (
-        await Approval.filter(Q(status=ApprovalStatus.PENDING) | declined)
-        .using_db(conn)
-        .values_list("task_id", "agent_id", "agent__name", "status")
-    )
+    """Lock the agent's row and read its side of the rule (store/claims.py): one statement on
+    SQLite, two on PostgreSQL (the lock, then the facts), whatever the backlog."""
+    today = day_of(ctx.clock())
+    board = board_budget(ctx.settings).is_set
+    record = await claims_store.lock_and_read_pickup(conn, name, today, board=board)
+    if record is None:
+        raise NotFound(f"There is no agent named {name!r}.", agent=name)
+    agent = record.agent
+    autonomy = autonomy_of(record.autonomy, ctx.settings.autonomy)
     reserved: dict[int, str] = {}
     refused: set[int] = set()
     own: int | None = None
-    for task_id, agent_id, agent_name, status in rows:
-        if status != ApprovalStatus.PENDING:
-            refused.add(int(task_id))
+    for approval in record.approvals:
+        if not approval.pending:
+            refused.add(approval.task_id)
             continue
-        if agent_id == agent.id:
-            own = int(task_id)
-        if agent_id != agent.id or int(task_id) not in reserved:
-            reserved[int(task_id)] = str(agent_name)
+        if approval.agent_id == agent.id:
+            own = approval.task_id
+        if approval.agent_id != agent.id or approval.task_id not in reserved:
+            reserved[approval.task_id] = approval.agent
     return AgentSide(
         agent=agent,
         globally_paused=autonomy.paused,
         manual_mode=autonomy.mode is AutonomyMode.MANUAL,
-        held=counts.get(str(TaskStatus.IN_PROGRESS), 0),
-        assigned_ready=counts.get(str(TaskStatus.READY), 0),
-        budget_spent=budget_spent,
+        held=record.held,
+        assigned_ready=record.assigned_ready,
+        budget_spent=budget_verdict(
+            ctx.settings, agent.name, record.budget, record.used, record.board_used, today
+        ),
         reserved=reserved,
         declined=frozenset(refused),
         own_request=own,
     )
 
 
-async def pending_approval_of(agent: Agent, conn: BaseDBAsyncClient) -> Approval | None:
+async def pending_approval_of(agent_id: int, conn: BaseDBAsyncClient) -> Approval | None:
     """The agent's open request, if it already asked and waits for the operator."""
     approval: Approval | None = (
-        await Approval.filter(agent_id=agent.id, status=ApprovalStatus.PENDING)
+        await Approval.filter(agent_id=agent_id, status=ApprovalStatus.PENDING)
         .using_db(conn)
         .prefetch_related("task__assignee", "agent")
         .first()
     )
     return approval
-
-
-@dataclass(frozen=True)
-class Pickup:
-    """A pickup the rule allowed, in this change, under the lock on `agent`: the claim move
-    takes it instead of reading the facts again (services/moves.py: apply_move)."""
-
-    agent: Agent
-    facts: PickupFacts
-
-    def confirm(self, task: Task, actor: Actor, approved: bool) -> Agent:
-        """The locked agent, when these facts are about this task, actor and grant."""
-        facts = self.facts
-        if (facts.task_id, facts.agent, facts.approved) != (task.id, actor.name, approved):
-            raise Forbidden(f"The pickup of task #{task.id} was checked for another claim.")
-        error = refusal(facts)
-        if error is not None:
-            raise error
-        return self.agent
 
 
 async def _assignee_name(task: Task, conn: BaseDBAsyncClient) -> str | None:
@@ -230,14 +197,14 @@ async def check_pickup(
     manual mode, a reservation and an earlier decline, but none of the other checks.
     """
     side = await load_agent_side(ctx, agent_name, conn)
+    view = replace(task_view(task), assignee=await _assignee_name(task, conn))
     facts = side.facts(
-        task,
+        view,
         ctx,
         approved=approved,
         open_dependencies=tuple(await open_dependencies(task.id, conn)),
-        assignee=await _assignee_name(task, conn),
     )
     error = refusal(facts)
     if error is not None:
         raise error
-    return side.agent
+    return await load_agent(agent_name, conn)  # the row the move writes (locked above)

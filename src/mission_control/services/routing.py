@@ -7,7 +7,8 @@ assignee went offline is routed again by the periodic job.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.automation import AUTO_APPROVE_TAG
@@ -33,7 +34,18 @@ def control_tags(settings: Settings) -> frozenset[str]:
     )
 
 
-def needs_of(task: Task, settings: Settings) -> frozenset[str]:
+class TaskText(Protocol):
+    """What a task's needs are read from: a row or its read model."""
+
+    @property
+    def tags(self) -> Sequence[str]: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+
+
+def needs_of(task: TaskText, settings: Settings) -> frozenset[str]:
     """The skills a task requires, from its tags and the keyword map over its text."""
     return required_skills(
         task.tags,

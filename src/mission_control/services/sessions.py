@@ -18,8 +18,8 @@ from datetime import timedelta
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import Unauthenticated
-from mission_control.models import BoardSession, LoginCode
 from mission_control.services.auth import authenticate_hash, hash_token
+from mission_control.store import sessions
 from mission_control.store.context import Context
 
 LOGIN_CODE_MINUTES = 10
@@ -34,22 +34,17 @@ async def create_login_code(ctx: Context, token_hash: str) -> str:
     """A code that logs a browser in once as the token with this hash."""
     code = secrets.token_urlsafe(24)
     now = ctx.clock()
-    await LoginCode.filter(expires_at__lt=now).delete()
-    await LoginCode.create(
-        code_hash=hash_token(code),
-        token_hash=token_hash,
-        expires_at=now + timedelta(minutes=LOGIN_CODE_MINUTES),
-    )
+    expires_at = now + timedelta(minutes=LOGIN_CODE_MINUTES)
+    await sessions.add_login_code(hash_token(code), token_hash, expires_at, now)
     return code
 
 
 async def redeem_login_code(ctx: Context, code: str) -> str:
     """The token hash a code stands for; the code is used up (a second use is refused)."""
-    row = await LoginCode.get_or_none(code_hash=hash_token(code))
-    deleted = await LoginCode.filter(code_hash=hash_token(code)).delete()
-    if row is None or deleted != 1 or row.expires_at <= ctx.clock():
+    link = await sessions.take_login_code(hash_token(code))
+    if link is None or link.expires_at <= ctx.clock():
         raise Unauthenticated("This login link is used up or expired; ask for a new one.")
-    return row.token_hash
+    return link.token_hash
 
 
 async def start_session(ctx: Context, token_hash: str) -> tuple[str, Actor]:
@@ -57,13 +52,8 @@ async def start_session(ctx: Context, token_hash: str) -> tuple[str, Actor]:
     actor = await authenticate_hash(ctx, token_hash)
     session_id = secrets.token_urlsafe(32)
     now = ctx.clock()
-    await BoardSession.filter(expires_at__lt=now).delete()
-    await BoardSession.create(
-        id_hash=hash_token(session_id),
-        token_hash=token_hash,
-        created_at=now,
-        expires_at=now + timedelta(hours=ctx.settings.session_hours),
-    )
+    expires_at = now + timedelta(hours=ctx.settings.session_hours)
+    await sessions.add_session(hash_token(session_id), token_hash, now, expires_at)
     return session_id, actor
 
 
@@ -71,19 +61,20 @@ async def session_actor(ctx: Context, session_id: str | None) -> Actor:
     """Who the session stands for now (its token re-checked), or UNAUTHENTICATED."""
     if not session_id:
         raise Unauthenticated("Not logged in.")
-    row = await BoardSession.get_or_none(id_hash=hash_token(session_id))
-    if row is None or row.expires_at <= ctx.clock():
+    id_hash = hash_token(session_id)
+    link = await sessions.session_link(id_hash)
+    if link is None or link.expires_at <= ctx.clock():
         raise Unauthenticated("Your session has ended; log in again.")
     try:
-        return await authenticate_hash(ctx, row.token_hash)
+        return await authenticate_hash(ctx, link.token_hash)
     except Unauthenticated:
-        await BoardSession.filter(id_hash=row.id_hash).delete()
+        await sessions.delete_session(id_hash)
         raise
 
 
 async def end_session(session_id: str | None) -> None:
     if session_id:
-        await BoardSession.filter(id_hash=hash_token(session_id)).delete()
+        await sessions.delete_session(hash_token(session_id))
 
 
 def csrf_token(session_id: str) -> str:

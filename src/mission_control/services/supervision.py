@@ -23,7 +23,7 @@ from mission_control.settings import Settings
 from mission_control.store.context import Context
 from mission_control.store.journal import change
 from mission_control.store.tasks import assignee_name, load_task, write_task
-from mission_control.store.views import overrides_of
+from mission_control.store.views import TaskView, overrides_of, task_view
 
 
 def default_limits(settings: Settings) -> Limits:
@@ -42,7 +42,7 @@ def limits_of(task: Task, settings: Settings) -> Limits:
 
 async def fail_attempt(
     ctx: Context, actor: Actor, task_id: int, error: str, timed_out: bool = False
-) -> Task:
+) -> TaskView:
     """The holder's attempt failed (or ran out of time): an ATTEMPT_FAILED Event, then the task
     goes back to ready after the backoff, or is blocked with the last error at the last attempt."""
     text = rules.clean_text(error, "error")
@@ -96,12 +96,12 @@ async def fail_attempt(
                 attempt=verdict.attempt,
                 retry_in_seconds=verdict.retry_in,
             )
-    return task
+    return task_view(task)
 
 
 async def set_task_limits(
     ctx: Context, actor: Actor, task_id: int, overrides: LimitOverrides
-) -> Task:
+) -> TaskView:
     """(Operator) Set a task's own limits; a field left None keeps what the task has."""
     if not actor.is_operator:
         raise Forbidden("Only the operator can set a task's limits.", role=str(actor.role))
@@ -120,4 +120,4 @@ async def set_task_limits(
         task = await load_task(task_id, ch.conn)
         await write_task(ch, task, **changes)
         ch.record(EventKind.UPDATED, actor.label, task_id=task.id, changes=changes)
-    return task
+    return task_view(task)

@@ -22,10 +22,12 @@ from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
     assignee_name,
     check_version,
+    insert_task_row,
     load_task,
     reassign,
     write_task,
 )
+from mission_control.store.views import TaskView, task_view
 
 TRIAGE_RULE = "intake → ready: title, description and priority are set"
 
@@ -75,18 +77,9 @@ async def insert_task(
     """Write an already validated task and its CREATED Event into the open change; a complete
     one moves on to ready (and is routed when `ctx` is given)."""
     tags = list(draft.tags)
-    task = await Task.create(
-        title=draft.title,
-        description=draft.description,
-        priority=draft.priority,
-        tag_text=Task.tag_text_of(tags),
-        parent_id=draft.parent_id,
-        created_at=ch.now,
-        updated_at=ch.now,
-        status_changed_at=ch.now,
-        using_db=ch.conn,
+    task = await insert_task_row(
+        ch, draft.title, draft.description, draft.priority, tags, draft.parent_id
     )
-    task.assignee = None
     ch.record(
         EventKind.CREATED,
         actor.label,
@@ -101,7 +94,7 @@ async def insert_task(
     return task
 
 
-async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> Task:
+async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> TaskView:
     """Add a task to intake; it is ready at once when it is complete (operator only)."""
     require_operator(actor, "create tasks")
     title = limits.clean_title(draft.title)
@@ -114,12 +107,12 @@ async def create_task(ctx: Context, actor: Actor, draft: TaskDraft) -> Task:
         task = await insert_task(
             ch, actor, TaskDraft(title, description, priority, tags, draft.parent_id), ctx
         )
-    return task
+    return task_view(task)
 
 
 async def update_task(
     ctx: Context, actor: Actor, task_id: int, edit: TaskEdit, expected_version: int | None = None
-) -> Task:
+) -> TaskView:
     """Change a task's title, description, priority or tags."""
     require_operator(actor, "edit a task")
     async with change(ctx) as ch:
@@ -138,14 +131,14 @@ async def update_task(
             changes["tag_text"] = Task.tag_text_of(limits.clean_tags(edit.tags))
         changed = {k: v for k, v in changes.items() if getattr(task, k) != v}
         if not changed:
-            return task
+            return task_view(task)
         await write_task(ch, task, **changed)
         shown = {("tags" if k == "tag_text" else k): v for k, v in changed.items()}
         if "tags" in shown:
             shown["tags"] = task.tags
         ch.record(EventKind.UPDATED, actor.label, task_id=task.id, changes=shown)
         await triage_if_complete(ch, task, ctx)
-    return task
+    return task_view(task)
 
 
 async def assign_task(
@@ -156,7 +149,7 @@ async def assign_task(
     expected_version: int | None = None,
     reason: str | None = None,
     force: bool = False,
-) -> Task:
+) -> TaskView:
     """Set (or clear) who should pick a task up: only that agent may then claim it.
 
     With `force` the operator hands a ready task to the agent at once, past the pickup rule
@@ -197,4 +190,4 @@ async def assign_task(
                 forced=True,
                 override_by=actor.label,
             )
-    return task
+    return task_view(task)

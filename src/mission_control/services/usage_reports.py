@@ -18,6 +18,7 @@ from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import load_task
 from mission_control.store.usage import add_usage
+from mission_control.store.views import TaskView, task_view
 
 
 def _holder_of(actor: Actor, task: Task) -> Agent:
@@ -57,9 +58,9 @@ async def record_usage(
     await pause_if_used_up(ch, ctx, holder)
 
 
-async def report_usage(ctx: Context, actor: Actor, task_id: int, report: UsageReport) -> Task:
+async def report_usage(ctx: Context, actor: Actor, task_id: int, report: UsageReport) -> TaskView:
     """A usage report on its own (the runner's USAGE lines)."""
     async with change(ctx) as ch:
         task = await load_task(task_id, ch.conn)
         await record_usage(ch, ctx, actor, task, report)
-    return task
+    return task_view(task)

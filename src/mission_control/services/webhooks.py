@@ -1,5 +1,6 @@
 """The operator's webhooks: register an endpoint with an Event filter, see how its deliveries
-fare, replay them, remove it. Sending is `webhooks/sender.py`'s job (`webhooks/outbox.py`)."""
+fare, replay them, remove it. Sending is `webhooks/sender.py`'s job (its rows:
+`store/webhook_outbox.py`)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tortoise.functions import Count
-
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import NotFound, ValidationFailed
 from mission_control.domain.events import SUPERSEDED, EventKind
 from mission_control.domain.permissions import require_operator
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Webhook, WebhookDelivery
+from mission_control.models import Webhook
+from mission_control.store import webhooks as rows
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
+from mission_control.store.views import DeliveryView, WebhookView, webhook_view
 
 SECRET_BYTES = 24
 DELIVERIES_MAX = 500
@@ -32,15 +33,6 @@ class WebhookSpec:
     kinds: Sequence[EventKind] = ()
     statuses: Sequence[TaskStatus] = ()
     agent: str | None = None
-
-
-@dataclass(frozen=True)
-class WebhookState:
-    """A webhook as the operator sees it: its filter and how delivery goes."""
-
-    webhook: Webhook
-    pending: int
-    failed: int
 
 
 def new_secret() -> str:
@@ -66,7 +58,9 @@ def endpoint_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
-async def register_webhook(ctx: Context, actor: Actor, spec: WebhookSpec) -> tuple[Webhook, str]:
+async def register_webhook(
+    ctx: Context, actor: Actor, spec: WebhookSpec
+) -> tuple[WebhookView, str]:
     """Add an endpoint; it receives the matching Events after its own WEBHOOK_REGISTERED Event.
     Returns it and its signing secret (shown this once)."""
     require_operator(actor, "register webhooks")
@@ -82,15 +76,7 @@ async def register_webhook(ctx: Context, actor: Actor, spec: WebhookSpec) -> tup
     statuses = sorted({str(status) for status in spec.statuses})
     agent = spec.agent.strip().lower() if spec.agent else None
     async with change(ctx) as ch:
-        webhook = await Webhook.create(
-            url=url,
-            secret=secret,
-            kinds=kinds,
-            statuses=statuses,
-            agent_name=agent,
-            created_at=ch.now,
-            using_db=ch.conn,
-        )
+        webhook = await rows.add_webhook(ch.conn, url, secret, kinds, statuses, agent, ch.now)
         ch.record(
             EventKind.WEBHOOK_REGISTERED,
             actor.label,
@@ -101,37 +87,18 @@ async def register_webhook(ctx: Context, actor: Actor, spec: WebhookSpec) -> tup
             agent=agent,
         )
         await ch.flush()  # the Event's id: every Event up to it predates the webhook
-        webhook.after_event_id = max(event.id for event in ch.written)
-        await webhook.save(using_db=ch.conn, update_fields=["after_event_id"])
-    return webhook, secret
+        await rows.start_after(ch.conn, webhook, max(event.id for event in ch.written))
+    return webhook_view(webhook), secret
 
 
-async def list_webhooks(actor: Actor) -> list[WebhookState]:
+async def list_webhooks(actor: Actor) -> list[WebhookView]:
     """Every live webhook with its last status, failures and open/failed delivery counts."""
     require_operator(actor, "see webhooks")
-    hooks = await Webhook.filter(removed_at__isnull=True).order_by("id")
-    counts: dict[tuple[int, bool, bool], int] = {}
-    for row in (
-        await WebhookDelivery.filter(webhook_id__in=[h.id for h in hooks])
-        .annotate(n=Count("id"))
-        .group_by("webhook_id", "failed", "done_at")
-        .values("webhook_id", "failed", "done_at", "n")
-    ):
-        key = (int(row["webhook_id"]), bool(row["failed"]), row["done_at"] is None)
-        counts[key] = counts.get(key, 0) + int(row["n"])
-    return [
-        WebhookState(
-            hook,
-            pending=counts.get((hook.id, False, True), 0),
-            failed=counts.get((hook.id, True, False), 0),
-        )
-        for hook in hooks
-    ]
+    return await rows.live_webhooks()
 
 
 async def _live(webhook_id: int, ch: Change | None = None) -> Webhook:
-    rows = Webhook.filter(id=webhook_id, removed_at__isnull=True)
-    hook = await (rows.using_db(ch.conn) if ch is not None else rows).first()
+    hook = await rows.live_webhook(webhook_id, ch.conn if ch is not None else None)
     if hook is None:
         raise NotFound(f"There is no webhook #{webhook_id}.", webhook_id=webhook_id)
     return hook
@@ -139,16 +106,13 @@ async def _live(webhook_id: int, ch: Change | None = None) -> Webhook:
 
 async def deliveries(
     actor: Actor, webhook_id: int, failed_only: bool = False, first: int = 50
-) -> list[WebhookDelivery]:
+) -> list[DeliveryView]:
     """A webhook's deliveries, newest first: attempts, last status and error, done or not."""
     require_operator(actor, "see webhook deliveries")
     if not 1 <= first <= DELIVERIES_MAX:
         raise ValidationFailed(f"Ask for 1 to {DELIVERIES_MAX} deliveries.", field="first")
     await _live(webhook_id)
-    query = WebhookDelivery.filter(webhook_id=webhook_id)
-    if failed_only:
-        query = query.filter(failed=True)
-    return list(await query.order_by("-event_id").limit(first))
+    return await rows.deliveries_of(webhook_id, failed_only, first)
 
 
 async def replay(
@@ -159,44 +123,30 @@ async def replay(
     require_operator(actor, "replay webhook deliveries")
     async with change(ctx) as ch:
         hook = await _live(webhook_id, ch)
-        query = WebhookDelivery.filter(webhook_id=webhook_id).using_db(ch.conn)
-        if delivery_ids:
-            query = query.filter(id__in=list(delivery_ids))
-            found = await query.count()
-            if found != len(set(delivery_ids)):
-                raise NotFound(
-                    f"Some of deliveries {sorted(set(delivery_ids))} are not webhook "
-                    f"#{webhook_id}'s.",
-                    webhook_id=webhook_id,
-                )
-        else:
-            query = query.filter(failed=True)
-        count = await query.update(
-            done_at=None, failed=False, attempts=0, next_attempt_at=ch.now, claimed_until=None
-        )
+        wanted = sorted(set(delivery_ids))
+        if wanted and await rows.count_deliveries(ch.conn, webhook_id, wanted) != len(wanted):
+            raise NotFound(
+                f"Some of deliveries {wanted} are not webhook #{webhook_id}'s.",
+                webhook_id=webhook_id,
+            )
+        count = await rows.requeue(ch.conn, webhook_id, wanted, ch.now)
         ch.record(
             EventKind.WEBHOOK_REPLAYED,
             actor.label,
             webhook_id=webhook_id,
             endpoint=endpoint_of(hook.url),
-            deliveries=sorted(set(delivery_ids)) or None,
+            deliveries=wanted or None,
             replayed=count,
         )
     return count
 
 
-async def remove_webhook(ctx: Context, actor: Actor, webhook_id: int) -> Webhook:
+async def remove_webhook(ctx: Context, actor: Actor, webhook_id: int) -> WebhookView:
     """Stop sending to this endpoint; its open deliveries are dropped (Event WEBHOOK_REMOVED)."""
     require_operator(actor, "remove webhooks")
     async with change(ctx) as ch:
         hook = await _live(webhook_id, ch)
-        hook.removed_at = ch.now
-        await hook.save(update_fields=["removed_at"], using_db=ch.conn)
-        dropped = (
-            await WebhookDelivery.filter(webhook_id=webhook_id, done_at__isnull=True)
-            .using_db(ch.conn)
-            .update(done_at=ch.now, failed=True, last_error="webhook removed")
-        )
+        dropped = await rows.remove(ch.conn, hook, ch.now)
         ch.record(
             EventKind.WEBHOOK_REMOVED,
             actor.label,
@@ -204,4 +154,4 @@ async def remove_webhook(ctx: Context, actor: Actor, webhook_id: int) -> Webhook
             endpoint=endpoint_of(hook.url),
             dropped=dropped,
         )
-    return hook
+    return webhook_view(hook)

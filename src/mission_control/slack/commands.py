@@ -103,7 +103,7 @@ async def _approve(ctx: Context, actor: Actor, args: list[str]) -> str:
     if not pending:
         raise ValidationFailed(f"#{task.id} is {task.status.value}: nothing to approve.")
     await approvals.decide_approval(ctx, actor, pending[0].id, True)
-    return f"Claim of #{task.id} by {escape(pending[0].agent.name)} granted."
+    return f"Claim of #{task.id} by {escape(pending[0].agent)} granted."
 
 
 async def _block(ctx: Context, actor: Actor, args: list[str]) -> str:

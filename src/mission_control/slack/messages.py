@@ -16,8 +16,8 @@ from slack_sdk.models.blocks import (
 )
 
 from mission_control.domain.events import EventKind, EventRecord
-from mission_control.models import Task
 from mission_control.slack.escape import escape
+from mission_control.store.views import TaskView
 
 GRANT, DECLINE = "approval_grant", "approval_decline"
 APPROVE, REJECT = "review_approve", "review_reject"
@@ -63,12 +63,12 @@ def task_link(task_id: int, title: str, base_url: str) -> str:
     return f"<{base_url}/task/{task_id}|#{task_id} {safe}>"
 
 
-def _facts(event: EventRecord, task: Task | None) -> list[str]:
+def _facts(event: EventRecord, task: TaskView | None) -> list[str]:
     facts = []
     status = event.to_status or (task.status if task is not None else None)
     if status is not None:
         facts.append(f"*Status:* {str(status).replace('_', ' ')}")
-    agent = event.agent_name or (task.assignee.name if task and task.assignee else None)
+    agent = event.agent_name or (task.assignee if task is not None else None)
     if agent:
         facts.append(f"*Agent:* {escape(agent)}")
     for key in REASON_KEYS:
@@ -94,7 +94,7 @@ def _buttons(event: EventRecord, approval_id: int | None) -> ActionsBlock | None
 
 
 def render(
-    event: EventRecord, task: Task | None, base_url: str, approval_id: int | None = None
+    event: EventRecord, task: TaskView | None, base_url: str, approval_id: int | None = None
 ) -> Message:
     """The message for one Event; `text` is the notification fallback Slack requires."""
     headline = HEADLINES.get(event.kind, event.kind.value.replace("_", " ").capitalize())

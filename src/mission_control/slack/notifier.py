@@ -20,9 +20,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from mission_control.bus import EventHub
-from mission_control.slack import outbox
 from mission_control.slack.levels import CRITICAL, wanted
 from mission_control.slack.messages import render
+from mission_control.store import slack_outbox as outbox
 from mission_control.store.context import Context
 
 log = logging.getLogger(__name__)

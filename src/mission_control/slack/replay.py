@@ -6,11 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
-from mission_control.models import SlackSeen
 from mission_control.store.context import Context
+from mission_control.store.slack_seen import record_first_sight
 
 # Slack refuses timestamps older than five minutes; keep keys a little longer than that.
 WINDOW = timedelta(minutes=10)
@@ -28,11 +25,4 @@ async def first_time(ctx: Context, keys: list[str]) -> bool:
     if not keys:
         return True
     now = ctx.clock()
-    await SlackSeen.filter(seen_at__lt=now - WINDOW).delete()
-    try:
-        async with in_transaction() as conn:
-            for key in keys:
-                await SlackSeen.create(key=key, seen_at=now, using_db=conn)
-    except IntegrityError:
-        return False
-    return True
+    return await record_first_sight(keys, now, now - WINDOW)

@@ -1,5 +1,5 @@
-"""This process's cache of credentials it read recently, so a request does not read its token's
-row (and its agent's) each time.
+"""What a request reads of its credential, and this process's cache of credentials it read
+recently, so a request does not read its token's row (and its agent's) each time.
 
 An entry lives `MC_CREDENTIAL_CACHE_SECONDS` at most. A revocation drops it sooner: at once in
 the process that revoked, and in every other process when its TOKEN_REVOKED Event arrives
@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from mission_control.domain.actors import Actor
+from mission_control.domain.actors import Actor, Role
+from mission_control.models import Credential
 
 MAX_ENTRIES = 10_000  # tokens in use at once; past it the oldest entries go first
 
@@ -64,3 +65,24 @@ class CredentialCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+async def read_credential(token_hash: str, now: datetime) -> CachedCredential | None:
+    """The live credential with this hash as a request needs it, None when unknown or revoked."""
+    row = (
+        await Credential.filter(token_hash=token_hash, revoked_at=None)
+        .select_related("agent")
+        .first()
+    )
+    if row is None:
+        return None
+    if row.role is Role.AGENT and row.agent is not None:
+        actor = Actor(Role.AGENT, row.agent.name, row.agent.id, row.id)
+    else:
+        actor = Actor(row.role, row.name, None, row.id)
+    return CachedCredential(actor, row.id, row.expires_at, row.last_used_at, read_at=now)
+
+
+async def touch(credential_id: int, at: datetime) -> None:
+    """Record the credential's last use."""
+    await Credential.filter(id=credential_id).update(last_used_at=at)

@@ -27,8 +27,9 @@ from mission_control.store.journal import to_record
 # The horizon, from the statement's own snapshot: the lowest transaction still running in
 # this database, else the first transaction id not yet handed out (`xmax`). The server is
 # shared, so a transaction is left out only when it is known to run in another database
-# (pg_stat_activity's backend_xid with another datid: such a transaction cannot write our
-# events table). One it cannot place counts as ours: it may delay delivery, never skip.
+# (pg_stat_activity's backend_xid with another datid, both from one backend's entry and shown
+# to every role: such a transaction cannot write our events table). One it cannot place
+# (finished meanwhile, a prepared transaction) counts as ours: it may delay, never skip.
 # Snapshots hold 64-bit ids (xid8), backend_xid is 32-bit: compared modulo 2^32, which is
 # exact because running transactions span far less than 2^31 ids.
 _HORIZON = """

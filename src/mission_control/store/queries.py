@@ -115,7 +115,7 @@ async def list_tasks(
 
 async def column_cards(
     query: TaskQuery, order: CardOrder, first: int = 30, offset: int = 0
-) -> tuple[list[Task], bool]:
+) -> tuple[list[TaskView], bool]:
     """A board column's cards in the chosen order from `offset` on, and whether more follow."""
     if not 1 <= first <= PAGE_MAX:
         raise ValidationFailed(f"Ask for 1 to {PAGE_MAX} tasks at a time.", field="first")
@@ -127,7 +127,7 @@ async def column_cards(
     else:
         base = base.order_by("-id" if order is CardOrder.NEWEST else "id")
     rows = list(await base.offset(max(0, offset)).limit(first + 1).prefetch_related("assignee"))
-    return rows[:first], len(rows) > first
+    return task_views(rows[:first]), len(rows) > first
 
 
 async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Column]:
@@ -194,5 +194,8 @@ async def subtasks_of(parent_ids: Sequence[int]) -> dict[int, list[TaskView]]:
     return found
 
 
-async def subtasks(task_id: int) -> list[Task]:
-    return list(await Task.filter(parent_id=task_id).order_by("id").prefetch_related("assignee"))
+async def subtasks(task_id: int) -> list[TaskView]:
+    """A task's subtasks, lowest id first."""
+    return task_views(
+        await Task.filter(parent_id=task_id).order_by("id").prefetch_related("assignee")
+    )

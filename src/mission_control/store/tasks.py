@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
 from mission_control.domain.errors import Conflict, NotFound
 from mission_control.domain.events import EventKind
+from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Task
 from mission_control.store.journal import Change
 
@@ -89,3 +94,62 @@ async def reassign(
         previous=previous,
         reason=reason,
     )
+
+
+async def status_moments(
+    task_ids: Collection[int], conn: BaseDBAsyncClient | None = None
+) -> dict[int, tuple[TaskStatus, datetime]]:
+    """Each task's status and when it entered it (tasks that do not exist are left out)."""
+    if not task_ids:
+        return {}
+    rows = (
+        await Task.filter(id__in=list(task_ids))
+        .using_db(conn)
+        .values_list("id", "status", "status_changed_at")
+    )
+    return {int(row[0]): (TaskStatus(row[1]), row[2]) for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Some tasks by id, and the blocked ones whose reason names `blocked_naming`."""
+
+    ids: frozenset[int] = frozenset()
+    blocked_naming: str | None = None
+
+
+async def rule_candidates(tags: Iterable[str], scope: Scope | None = None) -> list[Task]:
+    """The tasks an automation rule may apply to, lowest id first: in review with one of
+    these tags, or blocked; within `scope` when one is given."""
+    tagged = Q(*(Q(tag_text__contains=f" {tag} ") for tag in tags), join_type=Q.OR)
+    candidates = Q(Q(status=TaskStatus.REVIEW) & tagged) | Q(status=TaskStatus.BLOCKED)
+    if scope is not None:
+        among = Q(id__in=list(scope.ids))
+        if scope.blocked_naming is not None:
+            among |= Q(status=TaskStatus.BLOCKED, block_reason__contains=scope.blocked_naming)
+        candidates = Q(candidates, among)
+    return list(await Task.filter(candidates).order_by("id"))
+
+
+async def insert_task_row(
+    ch: Change,
+    title: str,
+    description: str,
+    priority: int | None,
+    tags: Sequence[str],
+    parent_id: int | None,
+) -> Task:
+    """A new task row in intake, nobody assigned (its CREATED Event is the caller's)."""
+    task = await Task.create(
+        title=title,
+        description=description,
+        priority=priority,
+        tag_text=Task.tag_text_of(list(tags)),
+        parent_id=parent_id,
+        created_at=ch.now,
+        updated_at=ch.now,
+        status_changed_at=ch.now,
+        using_db=ch.conn,
+    )
+    task.assignee = None
+    return task

@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from mission_control.domain.actors import Role
 from mission_control.domain.agents import AgentStatus, ApprovalStatus
+from mission_control.domain.events import EventKind
 from mission_control.domain.supervision import LimitOverrides
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Agent, Approval, Task, WebhookDelivery
+from mission_control.models import Agent, Approval, Credential, Task, Webhook, WebhookDelivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,4 +180,72 @@ def delivery_view(row: WebhookDelivery) -> DeliveryView:
         next_attempt_at=row.next_attempt_at,
         done_at=row.done_at,
         failed=row.failed,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenView:
+    """What may be shown about a token: everything but the secret (and its hash)."""
+
+    id: int
+    name: str
+    role: Role
+    agent: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def token_view(row: Credential) -> TokenView:
+    """The read model of a credential row (its agent prefetched)."""
+    agent = row.agent.name if row.agent_id is not None and row.agent else None
+    return TokenView(
+        id=row.id,
+        name=row.name,
+        role=row.role,
+        agent=agent,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookView:
+    """An endpoint as the operator sees it: its filter, its health, its open and failed
+    deliveries (never its signing secret)."""
+
+    id: int
+    url: str
+    kinds: tuple[EventKind, ...]
+    statuses: tuple[TaskStatus, ...]
+    agent: str | None
+    created_at: datetime
+    last_status: int | None
+    last_error: str | None
+    last_attempt_at: datetime | None
+    last_delivered_at: datetime | None
+    failures: int
+    pending: int
+    failed: int
+
+
+def webhook_view(row: Webhook, pending: int = 0, failed: int = 0) -> WebhookView:
+    """The read model of a webhook row, with its counts of open and given-up deliveries."""
+    return WebhookView(
+        id=row.id,
+        url=row.url,
+        kinds=tuple(EventKind(kind) for kind in row.kinds or ()),
+        statuses=tuple(TaskStatus(status) for status in row.statuses or ()),
+        agent=row.agent_name,
+        created_at=row.created_at,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        last_attempt_at=row.last_attempt_at,
+        last_delivered_at=row.last_delivered_at,
+        failures=row.failures,
+        pending=pending,
+        failed=failed,
     )

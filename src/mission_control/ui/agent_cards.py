@@ -13,10 +13,10 @@ from nicegui import ui
 
 from mission_control.domain.agents import AgentStatus
 from mission_control.domain.output import TAIL_LINES, new_lines, tail_lines
-from mission_control.models import Agent, Task
 from mission_control.services.agents import Workload
 from mission_control.services.budgets import BudgetState
 from mission_control.services.output import AgentOutput
+from mission_control.store.views import AgentView, TaskView
 from mission_control.ui.cards import age_of
 
 # Material icon and colour per status (icons render from NiceGUI's bundled font, not emoji).
@@ -180,8 +180,8 @@ class AgentCard(ui.card):
 
     def show(
         self,
-        agent: Agent,
-        task: Task | None,
+        agent: AgentView,
+        task: TaskView | None,
         budget: BudgetState | None,
         output: AgentOutput | None,
     ) -> None:

@@ -18,12 +18,12 @@ from starlette.responses import RedirectResponse
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.control import AutonomyMode
 from mission_control.domain.events import EventFilter, EventKind, EventRecord
-from mission_control.models import Agent, Approval, Task
 from mission_control.runtime import Runtime
 from mission_control.services import agents, approvals, control
 from mission_control.services.agents import Workload
 from mission_control.services.budgets import BudgetState, budget_states
 from mission_control.services.output import AgentOutput, output_tails
+from mission_control.store.views import AgentView, ApprovalView, TaskView
 from mission_control.ui.agent_cards import AgentAction, AgentCard
 from mission_control.ui.cards import PRIORITY_COLORS, age_of
 from mission_control.ui.live import LiveFeed
@@ -44,9 +44,9 @@ def autonomy_label(paused: bool) -> str:
 @dataclass
 class Snapshot:
     autonomy: control.Autonomy
-    agents: list[Agent]
-    doing: dict[int, Task]
-    pending: list[Approval]
+    agents: list[AgentView]
+    doing: dict[int, TaskView]
+    pending: list[ApprovalView]
     budgets: dict[str, BudgetState] = field(default_factory=dict)
     outputs: dict[str, AgentOutput] = field(default_factory=dict)
     workloads: dict[str, Workload] = field(default_factory=dict)
@@ -59,7 +59,7 @@ class ApprovalRow(ui.row):
     """A pickup waiting for the operator: who wants which task (linked, with priority and
     tags), since when, and the two buttons."""
 
-    def __init__(self, approval: Approval, decide: Decide | None) -> None:
+    def __init__(self, approval: ApprovalView, decide: Decide | None) -> None:
         super().__init__()
         self.requested_at = approval.requested_at
         task = approval.task
@@ -67,7 +67,7 @@ class ApprovalRow(ui.row):
         self.props(f"data-approval={approval.id}")
         with self:
             ui.icon("front_hand", color="warning")
-            ui.label(approval.agent.name).classes("font-medium")
+            ui.label(approval.agent).classes("font-medium")
             ui.label("wants")
             ui.link(f"#{task.id} {task.title}", f"/task/{task.id}").mark(
                 f"approval-task-{approval.id}"
@@ -165,7 +165,7 @@ class ActivityView:
             card.show_workload(snapshot.workloads.get(row.name))
         self._show_approvals(snapshot.pending)
 
-    def _show_approvals(self, pending: list[Approval]) -> None:
+    def _show_approvals(self, pending: list[ApprovalView]) -> None:
         self.approvals_title.set_text(f"Waiting for approval ({len(pending)})")
         wanted = {approval.id for approval in pending}
         for approval_id in set(self.approval_rows) - wanted:

@@ -18,11 +18,10 @@ from mission_control.domain.board_order import CardKey, CardOrder, card_key
 from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventKind, EventRecord
 from mission_control.domain.workflow import BOARD_ORDER, TERMINAL_STATUSES, TaskStatus
-from mission_control.models import Task
 from mission_control.services import moves
 from mission_control.services.agents import list_agents
 from mission_control.store import queries
-from mission_control.store.tasks import assignee_name, load_task
+from mission_control.store.views import TaskView
 from mission_control.ui.board_columns import ColumnView, matches
 from mission_control.ui.board_moves import (
     Undo,
@@ -145,21 +144,21 @@ class BoardView:
             )
             self._append(column, rows, has_next)
 
-    def _append(self, column: ColumnView, rows: list[Task], has_next: bool) -> None:
+    def _append(self, column: ColumnView, rows: list[TaskView], has_next: bool) -> None:
         for task in rows:
             if task.id not in self.cards:
                 self._place(task, column, len(column.ids))
         column.has_next = has_next
         column.more.set_visibility(has_next and not column.collapsed)
 
-    def _key(self, task: Task) -> CardKey:
+    def _key(self, task: TaskView) -> CardKey:
         return card_key(self.order, task.priority, task.created_at, task.id)
 
-    def _agent_of(self, task: Task) -> AgentState | None:
-        name = assignee_name(task)
+    def _agent_of(self, task: TaskView) -> AgentState | None:
+        name = task.assignee
         return self.agents.get(name) if name else None
 
-    def _place(self, task: Task, column: ColumnView, index: int) -> None:
+    def _place(self, task: TaskView, column: ColumnView, index: int) -> None:
         card = self.cards.get(task.id)
         if card is None:
             with column.cards:
@@ -208,13 +207,13 @@ class BoardView:
             ask_feedback(self.session, task_id, self.refresh)
             return
         try:
-            before = await load_task(task_id)
+            before = await queries.get_task(task_id)
         except NotFound:
             await self.refresh([task_id])
             return
-        undo = Undo(task_id, before.status, assignee_name(before), before.block_reason)
+        undo = Undo(task_id, before.status, before.assignee, before.block_reason)
 
-        async def move(actor: Actor) -> Task:
+        async def move(actor: Actor) -> TaskView:
             return await moves.move_task(self.session.runtime.ctx, actor, task_id, status)
 
         moved = await self.session.run(move)
@@ -247,7 +246,7 @@ class BoardView:
             for task_id, card in list(self.cards.items()):
                 if card.assignee in changed:
                     try:
-                        card.show(await load_task(task_id), states.get(card.assignee))
+                        card.show(await queries.get_task(task_id), states.get(card.assignee))
                     except NotFound:
                         self._remove(task_id)
 
@@ -267,7 +266,7 @@ class BoardView:
     async def _refresh(self, task_ids: list[int]) -> None:
         for task_id in task_ids:
             try:
-                task = await load_task(task_id)
+                task = await queries.get_task(task_id)
             except NotFound:
                 self._remove(task_id)
                 continue

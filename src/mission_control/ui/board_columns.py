@@ -8,14 +8,13 @@ from nicegui import ui
 
 from mission_control.domain.board_order import CardKey
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Task
 from mission_control.store import queries
-from mission_control.store.tasks import assignee_name
+from mission_control.store.views import TaskView
 
 
-def matches(task: Task, query: queries.TaskQuery) -> bool:
+def matches(task: TaskView, query: queries.TaskQuery) -> bool:
     """The board's filter applied to one task, for cards that arrive live."""
-    if query.assignee and assignee_name(task) != query.assignee.strip().lower():
+    if query.assignee and task.assignee != query.assignee.strip().lower():
         return False
     if query.tag and query.tag.strip().lower() not in task.tags:
         return False

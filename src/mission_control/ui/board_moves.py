@@ -10,8 +10,8 @@ from nicegui import ui
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.workflow import TRANSITIONS, Move, TaskStatus
-from mission_control.models import Task
 from mission_control.services import moves, tasks
+from mission_control.store.views import TaskView
 from mission_control.ui.session import Session
 
 Refresh = Callable[[list[int]], Awaitable[None]]
@@ -35,7 +35,7 @@ class Undo:
         back = TRANSITIONS.get((after, self.before))
         return back is not None and back not in (Move.CLAIM, Move.SUBMIT)
 
-    async def run(self, session: Session, actor: Actor) -> Task:
+    async def run(self, session: Session, actor: Actor) -> TaskView:
         ctx = session.runtime.ctx
         if self.before is TaskStatus.IN_PROGRESS and self.holder is not None:
             return await tasks.assign_task(
@@ -91,7 +91,7 @@ def confirm_close(
         reason.set_visibility(target is TaskStatus.CANCELLED)
 
         async def close_it() -> None:
-            async def act(actor: Actor) -> Task:
+            async def act(actor: Actor) -> TaskView:
                 ctx = session.runtime.ctx
                 if target is TaskStatus.CANCELLED:
                     return await moves.cancel_task(ctx, actor, task_id, reason.value or None)
@@ -118,7 +118,7 @@ def ask_feedback(session: Session, task_id: int, refresh: Refresh) -> ui.dialog:
         feedback = ui.textarea("Feedback").classes("w-full").mark("drop-feedback")
 
         async def reject() -> None:
-            async def act(actor: Actor) -> Task:
+            async def act(actor: Actor) -> TaskView:
                 text = feedback.value or ""
                 return await moves.reject_task(session.runtime.ctx, actor, task_id, text)
 
@@ -139,7 +139,7 @@ def ask_block_reason(session: Session, task_id: int, refresh: Refresh) -> ui.dia
         reason = ui.input("Reason").mark("block-reason")
 
         async def block() -> None:
-            async def act(actor: Actor) -> Task:
+            async def act(actor: Actor) -> TaskView:
                 text = reason.value or ""
                 return await moves.block_task(session.runtime.ctx, actor, task_id, text)
 

@@ -9,9 +9,9 @@ from starlette.responses import RedirectResponse
 from mission_control.domain.actors import Actor
 from mission_control.domain.board_order import CardOrder
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Task
 from mission_control.runtime import Runtime
 from mission_control.services import tasks
+from mission_control.store.views import TaskView
 from mission_control.ui.board import BoardView
 from mission_control.ui.live import LiveFeed
 from mission_control.ui.session import Session, header, open_session, to_login
@@ -31,7 +31,7 @@ SHORTCUTS = {
 AGENT_STATE_SECONDS = 30  # an agent turns offline by silence, with no Event to say so
 
 
-def missing_for_ready(task: Task) -> list[str]:
+def missing_for_ready(task: TaskView) -> list[str]:
     """What a new task still lacks to be ready (empty when it is)."""
     lacking = [] if task.description.strip() else ["a description"]
     return lacking + ([] if task.priority is not None else ["a priority"])
@@ -59,7 +59,7 @@ def new_task_dialog(session: Session, board: BoardView) -> ui.dialog:
                 tags=[t for t in (tags.value or "").split(",") if t.strip()],
             )
 
-            async def act(actor: Actor) -> Task:
+            async def act(actor: Actor) -> TaskView:
                 return await tasks.create_task(session.runtime.ctx, actor, draft)
 
             task = await session.run(act)

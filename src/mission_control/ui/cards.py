@@ -12,8 +12,7 @@ from nicegui import ui
 from mission_control.domain.agents import AgentStatus
 from mission_control.domain.usage import Totals
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Task
-from mission_control.store.tasks import assignee_name
+from mission_control.store.views import TaskView
 
 PRIORITY_COLORS = {1: "red", 2: "orange", 3: "amber", 4: "blue", 5: "grey"}
 # Material icons (served with NiceGUI), not emoji: no emoji font is needed to see them.
@@ -59,7 +58,7 @@ class TaskCard(ui.card):
 
     def __init__(
         self,
-        task: Task,
+        task: TaskView,
         on_drag: Callable[[int], None],
         draggable: bool,
         agent: AgentState | None = None,
@@ -77,11 +76,11 @@ class TaskCard(ui.card):
             self.on("dragstart", lambda: on_drag(self.task_id))
         self.show(task, agent)
 
-    def show(self, task: Task, agent: AgentState | None = None) -> None:
+    def show(self, task: TaskView, agent: AgentState | None = None) -> None:
         if (task.version, task.status, agent) == (self.version, self.status, self.agent):
             return
         self.version, self.status, self.agent = task.version, task.status, agent
-        self.assignee = assignee_name(task)
+        self.assignee = task.assignee
         self.clear()
         with self:
             with ui.row().classes("w-full items-center no-wrap gap-1"):
@@ -115,8 +114,8 @@ class TaskCard(ui.card):
                     "rounded size=6px"
                 )
 
-    def _assignee(self, task: Task, agent: AgentState | None) -> None:
-        name = assignee_name(task)
+    def _assignee(self, task: TaskView, agent: AgentState | None) -> None:
+        name = task.assignee
         if name is None:
             ui.label("unassigned")
             return

@@ -10,9 +10,9 @@ from nicegui import ui
 from mission_control.domain.actors import Actor
 from mission_control.domain.attempts import Attempt
 from mission_control.domain.workflow import OPEN_STATUSES, TERMINAL_STATUSES, TaskStatus
-from mission_control.models import Task
 from mission_control.services import comments, moves
 from mission_control.services.comments import CommentView
+from mission_control.store.views import TaskView
 from mission_control.ui.clock import local_time
 from mission_control.ui.markdown_view import markdown_block
 from mission_control.ui.session import Session
@@ -32,7 +32,7 @@ def duration_text(seconds: float | None) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60:02} min"
 
 
-def result_section(task: Task) -> None:
+def result_section(task: TaskView) -> None:
     """What the agent handed in, as safe markdown."""
     if not task.result:
         return
@@ -108,7 +108,7 @@ class ReviewControls:
     async def _reject(self) -> None:
         text = self.feedback.value or ""
 
-        async def reject(actor: Actor) -> Task:
+        async def reject(actor: Actor) -> TaskView:
             return await moves.reject_task(self.ctx, actor, self.task_id, text)
 
         if await self.act(reject, "Sent back with your feedback"):
@@ -118,7 +118,7 @@ class ReviewControls:
     async def _cancel(self) -> None:
         reason = self.cancel_reason.value or None
 
-        async def cancel(actor: Actor) -> Task:
+        async def cancel(actor: Actor) -> TaskView:
             return await moves.cancel_task(self.ctx, actor, self.task_id, reason)
 
         if await self.act(cancel, "Cancelled"):
@@ -130,10 +130,10 @@ class ReviewControls:
         click is never lost to a redraw while Events arrive."""
         ctx, task_id = self.ctx, self.task_id
 
-        async def approve(actor: Actor) -> Task:
+        async def approve(actor: Actor) -> TaskView:
             return await moves.approve_task(ctx, actor, task_id)
 
-        async def reopen(actor: Actor) -> Task:
+        async def reopen(actor: Actor) -> TaskView:
             return await moves.reopen_task(ctx, actor, task_id)
 
         with ui.row().classes("gap-2 items-center").mark("review-bar"):
@@ -150,7 +150,7 @@ class ReviewControls:
                 "Reopen", icon="replay", on_click=lambda: self.act(reopen, "Reopened")
             ).mark("reopen")
 
-    def show(self, task: Task) -> None:
+    def show(self, task: TaskView) -> None:
         """Show the verdicts that fit the task's status now."""
         status = task.status
         self.approve.set_visibility(status is TaskStatus.REVIEW)

@@ -18,9 +18,8 @@ from nicegui.elements.mixins.value_element import ValueElement
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Task
 from mission_control.services import moves, tasks
-from mission_control.store.tasks import assignee_name
+from mission_control.store.views import TaskView
 from mission_control.ui.decompose import open_decomposition
 from mission_control.ui.session import Session
 
@@ -65,7 +64,7 @@ class Draft:
         self.base = self.latest
 
 
-def field_values(task: Task) -> tuple[str, str, int, str]:
+def field_values(task: TaskView) -> tuple[str, str, int, str]:
     """The editor's values for a task, in the editor's order."""
     return task.title, task.description or "", task.priority or 0, ", ".join(task.tags)
 
@@ -73,7 +72,7 @@ def field_values(task: Task) -> tuple[str, str, int, str]:
 class TaskFields:
     """Title, description, priority and tags, with Save and the changed-meanwhile notice."""
 
-    def __init__(self, session: Session, task: Task, act: Act, redraw: Redraw) -> None:
+    def __init__(self, session: Session, task: TaskView, act: Act, redraw: Redraw) -> None:
         self.session, self.task_id, self.act, self.redraw = session, task.id, act, redraw
         self.version = self.seen_version = task.version
         title, description, priority, tags = field_values(task)
@@ -110,7 +109,7 @@ class TaskFields:
         ]
         ui.button("Save", on_click=self.save).mark("edit-save")
 
-    def show(self, task: Task) -> None:
+    def show(self, task: TaskView) -> None:
         """Follow the task where the operator has not edited; flag drafts over changed values."""
         changed = [
             draft.name
@@ -150,7 +149,7 @@ class TaskFields:
         )
         version = self.version  # a draft over a changed value keeps its old version: refused
 
-        async def update(actor: Actor) -> Task:
+        async def update(actor: Actor) -> TaskView:
             saved = await tasks.update_task(
                 self.session.runtime.ctx, actor, self.task_id, edit, version
             )
@@ -165,14 +164,14 @@ class TaskFields:
 class TaskActions:
     """Block / Unblock with a reason, Reassign and Decompose. The inputs keep what is typed."""
 
-    def __init__(self, session: Session, task: Task, act: Act, redraw: Redraw) -> None:
+    def __init__(self, session: Session, task: TaskView, act: Act, redraw: Redraw) -> None:
         self.session, self.task_id, self.act = session, task.id, act
         with ui.row().classes("items-end gap-2"):
             self.reason = ui.input("Block reason").mark("action-reason")
             self.block = ui.button("Block", on_click=self._block).mark("block")
             self.unblock = ui.button("Unblock", on_click=self._unblock).mark("unblock")
         with ui.row().classes("items-end gap-2"):
-            agent = ui.input("Assign to agent", value=assignee_name(task) or "")
+            agent = ui.input("Assign to agent", value=task.assignee or "")
             self.assignee = Draft(agent.mark("assign-agent"), "assignee")
             ui.button("Reassign", on_click=self._assign).mark("assign")
         self.assign_notice = ui.label("").classes("text-sm text-warning").mark("assign-changed")
@@ -181,11 +180,11 @@ class TaskActions:
         ).props("outline").mark("decompose")
         self.show(task)
 
-    def show(self, task: Task) -> None:
+    def show(self, task: TaskView) -> None:
         blocked = task.status is TaskStatus.BLOCKED
         self.block.set_visibility(not blocked)
         self.unblock.set_visibility(blocked)
-        holder = assignee_name(task)
+        holder = task.assignee
         changed = self.assignee.follow(holder or "")
         self.assign_notice.set_text(f"Meanwhile assigned to {holder or 'nobody'}.")
         self.assign_notice.set_visibility(changed)
@@ -193,7 +192,7 @@ class TaskActions:
     async def _block(self) -> None:
         reason = self.reason.value or ""
 
-        async def block(actor: Actor) -> Task:
+        async def block(actor: Actor) -> TaskView:
             task = await moves.block_task(self.session.runtime.ctx, actor, self.task_id, reason)
             self.reason.value = ""  # sent: before any redraw, so the page never shows it twice
             return task
@@ -201,7 +200,7 @@ class TaskActions:
         await self.act(block, "Blocked")
 
     async def _unblock(self) -> None:
-        async def unblock(actor: Actor) -> Task:
+        async def unblock(actor: Actor) -> TaskView:
             return await moves.unblock_task(self.session.runtime.ctx, actor, self.task_id)
 
         await self.act(unblock, "Unblocked")
@@ -209,7 +208,7 @@ class TaskActions:
     async def _assign(self) -> None:
         name = (self.assignee.element.value or "").strip() or None
 
-        async def assign(actor: Actor) -> Task:
+        async def assign(actor: Actor) -> TaskView:
             ctx = self.session.runtime.ctx
             task = await tasks.assign_task(ctx, actor, self.task_id, name, reason="from the board")
             self.assignee.settle()

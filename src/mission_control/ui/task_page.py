@@ -16,12 +16,11 @@ from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.domain.usage import Totals
 from mission_control.domain.workflow import TaskStatus
-from mission_control.models import Task
 from mission_control.runtime import Runtime
 from mission_control.services.comments import CommentView, comments_of
 from mission_control.store import queries
-from mission_control.store.tasks import assignee_name, load_task
 from mission_control.store.usage import task_totals
+from mission_control.store.views import TaskView
 from mission_control.ui.cards import PRIORITY_COLORS, usage_text
 from mission_control.ui.clock import local_time
 from mission_control.ui.live import LiveFeed
@@ -40,8 +39,8 @@ TaskAction = Callable[[Actor], Awaitable[object]]
 
 @dataclass
 class TaskSnapshot:
-    task: Task
-    children: list[Task]
+    task: TaskView
+    children: list[TaskView]
     events: list[EventRecord]
     usage: Totals = field(default_factory=Totals)
     comments: list[CommentView] = field(default_factory=list)
@@ -64,7 +63,7 @@ class TaskDetail:
     async def fetch(self) -> TaskSnapshot | None:
         """Read first, draw after: a redraw swaps content without an empty moment."""
         try:
-            task = await load_task(self.task_id)
+            task = await queries.get_task(self.task_id)
         except NotFound:
             return None
         events = await queries.task_history(self.task_id)
@@ -135,7 +134,7 @@ class TaskDetail:
                 ui.badge(f"P{task.priority}", color=PRIORITY_COLORS.get(task.priority, "grey"))
         with ui.row().classes("gap-x-4 gap-y-0 mc-muted items-center text-sm"):
             ui.label(f"status: {task.status}").mark("task-status")
-            ui.label(f"assignee: {assignee_name(task) or 'nobody'}").mark("task-assignee")
+            ui.label(f"assignee: {task.assignee or 'nobody'}").mark("task-assignee")
             ui.label(f"progress: {task.progress}%")
             with ui.row().classes("gap-1 items-center").mark("task-created"):
                 ui.label("created")
@@ -170,7 +169,7 @@ class TaskDetail:
             markdown_block(snapshot.task.description or "_no description_")
         self.subtasks(snapshot.children)
 
-    def subtasks(self, children: list[Task]) -> None:
+    def subtasks(self, children: list[TaskView]) -> None:
         ui.label(f"Subtasks ({len(children)})").classes("font-bold mt-4")
         for child in children:
             ui.link(f"#{child.id} {child.title} · {child.status}", f"/task/{child.id}")

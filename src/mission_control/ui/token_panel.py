@@ -13,7 +13,7 @@ from nicegui import ui
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.events import EventKind
 from mission_control.services import tokens
-from mission_control.services.tokens import TokenInfo
+from mission_control.store.views import TokenView
 from mission_control.ui.cards import age_of
 from mission_control.ui.session import Session
 
@@ -29,7 +29,7 @@ CHANGES_TOKENS = frozenset(
 EXPIRIES = {"never": None, "1 day": 86_400, "30 days": 30 * 86_400, "1 year": 365 * 86_400}
 
 
-def used_text(info: TokenInfo) -> str:
+def used_text(info: TokenView) -> str:
     """'created 3d ago · used 5m ago · expires in 29d'."""
     parts = [f"created {age_of(info.created_at)} ago"]
     parts.append(f"used {age_of(info.last_used_at)} ago" if info.last_used_at else "never used")
@@ -41,7 +41,7 @@ def used_text(info: TokenInfo) -> str:
 class TokenRow(ui.row):
     """One live token with its Revoke and Rotate buttons."""
 
-    def __init__(self, info: TokenInfo, panel: TokenPanel) -> None:
+    def __init__(self, info: TokenView, panel: TokenPanel) -> None:
         super().__init__()
         self.token_id = info.id
         self.classes("w-full items-center gap-2 no-wrap").mark(f"token-{info.id}")
@@ -57,7 +57,7 @@ class TokenRow(ui.row):
                 "dense flat color=negative"
             ).mark(f"revoke-{info.id}").tooltip("Revoke: refused from the next request")
 
-    def show(self, info: TokenInfo) -> None:
+    def show(self, info: TokenView) -> None:
         self.detail.set_text(used_text(info))
 
 
@@ -68,7 +68,7 @@ class TokenPanel:
         self.session = session
         self.ctx = session.runtime.ctx
         self.rows: dict[int, TokenRow] = {}
-        self.pending: TokenInfo | None = None
+        self.pending: TokenView | None = None
         self.rotating = False
         with ui.row().classes("items-center gap-2 mt-4"):
             ui.icon("key")
@@ -136,7 +136,7 @@ class TokenPanel:
         name = (self.issue_name.value or "").strip()
         role, expiry = Role(self.issue_role.value), EXPIRIES[self.issue_expiry.value]
 
-        async def act(actor: Actor) -> tuple[TokenInfo, str]:
+        async def act(actor: Actor) -> tuple[TokenView, str]:
             return await tokens.issue_person_token(self.ctx, actor, name, role, expiry)
 
         issued = await self.session.run(act)
@@ -145,7 +145,7 @@ class TokenPanel:
             self.reveal(f"New {role} token for {issued[0].name}", issued[1])
         await self.load()
 
-    def confirm(self, info: TokenInfo, *, rotate: bool) -> None:
+    def confirm(self, info: TokenView, *, rotate: bool) -> None:
         self.pending, self.rotating = info, rotate
         who = f"{info.name} ({info.role})"
         if rotate:

@@ -20,8 +20,8 @@ import aiohttp
 
 from mission_control.bus import EventHub
 from mission_control.domain.events import EventRecord
+from mission_control.store import webhook_outbox as outbox
 from mission_control.store.context import Context
-from mission_control.webhooks import outbox
 from mission_control.webhooks.signing import headers
 
 log = logging.getLogger(__name__)

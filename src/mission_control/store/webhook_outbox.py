@@ -6,7 +6,8 @@ may queue. Any process may send: a sender claims due rows with one conditional U
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL) that sets a short lease, so each row has one sender at
 a time and a sender that dies is replaced when its lease runs out. A row is due only when no
 earlier row of the same webhook and task is still open, so each endpoint receives a task's
-Events in order, even while an earlier one is being retried.
+Events in order, even while an earlier one is being retried. The sending itself (HTTP, the
+signature) is `webhooks/sender.py`'s; this module holds the rows.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Slack's durable queue: Events waiting to be posted, the resume point, and task threads.
 
+The Slack adapter (slack/notifier.py) does the posting; this is what it keeps in the database,
+handed out as plain values (the task as a TaskView, the thread as a Thread).
+
 Writing the outbox is separate from posting it, so a Slack outage only grows this table; no
 mutation ever waits on Slack. Rows are unique per Event, so two writers (two server processes,
 or a restart that replays a few Events) never queue an Event twice.
@@ -16,8 +19,17 @@ from mission_control.domain.events import EventKind, EventRecord
 from mission_control.models import Approval, Control, Event, SlackOutbox, SlackThread, Task
 from mission_control.store.context import Context
 from mission_control.store.journal import to_record
+from mission_control.store.views import TaskView, task_view
 
 CURSOR_KEY = "slack.notifier.cursor"
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """Where a task's messages go: the channel and the timestamp of its first message."""
+
+    channel: str
+    ts: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +38,8 @@ class Pending:
 
     row_id: int
     event: EventRecord
-    task: Task | None
-    thread: SlackThread | None
+    task: TaskView | None
+    thread: Thread | None
     approval_id: int | None = None
 
 
@@ -61,8 +73,11 @@ async def pending(limit: int = 50) -> list[Pending]:
         return []
     events = {e.id: e for e in await Event.filter(id__in=[r.event_id for r in rows])}
     task_ids = {r.task_id for r in rows if r.task_id is not None}
-    tasks = {t.id: t for t in await Task.filter(id__in=task_ids).prefetch_related("assignee")}
-    threads = {t.task_id: t for t in await SlackThread.filter(task_id__in=task_ids)}
+    found_tasks = Task.filter(id__in=task_ids).prefetch_related("assignee")
+    tasks = {t.id: task_view(t) for t in await found_tasks}
+    threads = {
+        t.task_id: Thread(t.channel, t.ts) for t in await SlackThread.filter(task_id__in=task_ids)
+    }
     found = []
     for row in rows:
         event = events.get(row.event_id)
@@ -86,9 +101,10 @@ async def _approval_of(event: EventRecord) -> int | None:
     return row.id if row is not None else None
 
 
-async def thread_of(task_id: int) -> SlackThread | None:
+async def thread_of(task_id: int) -> Thread | None:
     """Where a task's messages go, once its first one has been posted."""
-    return await SlackThread.filter(task_id=task_id).first()
+    row = await SlackThread.filter(task_id=task_id).first()
+    return Thread(row.channel, row.ts) if row is not None else None
 
 
 async def mark_sent(ctx: Context, item: Pending, channel: str, ts: str) -> None:
