@@ -12,6 +12,7 @@ from mission_control.models import Comment
 from mission_control.services.claims import claim_task
 from mission_control.services.comments import add_comment, comments_of
 from mission_control.services.tasks import assign_task
+from mission_control.store import comments as store_comments
 from mission_control.store.context import Context
 from tests.services.events import event_count, last_of
 from tests.support.factories import add_agent, add_task
@@ -130,3 +131,18 @@ async def test_comments_of_many_tasks_come_in_one_read_oldest_first(ctx: Context
     assert [c.body for c in found[first.id]] == ["one", "two"]
     assert [c.body for c in found[second.id]] == ["three"]
     assert found[quiet.id] == []
+
+
+async def test_a_long_thread_shows_each_task_s_newest_comments_oldest_first(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_comments, "COMMENTS_SHOWN", 3)
+    long, short = await add_task(ctx), await add_task(ctx)
+    for n in range(6):
+        await add_comment(ctx, OPERATOR, long.id, f"long {n}")
+    await add_comment(ctx, OPERATOR, short.id, "short")
+
+    found = await comments_of([long.id, short.id])
+
+    assert [c.body for c in found[long.id]] == ["long 3", "long 4", "long 5"]
+    assert [c.body for c in found[short.id]] == ["short"]

@@ -21,6 +21,7 @@ from starlette.routing import Route, WebSocketRoute
 from mission_control.runtime import Runtime
 from mission_control.settings import Settings
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
+from mission_control.web.socket_writes import websocket_options
 from tests.support.server import OPERATOR_TOKEN
 
 
@@ -65,7 +66,9 @@ async def serving(database_url: str, **settings: object) -> AsyncIterator[InProc
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
     port = int(listening.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, port=port, log_level="warning", **websocket_options(config))
+    )
     serving_task = asyncio.create_task(server.serve(sockets=[listening]))
     while not server.started:
         assert not serving_task.done(), "the server did not start"

@@ -112,6 +112,7 @@ def serve(
 
     from mission_control.app import build_app
     from mission_control.services.sessions import LOGIN_CODE_MINUTES
+    from mission_control.web.socket_writes import websocket_options
 
     settings = settings_or_exit(host=host, port=port)
     listening = socket_or_exit(settings.host, settings.port)
@@ -128,10 +129,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        ws_max_size=settings.max_body_bytes,  # WebSocket messages capped like HTTP bodies
-        # No permessage-deflate: every frame would be compressed once per subscriber, in the
-        # event loop that also serves writes (docs/architecture.md, "Fan-out").
-        ws_per_message_deflate=False,
+        **websocket_options(settings),
     )
     server = uvicorn.Server(config)
     from mission_control.logs import install as redact_access_log

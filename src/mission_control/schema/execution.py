@@ -105,13 +105,18 @@ class SubscriptionExecutor(StrawberryGraphQLCoreExecutionContext):
     _memo_key: tuple[Any, ...] | None = None
 
     def build_per_event_executor(self, payload: Any) -> SubscriptionExecutor:
+        key = self._key_for(payload)
+        shared = shared_payloads.get(key) if key is not None else None
+        if shared is not None:
+            # Already executed for someone else: no copy of this executor, no execution.
+            return _SharedEvent.of(shared)
         executor = super().build_per_event_executor(payload)
         assert isinstance(executor, SubscriptionExecutor)
         # Only per-event executors memoise: queries and mutations run no code of this module.
         executor.__class__ = _EventExecutor
         # Its own sub-field cache: sharing the parent's keeps one entry per event forever.
         executor._relevant_sub_fields = {}
-        executor._memo_key = self._key_for(payload)
+        executor._memo_key = key
         return executor
 
     def _key_for(self, payload: object) -> tuple[Any, ...] | None:
@@ -150,3 +155,23 @@ class _EventExecutor(SubscriptionExecutor):
         if isinstance(result, ExecutionResult):
             shared_payloads.put(key, result)
         return result
+
+
+class _SharedEvent(SubscriptionExecutor):
+    """Stands in for the per-event executor of an Event whose result is shared already.
+
+    graphql-core only asks a per-event executor to `execute_operation`; copying the
+    subscription's executor (graphql-core's `build_per_event_executor`) for each of 500
+    subscribers cost more than everything else in the payload's path.
+    """
+
+    _shared: ExecutionResult
+
+    @classmethod
+    def of(cls, shared: ExecutionResult) -> _SharedEvent:
+        stand_in = object.__new__(cls)  # no state of an executor: nothing else is called
+        stand_in._shared = shared
+        return stand_in
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        return self._shared

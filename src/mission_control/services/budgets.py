@@ -1,10 +1,10 @@
 """Daily budgets: one per agent (set by the operator) and one for the whole board (settings).
 
-The rule lives in `budget_verdict`, which the pickup gate asks on every claim with the totals
-the claim read (store/claims.py): it compares today's usage totals with the budgets, so a new
-UTC day or a raised budget lets work through at once. The pause and resume Events are the
-record of it: written in the transaction of the usage report that used a budget up, of the
-operator's change, or by the sweep (new day).
+The rule lives in domain/pickup.py's `budget_verdict`, which the pickup gate asks on every
+claim with the totals the claim read (store/claims.py): it compares today's usage totals with
+the budgets, so a new UTC day or a raised budget lets work through at once. The pause and
+resume Events are the record of it: written in the transaction of the usage report that used
+a budget up, of the operator's change, or by the sweep (new day).
 """
 
 from __future__ import annotations
@@ -74,26 +74,6 @@ async def _verdict(
         return None
     used = await usage.agent_totals(agent.id, day, conn)
     return used_up(f"Agent {agent.name}'s", budget, used, day)
-
-
-def budget_verdict(
-    settings: Settings,
-    agent_name: str,
-    budget: Budget,
-    used: Totals,
-    board_used: Totals | None,
-    day: date,
-) -> str | None:
-    """Why the agent gets no new task on `day` because its budget, or the board's, is used
-    up; None when it may. `board_used` is read only while the board has a budget."""
-    if budget.is_set:
-        spent = used_up(f"Agent {agent_name}'s", budget, used, day)
-        if spent is not None:
-            return spent
-    board = board_budget(settings)
-    if board_used is None or not board.is_set:
-        return None
-    return used_up("The board's", board, board_used, day)
 
 
 async def reconcile(ch: Change, ctx: Context, agent: Agent | None, why: str = "") -> None:

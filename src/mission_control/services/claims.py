@@ -20,7 +20,7 @@ from mission_control.domain.agents import AgentStatus, ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
 from mission_control.domain.events import EventKind, kind_of
 from mission_control.domain.permissions import require_agent
-from mission_control.domain.pickup import refusal
+from mission_control.domain.pickup import AgentSide, refusal
 from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
 from mission_control.models import Agent, Approval, Task
@@ -28,7 +28,7 @@ from mission_control.services.approvals import close_stale, request_approval
 from mission_control.services.dependencies import roll_up_progress
 from mission_control.services.moves import apply_move
 from mission_control.services.moves import submit_for_review as submit_through_move
-from mission_control.services.pickup import AgentSide, load_agent_side, pending_approval_of
+from mission_control.services.pickup import load_agent_side, pending_approval_of
 from mission_control.services.usage_reports import record_usage
 from mission_control.store import claims as claims_store
 from mission_control.store.context import Context
@@ -116,7 +116,7 @@ async def _candidates(ch: Change, side: AgentSide) -> AsyncIterator[TaskView]:
 async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
     # The agent's side of the pickup rule, read once under the lock on its row (held to
     # commit: claims by one agent queue); each candidate is then judged from its row alone.
-    side = await load_agent_side(ctx, actor.name, ch.conn)
+    side = await load_agent_side(ctx, actor.name, ch.conn, ch.now)
     if side.own_request is not None:
         pending = await pending_approval_of(side.agent.id, ch.conn)
         if pending is not None and not await close_stale(ch, pending):
@@ -127,12 +127,12 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
                 reason=WAITING,
             )
         side = side.without_request(side.own_request)
-    gate = side.gate(ctx.settings)
+    gate = side.gate()
     if gate.refusal:
         return NextClaim(ClaimOutcome.NOTHING, reason=gate.refusal)
     async for task in _candidates(ch, side):
         # The candidate query leaves out tasks waiting for an open dependency, in SQL.
-        facts = side.facts(task, ctx, approved=False, open_dependencies=())
+        facts = side.facts(task, ch.now, approved=False, open_dependencies=())
         if not facts.skills_fit:
             continue
         if gate.needs_approval(task.tags):

@@ -6,36 +6,19 @@ sets one, the mode is the configured default (MC_AUTONOMY).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain.actors import Actor
-from mission_control.domain.control import AutonomyMode
+from mission_control.domain.control import Autonomy, AutonomyMode, autonomy_of
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_operator
 from mission_control.models import Control
 from mission_control.store.context import Context
 from mission_control.store.journal import change
 
+__all__ = ["Autonomy", "get_autonomy", "set_autonomy"]
+
 KEY = "autonomy"  # value: {"paused": bool, "mode": "auto" | "manual"}
-
-
-@dataclass(frozen=True)
-class Autonomy:
-    paused: bool
-    mode: AutonomyMode
-
-
-def autonomy_of(value: Any, default: AutonomyMode) -> Autonomy:
-    """The switches as stored (the row's value, None when the operator never set one)."""
-    stored = value if isinstance(value, dict) else {}
-    mode = stored.get("mode")
-    return Autonomy(
-        paused=bool(stored.get("paused", False)),
-        mode=AutonomyMode(mode) if mode in set(AutonomyMode) else default,
-    )
 
 
 async def get_autonomy(ctx: Context, conn: BaseDBAsyncClient | None = None) -> Autonomy:

@@ -5,7 +5,8 @@ here once (procrastinate's manner) instead of being built by the ORM on every re
 text is the same on both backends where it can be: it is written with `$n` parameters and
 SQLite reads them as `?n`; where the backends differ (row locks, JSON, an array parameter)
 each has its own constant. Rows come back as dicts and leave this module as plain values:
-`ClaimingAgent`, `PickupRecord` and `TaskView` (store/views.py), never ORM models.
+domain/pickup.py's `ClaimingAgent` and `PickupRecord`, and `TaskView` (store/views.py), never
+ORM models.
 
 What the statements may not change (the pickup rule decides in domain/pickup.py, not here):
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from mission_control.domain import limits
 from mission_control.domain.agents import AgentStatus
+from mission_control.domain.pickup import ClaimingAgent, InPlay, PickupRecord
 from mission_control.domain.supervision import LimitOverrides
 from mission_control.domain.usage import Budget, Totals
 from mission_control.domain.workflow import TaskStatus
@@ -250,22 +251,6 @@ def task_of(row: Mapping[str, Any], assignee: str | None) -> TaskView:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimingAgent:
-    """The fields of the agent's row a claim decides on (domain/pickup.py: AgentFacts)."""
-
-    id: int
-    name: str
-    skills: tuple[str, ...]
-    status: AgentStatus
-    wip_limit: int
-    paused: bool
-    token_budget: int | None
-    last_heartbeat_at: datetime | None
-    created_at: datetime
-    output_task_id: int | None
-
-
 def _agent(row: Mapping[str, Any]) -> ClaimingAgent:
     return ClaimingAgent(
         id=int(row["id"]),
@@ -279,30 +264,6 @@ def _agent(row: Mapping[str, Any]) -> ClaimingAgent:
         created_at=_at(row["created_at"]),
         output_task_id=_int(row["output_task_id"]),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class InPlay:
-    """An approval that bears on a claim: a pending request, or this agent's decline."""
-
-    task_id: int
-    agent_id: int
-    agent: str
-    pending: bool
-
-
-@dataclass(frozen=True, slots=True)
-class PickupRecord:
-    """The agent's row, locked, and everything on its side of the pickup rule, as stored."""
-
-    agent: ClaimingAgent
-    autonomy: Any  # the stored switches (controls.value), None until the operator set one
-    held: int
-    assigned_ready: int
-    budget: Budget
-    used: Totals
-    board_used: Totals | None  # read only while the board has a budget
-    approvals: tuple[InPlay, ...]
 
 
 def _record(agent: ClaimingAgent, row: Mapping[str, Any], board: bool) -> PickupRecord:
