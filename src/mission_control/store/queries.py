@@ -15,6 +15,7 @@ from mission_control.domain.errors import ValidationFailed
 from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import BOARD_ORDER, TaskStatus
 from mission_control.models import Event, Task
+from mission_control.store.event_log import DatabaseEventStore
 from mission_control.store.journal import to_record
 from mission_control.store.tasks import load_task
 from mission_control.store.views import TaskView, task_view, task_views
@@ -186,11 +187,13 @@ async def task_history(task_id: int, limit: int = 200) -> list[EventRecord]:
 
 
 async def events_after(after: int, limit: int = 200) -> list[EventRecord]:
-    """The audit log from an id on (for catching up without a subscription)."""
+    """The audit log after an Event id, in delivery order like a subscription (for catching up
+    without one): the last id returned is where the next call resumes."""
     if limit < 1:
         raise ValidationFailed("Ask for at least one Event.", field="limit")
-    rows = await Event.filter(id__gt=after).order_by("id").limit(min(limit, EVENTS_MAX))
-    return [to_record(row) for row in rows]
+    log = DatabaseEventStore()
+    batch = await log.after(await log.position_of(after), min(limit, EVENTS_MAX))
+    return list(batch.events)
 
 
 async def subtasks_of(parent_ids: Sequence[int]) -> dict[int, list[TaskView]]:
