@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench all [--quick]
     .venv/bin/python -m bench NAME [...]      # one or more of: fanout write_latency soak reads
-                                              # cli claims scaleout
+                                              # cli claims scaleout event_order
 
 Each benchmark also runs alone (`python -m bench.NAME --help`). --quick shortens the slow
 ones (fewer seconds, fewer messages) and says so in their notes.
@@ -31,6 +31,7 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "soak": ("bench.memory_soak", {}, {"messages": 20_000}),
     "claims": ("bench.claim_api", {}, {"tasks": 1000}),
     "scaleout": ("bench.scaleout", {}, {"tasks": 1000}),
+    "event_order": ("bench.event_order", {"seconds": 10}, {"seconds": 3}),
 }
 
 

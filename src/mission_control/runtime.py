@@ -25,7 +25,7 @@ from mission_control.services.sessions import create_login_code
 from mission_control.services.stuck import clear_on_report, signs_of_life, watch_stuck
 from mission_control.settings import Settings
 from mission_control.store.context import Context
-from mission_control.store.journal import DatabaseEventStore
+from mission_control.store.event_log import DatabaseEventStore
 
 log = logging.getLogger(__name__)
 

@@ -48,7 +48,7 @@ from mission_control.services.agents import register_agent
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
 from mission_control.store.context import Context
-from mission_control.store.journal import DatabaseEventStore
+from mission_control.store.event_log import DatabaseEventStore
 from tests.support.databases import forget_cached_queries
 from tests.support.inprocess import StatementLog
 

@@ -23,7 +23,7 @@ from mission_control.services.agents import issue_viewer_token, register_agent
 from mission_control.settings import Settings
 from mission_control.store import comments as comment_store
 from mission_control.store.context import Context
-from mission_control.store.journal import DatabaseEventStore
+from mission_control.store.event_log import DatabaseEventStore
 from tests.support.databases import forget_cached_queries
 from tests.support.factories import add_task
 from tests.support.server import OPERATOR_TOKEN

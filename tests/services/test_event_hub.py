@@ -14,12 +14,12 @@ from mission_control.bus.base import InMemoryBus
 from mission_control.bus.hub import FAN_OUT_SLICE
 from mission_control.database import close_database, open_database
 from mission_control.domain.actors import OPERATOR
-from mission_control.domain.events import EventRecord
+from mission_control.domain.events import START, EventRecord, Position
 from mission_control.models import Event
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
 from mission_control.store.context import Context
-from mission_control.store.journal import DatabaseEventStore
+from mission_control.store.event_log import DatabaseEventStore
 from tests.support.databases import database_url, forget_cached_queries
 
 QUEUE_SIZE = 5
@@ -58,8 +58,16 @@ async def write_events(ctx: Context, count: int, label: str = "task") -> None:
         await create_task(ctx, OPERATOR, TaskDraft(title=f"{label} {n}"))
 
 
-async def stored_ids(after: int = 0) -> list[int]:
-    return [e.id for e in await Event.filter(id__gt=after).order_by("id")]
+async def stored_ids(after: Position = START) -> list[int]:
+    """The ids of the stored Events after `after`, in delivery order ((tx, id); on SQLite the
+    ids')."""
+    rows = await Event.all().order_by("tx", "id")
+    return [row.id for row in rows if Position(row.tx, row.id) > after]
+
+
+async def position(event_id: int) -> Position:
+    row = await Event.get(id=event_id)
+    return Position(row.tx, row.id)
 
 
 async def take(stream: AsyncIterator[EventRecord], count: int) -> list[int]:
@@ -74,16 +82,16 @@ async def wait_for_subscribers(hub: EventHub, count: int) -> None:
         await asyncio.sleep(0.01)
 
 
-async def wait_for_cursor(hub: EventHub, event_id: int) -> None:
-    """The hub has fanned out everything up to `event_id` (polled with a deadline)."""
+async def wait_for_cursor(hub: EventHub, until: Position) -> None:
+    """The hub has fanned out everything up to `until` (polled with a deadline)."""
     deadline = time.monotonic() + 5
-    while hub.cursor < event_id:
+    while hub.cursor < until:
         assert time.monotonic() < deadline, "the hub never caught up"
         await asyncio.sleep(0.01)
 
 
 async def test_every_subscriber_receives_every_event_in_order(ctx: Context, hub: EventHub) -> None:
-    base = await DatabaseEventStore().last_id()
+    base = await DatabaseEventStore().now()
     streams = [hub.subscribe(since=base) for _ in range(25)]
     readers = [asyncio.create_task(take(stream, 40)) for stream in streams]
 
@@ -98,7 +106,7 @@ async def test_every_subscriber_receives_every_event_in_order(ctx: Context, hub:
 async def test_a_fan_out_over_several_slices_keeps_every_subscriber_in_order(
     ctx: Context, hub: EventHub
 ) -> None:
-    base = await DatabaseEventStore().last_id()
+    base = await DatabaseEventStore().now()
     count = 2 * FAN_OUT_SLICE + 1
     readers = [asyncio.create_task(take(hub.subscribe(since=base), 4)) for _ in range(count)]
     await wait_for_subscribers(hub, count)
@@ -113,7 +121,7 @@ async def test_a_fan_out_over_several_slices_keeps_every_subscriber_in_order(
 
 async def test_a_fan_out_lets_other_work_run_between_slices(ctx: Context, hub: EventHub) -> None:
     """A write's database reply waits for one slice of deliveries, not for all of them."""
-    base = await DatabaseEventStore().last_id()
+    base = await DatabaseEventStore().now()
     count = 3 * FAN_OUT_SLICE
     turns = 0
     seen_at: list[int] = []
@@ -160,15 +168,15 @@ async def test_replay_then_live_has_no_gap_and_no_duplicate_while_writes_continu
     everything = await stored_ids()
     assert len(everything) == 180
     for start, ids in zip(starts, received, strict=True):
-        assert ids == [i for i in everything if i > start]
+        assert ids == (everything[everything.index(start) + 1 :] if start else everything)
 
 
 async def test_slow_subscriber_overflows_without_slowing_others_and_still_gets_every_event(
     ctx: Context, hub: EventHub
 ) -> None:
-    base = await DatabaseEventStore().last_id()
+    base = await DatabaseEventStore().now()
     await write_events(ctx, 3, "first")
-    await wait_for_cursor(hub, await DatabaseEventStore().last_id())
+    await wait_for_cursor(hub, await DatabaseEventStore().now())
     slow, fast = hub.subscribe(since=base), hub.subscribe(since=base)
     fast_reader = asyncio.create_task(take(fast, 33))
     slow_seen = await take(slow, 3)  # replayed from the store; then the slow one stalls
@@ -184,7 +192,7 @@ async def test_slow_subscriber_overflows_without_slowing_others_and_still_gets_e
     assert slow_seen == expected
 
     await write_events(ctx, 1, "after")
-    last = (await stored_ids(expected[-1]))[0]
+    last = (await stored_ids(await position(expected[-1])))[0]
     assert await take(slow, 1) == [last] and await take(fast, 1) == [last]
     for stream in (slow, fast):
         await stream.aclose()  # type: ignore[attr-defined]
@@ -196,7 +204,7 @@ async def test_subscription_without_since_starts_after_the_newest_committed_even
     await write_events(ctx, 3, "old")
     # Committed but not yet fanned out: written without waking the hub.
     await write_events(Context(settings), 4, "unannounced")
-    assert hub.cursor < await DatabaseEventStore().last_id()
+    assert hub.cursor < await DatabaseEventStore().now()
 
     stream = hub.subscribe()
     first = asyncio.create_task(take(stream, 1))

@@ -1,7 +1,8 @@
-"""What a bus backend does: carry "new Events up to id N exist" between processes.
+"""What a bus backend does: carry "new Events exist" between processes.
 
-Events themselves are read from the database in id order by the hub, so a backend only has to
-wake the hubs; losing a wake-up never loses an Event, the next one (or a reconnect) catches up.
+Events themselves are read from the database in delivery order by the hub, so a backend only
+has to wake the hubs; losing a wake-up never loses an Event, the next one (or a reconnect)
+catches up.
 """
 
 from __future__ import annotations
@@ -9,19 +10,36 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from mission_control.domain.events import EventRecord
+from mission_control.domain.events import EventRecord, Position
 
 Wake = Callable[[], None]
 
 
+class Batch(Protocol):
+    @property
+    def events(self) -> Sequence[EventRecord]:
+        """Final Events, in delivery order."""
+
+    @property
+    def waiting(self) -> bool:
+        """Newer Events exist whose order is not final yet: read again soon."""
+
+
 class EventStore(Protocol):
-    """Where committed Events are read back from (the database's Event table)."""
+    """Where committed Events are read back from (the database's Event table), in delivery
+    order (Position): only final Events, those no Event can later appear before."""
 
-    async def after(self, event_id: int, limit: int) -> Sequence[EventRecord]:
-        """Up to `limit` Events with id greater than `event_id`, in id order."""
+    async def after(self, position: Position, limit: int) -> Batch:
+        """Up to `limit` final Events after `position`."""
 
-    async def last_id(self) -> int:
-        """The id of the newest committed Event, 0 when there is none."""
+    async def between(self, after: Position, until: Position, limit: int) -> Sequence[EventRecord]:
+        """Up to `limit` Events in (after, until], a range already known to be final."""
+
+    async def now(self) -> Position:
+        """The position of the newest final Event (START when there is none)."""
+
+    async def position_of(self, event_id: int) -> Position:
+        """Where Event `event_id` stands, or a position before it when it is gone."""
 
 
 class Bus(Protocol):

@@ -9,11 +9,15 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from mission_control.bus.base import Bus, EventStore
-from mission_control.domain.events import EventFilter, EventRecord
+from mission_control.domain.events import START, EventFilter, EventRecord, Position
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# While Events wait behind a running writer (EventStore.after's `waiting`), look again after
+# this long, doubling up to the last: the writer's own commit wakes the hub sooner, but a
+# transaction that writes no Event (a lease renewal, say) announces nothing when it ends.
+RECHECK_SECONDS = (0.01, 0.5)
 # Subscribers woken per loop turn: a slice's deliveries take a few milliseconds, so a write's
 # database reply waits for about one slice, not for the whole fan-out.
 FAN_OUT_SLICE = 50
@@ -51,10 +55,15 @@ class _Subscriber:
 
 
 class EventHub:
-    """Reads new Events from the store in id order and hands each to the subscribers that want it.
+    """Reads new Events from the store in delivery order and hands each to the subscribers that
+    want it.
 
-    The hub's cursor is the last id fanned out. A subscriber registered at cursor c is given
-    every Event after c live, and replays (since, c] from the store: no gap, no duplicate.
+    Delivery order is by Position (the writer's transaction id, then the Event id; on SQLite
+    simply the id), and the store hands out only final Events: no Event can later appear
+    below one already read (store/event_log.py). The hub's cursor is the position of the last
+    Event fanned out. A subscriber registered at cursor c is given every Event after c live,
+    and replays (since, c] from the store: no gap, no duplicate. Public cursors are Event ids;
+    `subscribe` maps one to its position.
     """
 
     def __init__(self, store: EventStore, bus: Bus, queue_size: int = 1000) -> None:
@@ -64,10 +73,10 @@ class EventHub:
         self._subscribers: set[_Subscriber] = set()
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
-        self.cursor = 0
+        self.cursor: Position = START
 
     async def start(self) -> None:
-        self.cursor = await self._store.last_id()
+        self.cursor = await self._store.now()
         await self._bus.start(self.wake)
         self._pump = asyncio.create_task(self._run(), name="event-hub")
 
@@ -88,22 +97,30 @@ class EventHub:
         self._subscribers.clear()
 
     async def _run(self) -> None:
+        recheck: float | None = None
         while True:
-            await self._wake.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), recheck)
             self._wake.clear()
             try:
-                await self._catch_up()
+                waiting = await self._catch_up()
             except Exception:
                 log.exception("reading new events failed; retrying on the next wake-up")
                 await asyncio.sleep(0.5)
                 self._wake.set()
+                continue
+            first, most = RECHECK_SECONDS
+            recheck = (first if recheck is None else min(recheck * 2, most)) if waiting else None
 
-    async def _catch_up(self) -> None:
-        while batch := await self._store.after(self.cursor, BATCH):
-            self.cursor = batch[-1].id
-            await self._fan_out(batch)
-            if len(batch) < BATCH:
-                return
+    async def _catch_up(self) -> bool:
+        """Fan out every final Event after the cursor; True when later ones are waiting."""
+        while True:
+            batch = await self._store.after(self.cursor, BATCH)
+            if batch.events:
+                self.cursor = batch.events[-1].position
+                await self._fan_out(batch.events)
+            if len(batch.events) < BATCH:
+                return batch.waiting
 
     async def _fan_out(self, events: Sequence[EventRecord]) -> None:
         """Offer the events to every subscriber, yielding to the loop after each slice.
@@ -126,13 +143,12 @@ class EventHub:
         return len(self._subscribers)
 
     async def subscribe(
-        self, since: int | None = None, event_filter: EventFilter | None = None
+        self, since: int | Position | None = None, event_filter: EventFilter | None = None
     ) -> AsyncIterator[EventRecord]:
-        """Events after `since` (or from now on when None), then live ones, in id order."""
+        """Events after `since` (an Event id or a position; from now on when None), then live
+        ones, in delivery order."""
         wanted = event_filter or EventFilter()
-        # "From now on" means after the newest committed Event, which the pump may not have
-        # fanned out yet; anything at or below that floor is skipped when it arrives live.
-        last = since if since is not None else await self._store.last_id()
+        last = await self._start_of(since)
         while True:
             subscriber = _Subscriber(wanted, size=self._queue_size)
             start = self.cursor
@@ -150,23 +166,32 @@ class EventHub:
                             "a subscriber fell %s events behind; replaying", self._queue_size
                         )
                         break
-                    if item.id <= last:
+                    if item.position <= last:
                         continue
-                    last = item.id
+                    last = item.position
                     yield item
             finally:
                 self._subscribers.discard(subscriber)
 
+    async def _start_of(self, since: int | Position | None) -> Position:
+        """The position a subscription starts after. "From now on" is after the newest final
+        Event, which the pump may not have fanned out yet: anything at or below it is skipped
+        when it arrives live. An Event id maps to its position; one whose Event is gone maps
+        to a position at or before it (a few Events again, none skipped)."""
+        if since is None:
+            return await self._store.now()
+        if isinstance(since, Position):
+            return since
+        return await self._store.position_of(since)
+
     async def _replay(
-        self, after: int, until: int, wanted: EventFilter
+        self, after: Position, until: Position, wanted: EventFilter
     ) -> AsyncIterator[EventRecord]:
         while after < until:
-            batch = await self._store.after(after, BATCH)
+            batch = await self._store.between(after, until, BATCH)
             if not batch:
                 return
             for event in batch:
-                if event.id > until:
-                    return
                 if wanted.matches(event):
                     yield event
-            after = batch[-1].id
+            after = batch[-1].position

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
-from mission_control.cli.client import call, connect, emit_json, err, out, steps
+from mission_control.cli.client import call, connect, emit_json, steps
+from mission_control.cli.console import err, out, table_of
+from mission_control.cli.usage import budget
 from mission_control.client.transport import ServerRefused
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def import_agents(
     if conn.as_json:
         emit_json(results)
     else:
-        table = Table("agent", "skills", "token (shown once) or refusal")
+        table = table_of("agent", "skills", "token (shown once) or refusal")
         for row in results:
             skills = row["skills"]
             shown = ",".join(skills) if isinstance(skills, list) else ""
@@ -210,7 +211,7 @@ def list_agents(ctx: typer.Context) -> None:
     if conn.as_json:
         emit_json(agents)
         return
-    table = Table(
+    table = table_of(
         "name", "status", "skills", "load", "paused", "task", "progress", "tokens today", "note"
     )
     for agent in agents:
@@ -259,3 +260,6 @@ def cancel_work(
         emit_json(task.model_dump(mode="json", by_alias=True) if task else {})
     else:
         out.print(f"Task #{task.id} released from {name}." if task else f"{name} held no task.")
+
+
+agent_app.command("budget")(budget)

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 
+from mission_control.cli.console import err
 from mission_control.client.generated.operations import Operations
 from mission_control.client.transport import OneShotRunner, ServerRefused, ServerUnreachable
 from mission_control.settings import SettingsError, check_http_url, load_settings
 
 T = TypeVar("T")
-
-out = Console()
-err = Console(stderr=True, soft_wrap=True)  # one message, one line: no wrapping at 80
 
 REFUSED_EXIT = 1
 USAGE_EXIT = 2
@@ -76,12 +74,13 @@ def connect(
 def call(operation: Callable[[], Awaitable[T]], *, spinner: bool = True) -> T:
     """Run one operation; turn refusals into exit 1 and connection trouble into exit 2.
 
-    `spinner=False` for work that shows its own progress bar (`steps`).
+    `spinner=False` for work that shows its own progress bar (`steps`). The spinner is for
+    terminals only (it would print nothing in a pipe, after loading rich to do so).
     """
     try:
-        if not spinner:
+        if not (spinner and sys.stderr.isatty()):
             return asyncio.run(operation())  # type: ignore[arg-type]
-        with err.status("Talking to the server…"):  # a spinner on terminals, silent in pipes
+        with err.status("Talking to the server…"):
             return asyncio.run(operation())  # type: ignore[arg-type]
     except ServerRefused as error:
         err.print(f"[red]Refused:[/red] {error}")

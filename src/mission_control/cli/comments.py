@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from mission_control.cli.client import call, connect, emit_json, out
+from mission_control.cli.client import call, connect, emit_json
+from mission_control.cli.console import out, table_of
 
 TASK_ID = typer.Argument(..., help="The task's id.")
 
@@ -34,7 +34,7 @@ def comments(ctx: typer.Context, task_id: int = TASK_ID) -> None:
     if not task.comments:
         out.print(f"Task #{task.id} has no comments.")
         return
-    table = Table("id", "author", "at", "comment")
+    table = table_of("id", "author", "at", "comment")
     for row in task.comments:
         table.add_row(str(row.id), row.author, f"{row.created_at:%Y-%m-%d %H:%M}", row.body)
     out.print(table)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from mission_control.cli.client import Connection, call, connect, emit_json, out
+from mission_control.cli.client import Connection, call, connect, emit_json
+from mission_control.cli.console import out, table_of
 from mission_control.client.generated.operations import ApprovalStatus, AutonomyMode
 
 approvals_app = typer.Typer(
@@ -29,7 +29,7 @@ def approvals(
     if conn.as_json:
         emit_json(found)
         return
-    table = Table("id", "task", "agent", "status", "requested", "expires", "decided by")
+    table = table_of("id", "task", "agent", "status", "requested", "expires", "decided by")
     for approval in found:
         table.add_row(
             str(approval.id),

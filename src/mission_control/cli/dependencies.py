@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from mission_control.cli.client import Connection, call, connect, emit_json, out, steps
+from mission_control.cli.client import Connection, call, connect, emit_json, steps
+from mission_control.cli.console import out, table_of
 from mission_control.client.generated.operations import CliTaskBriefTask
 
 deps_app = typer.Typer(
@@ -58,7 +58,7 @@ def list_dependencies(ctx: typer.Context, task_id: int = TASK_ID) -> None:
     if not blockers:
         out.print(f"Task #{task_id} waits for nothing.")
         return
-    table = Table("id", "title", "status")
+    table = table_of("id", "title", "status")
     for other in blockers:
         table.add_row(str(other.id), other.title, other.status.value)
     out.print(table)

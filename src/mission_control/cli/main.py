@@ -5,34 +5,82 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import importlib
 import logging
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
-from rich.console import Console
+from typer import _click  # the click that typer vendors
+from typer.core import TyperCommand, TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
-from mission_control.cli.agents import agent_app
 from mission_control.cli.client import Options
-from mission_control.cli.comments import comment, comments
-from mission_control.cli.control import approvals_app, pause, resume
-from mission_control.cli.dependencies import deps_app
-from mission_control.cli.pickup import next_task
-from mission_control.cli.tasks import task_app
-from mission_control.cli.tokens import token_app
-from mission_control.cli.usage import budget, usage
-from mission_control.cli.watch import watch
-from mission_control.cli.webhooks import webhook_app
+from mission_control.cli.console import err as console
 from mission_control.settings import Settings, SettingsError, load_settings
+
+# The sub-commands that live in their own modules, in the order --help lists them. Each module
+# is imported when its command runs (--help imports them all), so a one-shot command such as
+# `task list` loads its own code, not the agent runner's or the webhooks'.
+ELSEWHERE = {
+    "watch": "mission_control.cli.watch:watch",
+    "usage": "mission_control.cli.usage:usage",
+    "next": "mission_control.cli.pickup:next_task",
+    "pause": "mission_control.cli.control:pause",
+    "resume": "mission_control.cli.control:resume",
+    "agent": "mission_control.cli.agents:agent_app",
+    "task": "mission_control.cli.tasks:task_app",
+    "token": "mission_control.cli.tokens:token_app",
+    "webhook": "mission_control.cli.webhooks:webhook_app",
+    "approvals": "mission_control.cli.control:approvals_app",
+}
+
+
+class _NotLoaded(TyperCommand):
+    """Holds a sub-command's place (name, order, typo suggestions) until it is asked for."""
+
+
+class LazyCommands(TyperGroup):
+    """The root command: the sub-commands of ELSEWHERE are built when first asked for."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name in ELSEWHERE:
+            self.commands[name] = _NotLoaded(name)
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if isinstance(command, _NotLoaded):
+            command = self.commands[cmd_name] = _load(cmd_name)
+        return command
+
+
+def _load(name: str) -> _click.Command:
+    """Import the sub-command `name` and build it as `app.add_typer`/`app.command` would."""
+    module, _, attribute = ELSEWHERE[name].partition(":")
+    found = getattr(importlib.import_module(module), attribute)
+    short, markup = app.pretty_exceptions_short, app.rich_markup_mode
+    if isinstance(found, typer.Typer):
+        return get_group_from_info(
+            TyperInfo(found, name=name),
+            pretty_exceptions_short=short,
+            suggest_commands=app.suggest_commands,
+            rich_markup_mode=markup,
+        )
+    command = CommandInfo(name=name, callback=found)
+    return get_command_from_info(command, pretty_exceptions_short=short, rich_markup_mode=markup)
+
 
 app = typer.Typer(
     name="mission-control",
     help="Mission Control: a Kanban backend for autonomous agents and their operator.",
     no_args_is_help=True,
     add_completion=False,
+    cls=LazyCommands,
 )
-console = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
@@ -216,9 +264,6 @@ def codegen(
     console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
 
 
-agent_app.command("budget")(budget)
-
-
 @app.command("mcp")
 def mcp(
     ctx: typer.Context,
@@ -234,21 +279,6 @@ def mcp(
 
     conn = connect(ctx)
     anyio.run(lambda: serve_stdio(conn.server, conn.token, operator_tools=operator_tools))
-
-
-app.add_typer(agent_app, name="agent")
-app.add_typer(task_app, name="task")
-task_app.add_typer(deps_app, name="deps")
-task_app.command("comment")(comment)
-task_app.command("comments")(comments)
-app.add_typer(token_app, name="token")
-app.add_typer(webhook_app, name="webhook")
-app.command("watch")(watch)
-app.command("usage")(usage)
-app.command("next")(next_task)
-app.add_typer(approvals_app, name="approvals")
-app.command("pause")(pause)
-app.command("resume")(resume)
 
 
 def json_first(args: list[str]) -> list[str]:

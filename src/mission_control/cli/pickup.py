@@ -14,7 +14,8 @@ from typing import Any
 import typer
 from pydantic import BaseModel
 
-from mission_control.cli.client import Connection, call, connect, emit_json, err, out
+from mission_control.cli.client import Connection, call, connect, emit_json
+from mission_control.cli.console import err, out
 from mission_control.client.generated.operations import ClaimOutcome
 
 HEARTBEAT_OK = "HEARTBEAT_OK"

@@ -6,9 +6,11 @@ from typing import Any
 
 import typer
 from pydantic import BaseModel
-from rich.table import Table
 
-from mission_control.cli.client import USAGE_EXIT, Connection, call, connect, emit_json, err, out
+from mission_control.cli.client import USAGE_EXIT, Connection, call, connect, emit_json
+from mission_control.cli.comments import comment, comments
+from mission_control.cli.console import err, out, table_of
+from mission_control.cli.dependencies import deps_app
 from mission_control.client.generated.operations import TaskStatus
 
 task_app = typer.Typer(help="Create, list, show and move tasks.", no_args_is_help=True)
@@ -63,7 +65,7 @@ def list_tasks(
     if conn.as_json:
         emit_json(page.nodes)
         return
-    table = Table("id", "title", "status", "priority", "tags", "assignee", "progress")
+    table = table_of("id", "title", "status", "priority", "tags", "assignee", "progress")
     for task in page.nodes:
         table.add_row(
             str(task.id),
@@ -101,7 +103,7 @@ def show(ctx: typer.Context, task_id: int = TASK_ID) -> None:
     ):
         if value not in (None, ""):
             out.print(f"  {label}: {value}")
-    history = Table("event", "kind", "actor", "at", "move")
+    history = table_of("event", "kind", "actor", "at", "move")
     for event in result.task_history:
         move = f"{event.from_status or ''} → {event.to_status}" if event.to_status else ""
         history.add_row(
@@ -292,3 +294,8 @@ def cancel(
     conn = connect(ctx)
     task = call(lambda: conn.ops.cli_cancel_task(task_id, reason=reason)).cancel_task
     show_moved(conn, task, "cancelled")
+
+
+task_app.add_typer(deps_app, name="deps")
+task_app.command("comment")(comment)
+task_app.command("comments")(comments)

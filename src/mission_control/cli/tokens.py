@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from mission_control.cli.client import call, connect, emit_json, out
+from mission_control.cli.client import call, connect, emit_json
+from mission_control.cli.console import out, table_of
 from mission_control.client.generated.operations import Role
 
 token_app = typer.Typer(help="List, issue, revoke and rotate tokens.", no_args_is_help=True)
@@ -26,7 +26,7 @@ def list_tokens(
     if conn.as_json:
         emit_json(tokens)
         return
-    table = Table("id", "name", "role", "agent", "created", "last used", "expires", "revoked")
+    table = table_of("id", "name", "role", "agent", "created", "last used", "expires", "revoked")
     for token in tokens:
         table.add_row(
             str(token.id),

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from mission_control.cli.client import call, connect, emit_json, err, out
+from mission_control.cli.client import call, connect, emit_json
+from mission_control.cli.console import err, out, table_of
 from mission_control.client.generated.operations import UsageGroup
 
 
@@ -72,7 +72,7 @@ def usage(
         emit_json(rows)
         return
     keys = [group.value.lower() for group in groups]
-    table = Table(*keys, "tokens", "cost", "reports")
+    table = table_of(*keys, "tokens", "cost", "reports")
     for row in rows:
         shown = {"day": row.day, "agent": row.agent, "task": row.task_id, "model": row.model}
         cells = ["" if shown[key] is None else str(shown[key]) for key in keys]

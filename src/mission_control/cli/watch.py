@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import typer
 
-from mission_control.cli.client import Connection, connect, err, out
+from mission_control.cli.client import Connection, connect
+from mission_control.cli.console import err, out
 from mission_control.client.generated.operations import CliWatchEventsEvents, EventKind
 from mission_control.client.transport import ServerRefused
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from mission_control.cli.client import call, connect, emit_json, out
+from mission_control.cli.client import call, connect, emit_json
+from mission_control.cli.console import out, table_of
 from mission_control.client.generated.operations import EventKind, TaskStatus
 
 webhook_app = typer.Typer(
@@ -47,7 +47,7 @@ def list_webhooks(ctx: typer.Context) -> None:
     if conn.as_json:
         emit_json(hooks)
         return
-    table = Table("id", "url", "filter", "last status", "failures", "pending", "failed", "error")
+    table = table_of("id", "url", "filter", "last status", "failures", "pending", "failed", "error")
     for hook in hooks:
         parts = [*(k.value for k in hook.kinds), *(s.value for s in hook.statuses)]
         parts += [f"agent={hook.agent}"] if hook.agent else []
@@ -79,7 +79,7 @@ def deliveries(
     if conn.as_json:
         emit_json(rows)
         return
-    table = Table("id", "event", "task", "attempts", "status", "state", "error")
+    table = table_of("id", "event", "task", "attempts", "status", "state", "error")
     for row in rows:
         state = "failed" if row.failed else ("delivered" if row.done_at else "pending")
         table.add_row(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from mission_control.domain.workflow import Move, TaskStatus
 
@@ -65,6 +65,22 @@ def kind_of(move: Move) -> EventKind:
     return EventKind(move.value)
 
 
+class Position(NamedTuple):
+    """Where an Event stands in delivery order: its writer's transaction id, then its own id.
+
+    Ids are taken when a transaction writes its Events but become visible when it commits, so
+    on a database with concurrent writers id order is not commit order; (tx, id) order over the
+    Events whose writers have all finished never changes (bus/hub.py, docs/architecture.md).
+    On SQLite, one writer at a time, tx is 0 and the order is the ids'.
+    """
+
+    tx: int
+    id: int
+
+
+START = Position(0, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class EventRecord:
     """One committed Event, as subscribers see it."""
@@ -78,6 +94,11 @@ class EventRecord:
     from_status: TaskStatus | None = None
     to_status: TaskStatus | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    tx: int = 0  # the writing transaction's id (0 on SQLite): see Position
+
+    @property
+    def position(self) -> Position:
+        return Position(self.tx, self.id)
 
 
 @dataclass(frozen=True, slots=True)

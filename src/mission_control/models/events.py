@@ -1,4 +1,4 @@
-"""The audit log: every change is one Event row, with increasing ids."""
+"""The audit log: every change is one Event row, with increasing ids, read in (tx, id) order."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ class Event(Model):
     actor = fields.CharField(max_length=100)
     payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
+    # The writing transaction's id, and the oldest transaction still running when it wrote
+    # (both 0 on SQLite): delivery order is (tx, id), see domain/events.py Position (indexed
+    # by migration 22).
+    tx = fields.BigIntField(default=0)
+    tx_floor = fields.BigIntField(default=0)
 
     class Meta:
         table = "events"

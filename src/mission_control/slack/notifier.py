@@ -91,7 +91,7 @@ class Notifier:
     async def _follow_once(self) -> None:
         since = await outbox.read_cursor()
         if since is None:
-            since = self._hub.cursor  # first run: announce from now on, not the whole history
+            since = self._hub.cursor.id  # first run: announce from now on, not the whole history
             await outbox.queue_events(self._ctx, [], since)
         level = self._ctx.settings.slack_notify_level
         skipped = 0

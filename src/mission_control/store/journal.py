@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +16,23 @@ from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Event
 from mission_control.store.context import Context
 
-# Held from the Event insert to commit on PostgreSQL, so Event ids become visible in id order
-# and a reader that has seen id N has seen every committed id below it (see bus/hub.py).
-EVENT_ORDER_LOCK = 7_362_001
+# One statement for all of a change's Events on PostgreSQL. Each row records its writer's
+# transaction id (`tx`: delivery order is (tx, id), store/event_log.py) and the oldest
+# transaction still running when it was written (`tx_floor`: a lower bound for the tx of any
+# Event that takes a later id, used when a reader resumes after an Event that was deleted).
+# No lock: writers no longer wait for each other to make ids visible in order.
+_INSERT_ROW = (
+    "(${}, ${}, ${}, ${}, ${}, ${}, ${}::jsonb, ${}, pg_current_xact_id()::text::bigint,"
+    " pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"
+)
+_INSERT = (
+    "INSERT INTO events (task_id, agent_name, kind, from_status, to_status, actor, payload,"
+    " created_at, tx, tx_floor) VALUES {} RETURNING id, tx"
+)
+_COLUMNS_PER_ROW = 8
+_ROWS_PER_INSERT = 1000  # PostgreSQL takes at most 32,767 parameters a statement
+_PAYLOAD = Event._meta.fields_map["payload"]
+_CREATED_AT = Event._meta.fields_map["created_at"]
 
 
 @dataclass
@@ -56,14 +70,39 @@ class Change:
         )
 
     async def flush(self) -> None:
+        """Write the pending Events now (their ids are known afterwards)."""
         if not self.pending:
             return
         if self.conn.capabilities.dialect == "postgres":
-            await self.conn.execute_query("SELECT pg_advisory_xact_lock($1)", [EVENT_ORDER_LOCK])
-        for event in self.pending:
-            await event.save(using_db=self.conn)
+            await _insert(self.conn, self.pending)
+        else:  # SQLite: one writer at a time, so id order is commit order (tx stays 0)
+            for event in self.pending:
+                await event.save(using_db=self.conn)
         self.written.extend(self.pending)
         self.pending.clear()
+
+
+async def _insert(conn: BaseDBAsyncClient, events: list[Event]) -> None:
+    """Multi-row INSERTs; the ids come back in VALUES order (the order nextval ran in)."""
+    for start in range(0, len(events), _ROWS_PER_INSERT):
+        chunk = events[start : start + _ROWS_PER_INSERT]
+        rows, values = [], []
+        for n, event in enumerate(chunk):
+            first = n * _COLUMNS_PER_ROW + 1
+            rows.append(_INSERT_ROW.format(*range(first, first + _COLUMNS_PER_ROW)))
+            values += [
+                event.task_id,
+                event.agent_name,
+                event.kind,
+                event.from_status,
+                event.to_status,
+                event.actor,
+                _PAYLOAD.to_db_value(event.payload, event),
+                _CREATED_AT.to_db_value(event.created_at, event),
+            ]
+        returned = await conn.execute_query_dict(_INSERT.format(", ".join(rows)), values)
+        for event, row in zip(chunk, sorted(returned, key=lambda r: r["id"]), strict=True):
+            event.id, event.tx = row["id"], row["tx"]
 
 
 @contextlib.asynccontextmanager
@@ -89,16 +128,5 @@ def to_record(row: Event) -> EventRecord:
         from_status=TaskStatus(row.from_status) if row.from_status else None,
         to_status=TaskStatus(row.to_status) if row.to_status else None,
         payload=dict(row.payload or {}),
+        tx=row.tx,
     )
-
-
-class DatabaseEventStore:
-    """The bus hub's reader of committed Events."""
-
-    async def after(self, event_id: int, limit: int) -> Sequence[EventRecord]:
-        rows = await Event.filter(id__gt=event_id).order_by("id").limit(limit)
-        return [to_record(row) for row in rows]
-
-    async def last_id(self) -> int:
-        row = await Event.all().order_by("-id").first()
-        return row.id if row else 0

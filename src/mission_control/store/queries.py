@@ -6,8 +6,8 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tortoise.expressions import Q
-from tortoise.functions import Coalesce, Count
+from tortoise.expressions import Q, RawSQL
+from tortoise.queryset import QuerySet
 
 from mission_control.domain import limits
 from mission_control.domain.board_order import CardOrder
@@ -15,6 +15,7 @@ from mission_control.domain.errors import ValidationFailed
 from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import BOARD_ORDER, TaskStatus
 from mission_control.models import Event, Task
+from mission_control.store.event_log import DatabaseEventStore
 from mission_control.store.journal import to_record
 from mission_control.store.tasks import load_task
 from mission_control.store.views import TaskView, task_view, task_views
@@ -46,6 +47,16 @@ class Column:
     status: TaskStatus
     count: int
     tasks: list[TaskView] = field(default_factory=list)
+
+
+def urgency() -> RawSQL:
+    """A card's rank in its column: its priority, no priority counting as one below 5.
+
+    Written out with the number in it, as the claim-order index of migration 13 spells it
+    (`COALESCE("priority", 6)`): a bound parameter there would stop SQLite and PostgreSQL from
+    reading the index in order, and each column would sort every row of its status.
+    """
+    return RawSQL(f'COALESCE("priority", {limits.PRIORITY_MAX + 1})')
 
 
 def encode_cursor(task_id: int) -> str:
@@ -120,43 +131,40 @@ async def column_cards(
         raise ValidationFailed(f"Ask for 1 to {PAGE_MAX} tasks at a time.", field="first")
     base = Task.filter(_filtered(query))
     if order is CardOrder.PRIORITY:
-        base = base.annotate(rank=Coalesce("priority", limits.PRIORITY_MAX + 1)).order_by(
-            "rank", "created_at", "id"
-        )
+        base = by_urgency(base)
     else:
         base = base.order_by("-id" if order is CardOrder.NEWEST else "id")
     rows = list(await base.offset(max(0, offset)).limit(first + 1).prefetch_related("assignee"))
     return task_views(rows[:first]), len(rows) > first
 
 
+def by_urgency(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Most urgent first, then oldest: read in order from the index of migration 13 when the
+    tasks are of one status, so a column's first cards cost the same at any size."""
+    return tasks.annotate(rank=urgency()).order_by("rank", "created_at", "id")
+
+
 async def board(query: TaskQuery | None = None, per_column: int = 50) -> list[Column]:
-    """Every status column in board order with its count and its first cards by urgency."""
+    """Every status column in board order with its count and its first cards by urgency.
+
+    Each column is read on its own, so each read is an index range of one status: its first
+    cards in order (`by_urgency`), and its count only when the cards do not already tell it
+    (a column with fewer cards than asked for holds exactly those), counted in the index.
+    """
     if per_column < 0:
         raise ValidationFailed(
             "Ask for 0 or more cards per column (0 gives the counts only).", field="per_column"
         )
     per_column = min(per_column, PAGE_MAX)
     condition = _filtered(query or TaskQuery())
-    counts: dict[str, int] = {
-        str(row["status"]): int(row["n"])
-        for row in await Task.filter(condition)
-        .annotate(n=Count("id"))
-        .group_by("status")
-        .values("status", "n")
-    }
     columns = []
     for status in BOARD_ORDER:
-        count = counts.get(str(status), 0)
-        cards: list[TaskView] = []
-        if count and per_column:
-            cards = task_views(
-                await Task.filter(condition, status=status)
-                .annotate(rank=Coalesce("priority", limits.PRIORITY_MAX + 1))
-                .order_by("rank", "created_at", "id")
-                .limit(per_column)
-                .prefetch_related("assignee")
-            )
-        columns.append(Column(status=status, count=count, tasks=cards))
+        in_column = Task.filter(condition, status=status)
+        rows: list[Task] = []
+        if per_column:
+            rows = list(await by_urgency(in_column).limit(per_column).prefetch_related("assignee"))
+        count = len(rows) if len(rows) < per_column else await in_column.count()
+        columns.append(Column(status=status, count=count, tasks=task_views(rows)))
     return columns
 
 
@@ -174,11 +182,13 @@ async def task_history(task_id: int, limit: int = 200) -> list[EventRecord]:
 
 
 async def events_after(after: int, limit: int = 200) -> list[EventRecord]:
-    """The audit log from an id on (for catching up without a subscription)."""
+    """The audit log after an Event id, in delivery order like a subscription (for catching up
+    without one): the last id returned is where the next call resumes."""
     if limit < 1:
         raise ValidationFailed("Ask for at least one Event.", field="limit")
-    rows = await Event.filter(id__gt=after).order_by("id").limit(min(limit, EVENTS_MAX))
-    return [to_record(row) for row in rows]
+    log = DatabaseEventStore()
+    batch = await log.after(await log.position_of(after), min(limit, EVENTS_MAX))
+    return list(batch.events)
 
 
 async def subtasks_of(parent_ids: Sequence[int]) -> dict[int, list[TaskView]]:

@@ -24,6 +24,7 @@ from mission_control.domain.events import EventFilter, EventKind, EventRecord
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Control, Event, Webhook, WebhookDelivery
 from mission_control.store.context import Context
+from mission_control.store.event_log import positions_of
 from mission_control.store.journal import to_record
 
 CURSOR_KEY = "webhooks.cursor"
@@ -66,10 +67,13 @@ async def queue_events(
     rows: list[WebhookDelivery] = []
     if events:
         hooks = await Webhook.filter(removed_at__isnull=True)
+        # A webhook gets the Events after its own registration Event in delivery order, which
+        # on PostgreSQL is not id order (store/event_log.py).
+        starts = await positions_of([hook.after_event_id for hook in hooks]) if hooks else {}
         now = ctx.clock()
         for event in events:
             for hook in hooks:
-                if event.id > hook.after_event_id and filter_of(hook).matches(event):
+                if event.position > starts[hook.after_event_id] and filter_of(hook).matches(event):
                     rows.append(
                         WebhookDelivery(
                             webhook_id=hook.id,

@@ -14,7 +14,7 @@ from typing import Any
 from nicegui import ui
 from starlette.responses import RedirectResponse
 
-from mission_control.domain.events import EventFilter, EventRecord
+from mission_control.domain.events import EventFilter, EventRecord, Position
 from mission_control.domain.usage import day_of
 from mission_control.domain.workflow import BOARD_ORDER
 from mission_control.runtime import Runtime
@@ -101,7 +101,7 @@ class SharedFigures:
     this process: ten open pages cost one set of queries per change, not ten."""
 
     def __init__(self) -> None:
-        self._last: dict[tuple[int, int], tuple[tuple[int, date], flow.FlowReport]] = {}
+        self._last: dict[tuple[int, int], tuple[tuple[Position, date], flow.FlowReport]] = {}
         self.computations = 0
 
     async def report(self, runtime: Runtime, days: int) -> flow.FlowReport:

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from mission_control.bus import EventHub
-from mission_control.domain.events import EventFilter, EventRecord
+from mission_control.domain.events import EventFilter, EventRecord, Position
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class LiveFeed:
         self,
         hub: EventHub,
         flush: Flush,
-        since: int | None = None,
+        since: int | Position | None = None,
         event_filter: EventFilter | None = None,
         interval: float = FLUSH_INTERVAL,
     ) -> None:

@@ -214,5 +214,5 @@ async def health_report(runtime: Any, request: Request) -> dict[str, Any]:
             await authenticate(runtime.ctx, token.strip())
         except MissionControlError:
             return report
-        report["lastEventId"] = runtime.hub.cursor
+        report["lastEventId"] = runtime.hub.cursor.id
     return report

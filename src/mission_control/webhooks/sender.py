@@ -89,7 +89,7 @@ class WebhookSender:
             try:
                 since = await outbox.read_cursor()
                 if since is None:
-                    since = self._hub.cursor  # first run: from now on, not the whole history
+                    since = self._hub.cursor.id  # first run: from now on, not the whole history
                     await outbox.queue_events(self._ctx, [], since)
                 skipped = 0
                 async for event in self._hub.subscribe(since=since):
