@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
 from mission_control.domain.actors import Actor, Role
 from mission_control.domain.errors import NotFound
 from mission_control.domain.events import EventKind
@@ -24,6 +22,7 @@ from mission_control.domain.usage import Budget, Totals, clean_budget, day_of, u
 from mission_control.models import Agent
 from mission_control.settings import Settings
 from mission_control.store import usage
+from mission_control.store.claims import Connection
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import load_agent
@@ -60,7 +59,7 @@ async def _verdict(
     ctx: Context,
     agent: Agent | None,
     day: date,
-    conn: BaseDBAsyncClient | None,
+    conn: Connection | None,
     record: usage.BudgetRecord | None = None,
 ) -> str | None:
     """Why this scope (an agent, or the board when None) may not take work on `day`."""

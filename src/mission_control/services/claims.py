@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from mission_control.domain import limits
 from mission_control.domain.actors import LEASE_KEEPER, Actor, Role
-from mission_control.domain.agents import AgentStatus, ClaimOutcome
+from mission_control.domain.agents import ClaimOutcome
 from mission_control.domain.errors import Conflict, Forbidden, InvalidTransition
 from mission_control.domain.events import EventKind, kind_of
 from mission_control.domain.permissions import require_agent
@@ -31,6 +31,7 @@ from mission_control.services.moves import submit_for_review as submit_through_m
 from mission_control.services.pickup import load_agent_side, pending_approval_of
 from mission_control.services.usage_reports import record_usage
 from mission_control.store import claims as claims_store
+from mission_control.store import holding
 from mission_control.store.context import Context
 from mission_control.store.journal import Change, change
 from mission_control.store.tasks import (
@@ -246,12 +247,7 @@ async def report_progress(
 async def expire_leases(ctx: Context) -> list[int]:
     """Put tasks whose holder stopped renewing back to ready; returns their ids."""
     now = ctx.clock()
-    expired: list[int] = [
-        task.id
-        for task in await Task.filter(status=TaskStatus.IN_PROGRESS, lease_expires_at__lt=now).only(
-            "id"
-        )
-    ]
+    expired = await holding.expired_lease_ids(now)
     requeued: list[int] = []
     for task_id in expired:
         try:
@@ -273,11 +269,7 @@ async def expire_leases(ctx: Context) -> list[int]:
                     kind=EventKind.LEASE_EXPIRED,
                 )
                 if isinstance(holder, Agent):
-                    await (
-                        Agent.filter(id=holder.id)
-                        .using_db(ch.conn)
-                        .update(status=AgentStatus.OFFLINE)
-                    )
+                    await holding.mark_offline(ch.conn, holder.id)
             requeued.append(task_id)
         except Conflict:
             continue  # renewed or moved meanwhile

@@ -6,25 +6,21 @@ sets one, the mode is the configured default (MC_AUTONOMY).
 
 from __future__ import annotations
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
 from mission_control.domain.actors import Actor
 from mission_control.domain.control import Autonomy, AutonomyMode, autonomy_of
 from mission_control.domain.events import EventKind
 from mission_control.domain.permissions import require_operator
-from mission_control.models import Control
+from mission_control.store import holding
+from mission_control.store.claims import Connection
 from mission_control.store.context import Context
 from mission_control.store.journal import change
 
 __all__ = ["Autonomy", "get_autonomy", "set_autonomy"]
 
-KEY = "autonomy"  # value: {"paused": bool, "mode": "auto" | "manual"}
 
-
-async def get_autonomy(ctx: Context, conn: BaseDBAsyncClient | None = None) -> Autonomy:
+async def get_autonomy(ctx: Context, conn: Connection | None = None) -> Autonomy:
     """The current switches; the mode falls back to the configured default when never set."""
-    row = await Control.filter(key=KEY).using_db(conn).first()
-    return autonomy_of(row.value if row is not None else None, ctx.settings.autonomy)
+    return autonomy_of(await holding.autonomy_value(conn), ctx.settings.autonomy)
 
 
 async def set_autonomy(
@@ -41,7 +37,7 @@ async def set_autonomy(
         if after == before:
             return after
         value = {"paused": after.paused, "mode": str(after.mode)}
-        await Control.update_or_create(defaults={"value": value}, key=KEY, using_db=ch.conn)
+        await holding.save_autonomy(ch.conn, value)
         ch.record(
             EventKind.AUTONOMY_CHANGED, actor.label, paused=after.paused, mode=str(after.mode)
         )

@@ -14,19 +14,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from tortoise.backends.base.client import BaseDBAsyncClient
-
-from mission_control.domain.agents import ApprovalStatus
 from mission_control.domain.errors import NotFound
 from mission_control.domain.pickup import AgentSide, PickupPolicy, agent_side, refusal
 from mission_control.domain.usage import day_of
-from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Agent, Approval, Task
 from mission_control.services.budgets import board_budget
 from mission_control.services.dependencies import open_dependencies
 from mission_control.services.routing import control_tags
 from mission_control.settings import Settings
 from mission_control.store import claims as claims_store
+from mission_control.store import holding
+from mission_control.store.claims import Connection
 from mission_control.store.context import Context
 from mission_control.store.tasks import load_agent
 from mission_control.store.views import task_view
@@ -40,18 +38,17 @@ from mission_control.store.views import task_view
 # Lock order everywhere: the agent's row first, then task rows.
 
 
-async def lock_agent(name: str, conn: BaseDBAsyncClient) -> Agent:
+async def lock_agent(name: str, conn: Connection) -> Agent:
     """The agent's row, locked until the change commits (a no-op re-lock within one change)."""
-    agent: Agent | None = await Agent.filter(name=name).using_db(conn).select_for_update().first()
+    agent = await holding.lock_agent_row(conn, name)
     if agent is None:
         raise NotFound(f"There is no agent named {name!r}.", agent=name)
     return agent
 
 
-async def held_count(agent_id: int, conn: BaseDBAsyncClient) -> int:
+async def held_count(agent_id: int, conn: Connection) -> int:
     """How many tasks the agent has in progress now (what its WIP limit bounds)."""
-    query = Task.filter(status=TaskStatus.IN_PROGRESS, assignee_id=agent_id).using_db(conn)
-    return await query.count()
+    return await holding.held_count(conn, agent_id)
 
 
 def pickup_policy(settings: Settings) -> PickupPolicy:
@@ -66,9 +63,7 @@ def pickup_policy(settings: Settings) -> PickupPolicy:
     )
 
 
-async def load_agent_side(
-    ctx: Context, name: str, conn: BaseDBAsyncClient, now: datetime
-) -> AgentSide:
+async def load_agent_side(ctx: Context, name: str, conn: Connection, now: datetime) -> AgentSide:
     """Lock the agent's row and read its side of the rule (store/claims.py: one statement on
     SQLite, two on PostgreSQL, whatever the backlog); domain/pickup.py makes it the rule's."""
     policy = pickup_policy(ctx.settings)
@@ -81,28 +76,21 @@ async def load_agent_side(
     return agent_side(record, policy, today)
 
 
-async def pending_approval_of(agent_id: int, conn: BaseDBAsyncClient) -> Approval | None:
+async def pending_approval_of(agent_id: int, conn: Connection) -> Approval | None:
     """The agent's open request, if it already asked and waits for the operator."""
-    approval: Approval | None = (
-        await Approval.filter(agent_id=agent_id, status=ApprovalStatus.PENDING)
-        .using_db(conn)
-        .prefetch_related("task__assignee", "agent")
-        .first()
-    )
-    return approval
+    return await holding.pending_request(conn, agent_id)
 
 
-async def _assignee_name(task: Task, conn: BaseDBAsyncClient) -> str | None:
+async def _assignee_name(task: Task, conn: Connection) -> str | None:
     if task.assignee_id is None:
         return None
     if isinstance(task.assignee, Agent):  # loaded with the task
         return task.assignee.name
-    row = await Agent.filter(id=task.assignee_id).using_db(conn).only("name").first()
-    return row.name if row is not None else None
+    return await holding.agent_name(conn, task.assignee_id)
 
 
 async def check_pickup(
-    ctx: Context, agent_name: str, task: Task, conn: BaseDBAsyncClient, *, approved: bool = False
+    ctx: Context, agent_name: str, task: Task, conn: Connection, *, approved: bool = False
 ) -> Agent:
     """Refuse (raise) unless `agent_name` may be handed `task` now; returns the locked agent.
 

@@ -37,6 +37,8 @@ from mission_control.domain.usage import Budget, Totals
 from mission_control.domain.workflow import TaskStatus
 from mission_control.store.views import TaskView
 
+Connection = BaseDBAsyncClient  # what the services hand in: a change's connection
+
 # Migration 13 indexes exactly this expression; the two must stay equal.
 RANK = f"COALESCE(t.priority, {limits.PRIORITY_MAX + 1})"
 
