@@ -255,6 +255,13 @@ class Subscriber:
                 self._arrived.clear()
                 await self._arrived.wait()
 
+    async def until_all(self, wanted: set[int], timeout: float) -> None:
+        """Wait until every id in `wanted` arrived (in whatever order the server sent them)."""
+        async with asyncio.timeout(timeout):
+            while not wanted.issubset(self.ids):
+                self._arrived.clear()
+                await self._arrived.wait()
+
     async def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()

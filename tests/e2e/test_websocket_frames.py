@@ -144,3 +144,22 @@ async def test_every_subscriber_gets_every_event_in_order_through_the_turn_write
 
     assert received[0] == sorted(set(received[0])) and len(received[0]) == 2 * tasks
     assert received[1] == received[0] and received[2] == received[0]
+
+
+async def test_an_error_in_a_subscription_stream_carries_its_code(tmp_path: Path) -> None:
+    async with (
+        serving(f"sqlite://{tmp_path / 'mc.db'}") as server,
+        websockets.connect(
+            server.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        ) as ws,
+    ):
+        init = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        # The agent's name is checked when the stream starts, inside the subscription.
+        query = 'subscription { agentActivity(agent: "not a name!") { agent } }'
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    assert errors[0]["extensions"]["code"] == "VALIDATION"
