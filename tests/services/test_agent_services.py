@@ -125,15 +125,15 @@ async def test_an_unanswered_request_expires_and_a_granted_one_claims(ctx: Conte
     assert await get_autonomy(ctx) == Autonomy(paused=False, mode=AutonomyMode.MANUAL)
     task = await ready(ctx, "one")
     asked = await claim_next(ctx, agent_actor("dev"))
-    assert asked.approval is not None
+    assert asked.approval_id is not None
 
     clock_of(ctx).advance(31)
     assert await expire_approvals(ctx) == 1
     assert [a.status for a in await list_approvals(None)] == [ApprovalStatus.EXPIRED]
 
     again = await claim_next(ctx, agent_actor("ops"))
-    assert again.approval is not None and again.task is not None and again.task.id == task.id
-    granted = await decide_approval(ctx, OPERATOR, again.approval.id, approve=True)
+    assert again.approval_id is not None and again.task is not None and again.task.id == task.id
+    granted = await decide_approval(ctx, OPERATOR, again.approval_id, approve=True)
     assert granted.status is ApprovalStatus.GRANTED
     row = await Task.get(id=task.id).prefetch_related("assignee")
     assert row.status is TaskStatus.IN_PROGRESS and row.assignee.name == "ops"  # type: ignore[union-attr]

@@ -151,7 +151,7 @@ async def test_approvals_read_as_views_with_their_task_and_agent_by_name(ctx: Co
     task = await add_task(ctx, "Ship it", tags=["api"])
     await set_autonomy(ctx, OPERATOR, mode=AutonomyMode.MANUAL)
     asked = await claim_next(ctx, dev)
-    assert asked.approval is not None
+    assert asked.approval_id is not None
 
     (pending,) = await approvals.list_approvals()
     granted = await approvals.decide_approval(ctx, OPERATOR, pending.id, approve=True)

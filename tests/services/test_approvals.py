@@ -30,11 +30,11 @@ async def test_in_manual_mode_a_pickup_waits_for_approval_and_the_task_stays_rea
     asked = await claim_next(ctx, dev)
 
     assert asked.outcome is ClaimOutcome.AWAITING_APPROVAL
-    assert asked.approval is not None and asked.task is not None and asked.task.id == task.id
+    assert asked.approval_id is not None and asked.task is not None and asked.task.id == task.id
     assert (await Task.get(id=task.id)).status is TaskStatus.READY
     assert [a.task_id for a in await list_approvals()] == [task.id]
     again = await claim_next(ctx, dev)  # asking again is the same request, not a second one
-    assert again.approval is not None and again.approval.id == asked.approval.id
+    assert again.approval_id is not None and again.approval_id == asked.approval_id
     # nor can it take the task by name meanwhile: the one pickup rule refuses manual mode
     with pytest.raises(Forbidden, match="manual"):
         await claim_task(ctx, dev, task.id)
@@ -45,9 +45,9 @@ async def test_a_granted_request_claims_the_task_for_the_agent(ctx: Context) -> 
     task = await add_task(ctx)
     await set_autonomy(ctx, OPERATOR, mode=AutonomyMode.MANUAL)
     asked = await claim_next(ctx, dev)
-    assert asked.approval is not None
+    assert asked.approval_id is not None
 
-    granted = await decide_approval(ctx, OPERATOR, asked.approval.id, approve=True)
+    granted = await decide_approval(ctx, OPERATOR, asked.approval_id, approve=True)
 
     assert granted.status is ApprovalStatus.GRANTED
     row = await Task.get(id=task.id).prefetch_related("assignee")
@@ -66,9 +66,9 @@ async def test_a_declined_request_leaves_the_task_ready_and_not_offered_to_that_
     task = await add_task(ctx)
     await set_autonomy(ctx, OPERATOR, mode=AutonomyMode.MANUAL)
     asked = await claim_next(ctx, dev)
-    assert asked.approval is not None
+    assert asked.approval_id is not None
 
-    await decide_approval(ctx, OPERATOR, asked.approval.id, approve=False, reason="not you")
+    await decide_approval(ctx, OPERATOR, asked.approval_id, approve=False, reason="not you")
 
     assert (await Task.get(id=task.id)).status is TaskStatus.READY
     assert (await claim_next(ctx, dev)).outcome is ClaimOutcome.NOTHING
@@ -106,10 +106,10 @@ async def test_only_the_operator_answers_requests(ctx: Context) -> None:
     task = await add_task(ctx)
     await set_autonomy(ctx, OPERATOR, mode=AutonomyMode.MANUAL)
     asked = await claim_next(ctx, dev)
-    assert asked.approval is not None
+    assert asked.approval_id is not None
 
     with pytest.raises(Forbidden):
-        await decide_approval(ctx, dev, asked.approval.id, approve=True)
+        await decide_approval(ctx, dev, asked.approval_id, approve=True)
 
     assert (await Task.get(id=task.id)).status is TaskStatus.READY
     assert [a.status for a in await list_approvals(None)] == [ApprovalStatus.PENDING]

@@ -54,8 +54,10 @@ async def test_delivered_events_leave_no_collected_fields_behind(tmp_path: Path)
         async def both() -> None:
             await asyncio.gather(subscriber(0), subscriber(1))
 
+        # The runtime's own followers (automation, ...) subscribe at start-up: wait for ours.
+        own = runtime.hub.subscriber_count
         listening = asyncio.create_task(both())
-        while runtime.hub.subscriber_count < 3:  # the automation follower + our two
+        while runtime.hub.subscriber_count < own + 2:
             await asyncio.sleep(0.01)
         executions_before = shared_payloads.executions
         made = 0

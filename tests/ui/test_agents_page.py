@@ -203,8 +203,8 @@ async def manual_pickups(runtime: Runtime, count: int) -> list[int]:
     for n in range(count):
         await agents.register_agent(runtime.ctx, OPERATOR, f"agent{n}")
         claim = await claims.claim_next(runtime.ctx, agent_actor(f"agent{n}"))
-        assert claim.outcome is ClaimOutcome.AWAITING_APPROVAL and claim.approval is not None
-        ids.append(claim.approval.id)
+        assert claim.outcome is ClaimOutcome.AWAITING_APPROVAL and claim.approval_id is not None
+        ids.append(claim.approval_id)
     return ids
 
 
@@ -219,23 +219,23 @@ async def test_operator_grants_and_declines_pickups_in_manual_mode(
         await agents.register_agent(board_runtime.ctx, OPERATOR, name, ["rust"])
     asked = [await claims.claim_next(board_runtime.ctx, agent_actor(n)) for n in ("alpha", "beta")]
     assert [claim.outcome for claim in asked] == [ClaimOutcome.AWAITING_APPROVAL] * 2
-    grant, decline = (claim.approval for claim in asked)
+    grant, decline = (claim.approval_id for claim in asked)
     assert grant is not None and decline is not None
     await open_agents(user)
-    await user.should_see(marker=f"approval-{grant.id}")
-    link = one(user, f"approval-task-{grant.id}")
+    await user.should_see(marker=f"approval-{grant}")
+    link = one(user, f"approval-task-{grant}")
     assert link.props["href"] == f"/task/{first.id}"
-    with user.scope(marker=f"approval-{grant.id}"):
+    with user.scope(marker=f"approval-{grant}"):
         await user.should_see("P1")
         await user.should_see("rust")
         await user.should_see("alpha")
-    user.find(marker=f"approve-{grant.id}").click()
-    await user.should_not_see(marker=f"approval-{grant.id}", retries=WAIT)
-    user.find(marker=f"decline-{decline.id}").click()
-    await user.should_not_see(marker=f"approval-{decline.id}", retries=WAIT)
+    user.find(marker=f"approve-{grant}").click()
+    await user.should_not_see(marker=f"approval-{grant}", retries=WAIT)
+    user.find(marker=f"decline-{decline}").click()
+    await user.should_not_see(marker=f"approval-{decline}", retries=WAIT)
     assert await approvals.list_approvals() == []
     statuses = {a.id: a.status for a in await approvals.list_approvals(None)}
-    assert statuses == {grant.id: ApprovalStatus.GRANTED, decline.id: ApprovalStatus.DECLINED}
+    assert statuses == {grant: ApprovalStatus.GRANTED, decline: ApprovalStatus.DECLINED}
     task = await queries.get_task(first.id)
     assert task.status is TaskStatus.IN_PROGRESS
 

@@ -112,7 +112,7 @@ class Mutation:
         return Claim(
             outcome=claim.outcome,
             task=_task(claim.task) if claim.task else None,
-            approval_id=claim.approval.id if claim.approval else None,
+            approval_id=claim.approval_id,
             reason=claim.reason,
         )
 

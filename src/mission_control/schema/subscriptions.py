@@ -17,7 +17,10 @@ from mission_control.schema.types import Event, EventKind, TaskStatus
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
-        description="Events after `since` (replayed), then live ones, in id order."
+        description=(
+            "Events after `since` (an Event id; replayed), then live ones, in one order that is "
+            "the same for every subscriber and every replay."
+        )
     )
     async def events(
         self,

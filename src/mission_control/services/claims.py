@@ -23,7 +23,7 @@ from mission_control.domain.permissions import require_agent
 from mission_control.domain.pickup import AgentSide, refusal
 from mission_control.domain.usage import UsageReport
 from mission_control.domain.workflow import Move, TaskFacts, TaskStatus, check_move, move_for
-from mission_control.models import Agent, Approval, Task
+from mission_control.models import Agent, Task
 from mission_control.services.approvals import close_stale, request_approval
 from mission_control.services.dependencies import roll_up_progress
 from mission_control.services.moves import apply_move
@@ -75,7 +75,7 @@ class NextClaim:
 
     outcome: ClaimOutcome
     task: TaskView | None = None
-    approval: Approval | None = None
+    approval_id: int | None = None  # the pending request, when the operator must answer
     reason: str | None = None
 
 
@@ -124,7 +124,7 @@ async def _next_for(ctx: Context, ch: Change, actor: Actor) -> NextClaim:
             return NextClaim(
                 ClaimOutcome.AWAITING_APPROVAL,
                 task=task_view(pending.task),
-                approval=pending,
+                approval_id=pending.id,
                 reason=WAITING,
             )
         side = side.without_request(side.own_request)
@@ -171,7 +171,9 @@ async def _ask_operator(ch: Change, ctx: Context, side: AgentSide, task: TaskVie
     """Manual mode: reserve the task for this agent until the operator answers."""
     row = await load_task(task.id, ch.conn)
     approval = await request_approval(ch, ctx, await load_agent(side.agent.name, ch.conn), row)
-    return NextClaim(ClaimOutcome.AWAITING_APPROVAL, task=task, approval=approval, reason=WAITING)
+    return NextClaim(
+        ClaimOutcome.AWAITING_APPROVAL, task=task, approval_id=approval.id, reason=WAITING
+    )
 
 
 async def submit_for_review(

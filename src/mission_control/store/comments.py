@@ -42,7 +42,7 @@ NEWEST_COMMENTS = """
 SELECT id, task_id, author, body, created_at FROM (
     SELECT id, task_id, author, body, created_at,
            ROW_NUMBER() OVER (PARTITION BY task_id ORDER BY id DESC) AS newest
-    FROM comments WHERE task_id IN ({ids})
+    FROM "comments" WHERE "task_id" IN ({ids})
 ) AS numbered
 WHERE newest <= {shown}
 ORDER BY task_id, id"""
