@@ -20,6 +20,7 @@ from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
 from mission_control.store.context import Context
 from mission_control.store.event_log import DatabaseEventStore
+from mission_control.store.journal import to_record
 from tests.support.databases import database_url, forget_cached_queries
 
 QUEUE_SIZE = 5
@@ -213,3 +214,18 @@ async def test_subscription_without_since_starts_after_the_newest_committed_even
 
     newest = (await stored_ids())[-1]
     assert await first == [newest]
+
+
+async def test_the_store_reads_each_event_as_the_orm_sees_its_row(ctx: Context) -> None:
+    """The reads are hand-written SQL building EventRecords from rows: the same records as
+    the ORM model gives (timestamps aware, payload a dict, statuses typed)."""
+    await write_events(ctx, 2)
+    await create_task(ctx, OPERATOR, TaskDraft(title="Ready", description="d", priority=2))
+    rows = await Event.all().order_by("id")
+    expected = sorted((to_record(row) for row in rows), key=lambda event: event.position)
+    store = DatabaseEventStore()
+
+    assert list((await store.after(START, 100)).events) == expected
+    assert await store.between(START, expected[-1].position, 100) == expected
+    assert await store.now() == expected[-1].position
+    assert any(event.payload for event in expected) and any(event.to_status for event in expected)

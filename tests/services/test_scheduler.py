@@ -13,15 +13,18 @@ import pytest
 
 from mission_control.database import close_database, open_database
 from mission_control.domain.actors import OPERATOR, agent_actor
+from mission_control.domain.events import EventRecord
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Event, Task
 from mission_control.services import agents, claims, moves
-from mission_control.services.automation import run_automation
+from mission_control.services.automation import follow, run_automation
 from mission_control.services.dependencies import add_dependency
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
 from mission_control.store.context import Context
+from mission_control.store.journal import to_record
 from tests.support.databases import database_url, forget_cached_queries
+from tests.support.inprocess import StatementLog
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
@@ -219,3 +222,36 @@ async def test_a_task_blocked_for_another_reason_after_its_dependency_was_done_s
 
     assert await run_automation(ctx) == []
     assert (await Task.get(id=api.id)).status is TaskStatus.BLOCKED
+
+
+async def submitted_event(task_id: int) -> EventRecord:
+    row = await Event.get(task_id=task_id, kind="submitted")
+    return to_record(row)
+
+
+async def test_following_a_submission_reads_the_task_only_when_its_tags_allow_a_rule(
+    settings: Settings, clock: Clock
+) -> None:
+    """The SUBMITTED Event lists the task's tags, on both submit paths: without an approval
+    tag no rule can apply and the scheduler reads nothing; with one it decides as before."""
+    ctx = context(settings, clock)
+    untagged = await submitted_task(ctx, [], "Rewrite parser")
+    trivial = await submitted_task(ctx, ["trivial"], "Bump version")
+    dev = agent_actor(f"dev-{untagged.id}")
+    later = await create_task(ctx, OPERATOR, TaskDraft("Later", "x", 3, ["auto-approve"]))
+    await claims.claim_task(ctx, dev, later.id)
+    await claims.submit_for_review(ctx, dev, later.id, "done")  # claims.py's one UPDATE
+    events = [await submitted_event(task.id) for task in (untagged, trivial, later)]
+    assert [event.payload["tags"] for event in events] == [[], ["trivial"], ["auto-approve"]]
+
+    async def replay(chosen: list[EventRecord]) -> AsyncIterator[EventRecord]:
+        for event in chosen:
+            yield event
+
+    with StatementLog().recording() as statements:
+        await follow(ctx, replay(events[:1]))
+    assert statements == []
+    await follow(ctx, replay(events[1:]))
+    assert (await Task.get(id=trivial.id)).status is TaskStatus.DONE
+    assert (await Task.get(id=later.id)).status is TaskStatus.REVIEW  # its delay runs
+    assert (await Task.get(id=untagged.id)).status is TaskStatus.REVIEW

@@ -59,6 +59,14 @@ def approval_due(
     return None
 
 
+def approval_possible(tags: Iterable[str], instant_tags: Collection[str]) -> bool:
+    """Whether a task with these tags can ever be approved automatically (approval_due's two
+    rules both need a tag): a SUBMITTED Event carries the task's tags, so the scheduler skips
+    reading the task when none of them counts. A later tag edit is an UPDATED Event, which
+    the scheduler follows too."""
+    return any(tag == AUTO_APPROVE_TAG or tag in instant_tags for tag in tags)
+
+
 def referenced_tasks(block_reason: str | None) -> set[int]:
     """Tasks a block reason names as `#12`: an agent says what it waits for that way."""
     return {int(number) for number in _TASK_REFERENCE.findall(block_reason or "")}

@@ -17,6 +17,7 @@ from mission_control.domain.automation import (
     AutoMove,
     Blocker,
     approval_due,
+    approval_possible,
     blockers_of,
     unblock_due,
 )
@@ -106,12 +107,21 @@ async def run_automation(ctx: Context, among: Scope | None = None) -> list[AutoM
 async def follow(ctx: Context, events: AsyncIterator[EventRecord]) -> None:
     """Run the rules at once after each triggering Event, so nobody waits for the next sweep."""
     async for event in events:
-        if event.kind not in TRIGGERS:
+        if event.kind not in TRIGGERS or _cannot_apply(ctx, event):
             continue
         try:
             await run_automation(ctx, await _touched_by(event))
         except Exception:
             log.exception("automation after event #%s failed; the sweep retries it", event.id)
+
+
+def _cannot_apply(ctx: Context, event: EventRecord) -> bool:
+    """True when the Event itself shows no rule can be due: a task submitted without an
+    approval tag (its SUBMITTED Event lists the tags it had). Its scope is that task alone,
+    so nothing is left unchecked; an Event written without the list is checked as before."""
+    if event.kind is not EventKind.SUBMITTED or "tags" not in event.payload:
+        return False
+    return not approval_possible(event.payload["tags"], ctx.settings.auto_approve_tags)
 
 
 async def _touched_by(event: EventRecord) -> Scope:

@@ -201,6 +201,7 @@ async def submit_for_review(
                     agent_name=actor.name,
                     from_status=TaskStatus.IN_PROGRESS,
                     to_status=task.status,
+                    tags=list(task.tags),  # as moves.py's submit: automation reads them
                 )
                 return task
     return await submit_through_move(ctx, actor, task_id, result, expected_version, usage)

@@ -144,6 +144,8 @@ async def apply_move(
     )
     if target is TaskStatus.READY:  # who can take it, so only runners that can wake up
         payload = {**ready_payload(task, ctx.settings), **payload}
+    if move is Move.SUBMIT:  # whether an approval rule can apply, without reading the task
+        payload = {"tags": list(task.tags), **payload}
     ch.record(
         kind or kind_of(move),
         actor.label,

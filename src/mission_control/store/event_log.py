@@ -7,7 +7,9 @@ delivers only Events whose `tx` is below a horizon under which every transaction
 that set can no longer change, so (tx, id) order over it is final and no Event can later
 appear before a reader's cursor. docs/architecture.md ("Event order") has the argument.
 
-On SQLite (one writer at a time, tx = 0) id order is commit order and there is no horizon.
+On SQLite (one writer at a time, tx = 0) id order is commit order and there is no horizon:
+the reads are plain `id` ranges, named statements whose rows become EventRecords directly
+(the hub reads after every commit, so no ORM model is built on the way).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise import connections
@@ -22,7 +25,6 @@ from tortoise import connections
 from mission_control.domain.events import START, EventKind, EventRecord, Position
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Event
-from mission_control.store.journal import to_record
 
 # The horizon, from the statement's own snapshot: the lowest transaction still running in
 # this database, else the first transaction id not yet handed out (`xmax`). The server is
@@ -53,11 +55,16 @@ _COLUMNS = "id, kind, actor, created_at, task_id, agent_name, from_status, to_st
 
 # Final Events after a position, and whether later ones wait behind the horizon (their writers'
 # order is not settled yet): one statement, so the horizon and the rows share one snapshot.
+# `waiting` asks for the newest such Event rather than EXISTS: the same condition, but
+# PostgreSQL drops an EXISTS's ORDER BY, and its generic plan (chosen after a few runs of
+# the prepared statement) then scanned the whole table whenever nothing waits; newest first,
+# the (tx, id) index answers at once whatever the log's size.
 _AFTER = (
     _HORIZON
     + f"""
 SELECT h.h AS horizon,
-       EXISTS (SELECT 1 FROM events WHERE tx >= h.h AND (tx, id) > ($1, $2)) AS waiting,
+       (SELECT tx FROM events WHERE tx >= h.h AND (tx, id) > ($1, $2)
+        ORDER BY tx DESC, id DESC LIMIT 1) IS NOT NULL AS waiting,
        e.*
 FROM horizon h LEFT JOIN LATERAL (
     SELECT {_COLUMNS} FROM events
@@ -91,6 +98,12 @@ SELECT coalesce(
 """
 
 
+# SQLite: id order is delivery order (module docstring); `?n` as in store/claims.py.
+_SQLITE_AFTER = f'SELECT {_COLUMNS} FROM "events" WHERE id > ?1 ORDER BY id LIMIT ?2'
+_SQLITE_BETWEEN = f'SELECT {_COLUMNS} FROM "events" WHERE id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3'
+_SQLITE_NOW = 'SELECT max(id) AS id FROM "events"'
+
+
 @dataclass(frozen=True, slots=True)
 class Batch:
     """Final Events in delivery order; `waiting` when newer ones are held back by the horizon
@@ -98,6 +111,13 @@ class Batch:
 
     events: Sequence[EventRecord]
     waiting: bool = False
+
+
+def _moment(value: datetime | str) -> datetime:
+    """SQLite keeps the timestamp as ISO text (written by Tortoise in UTC), asyncpg as a
+    datetime; both come out aware, as the ORM's reading gave them."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _from_columns(row: Mapping[str, Any]) -> EventRecord:
@@ -108,7 +128,7 @@ def _from_columns(row: Mapping[str, Any]) -> EventRecord:
         id=int(row["id"]),
         kind=EventKind(row["kind"]),
         actor=row["actor"],
-        created_at=row["created_at"],
+        created_at=_moment(row["created_at"]),
         task_id=row["task_id"],
         agent_name=row["agent_name"],
         from_status=TaskStatus(row["from_status"]) if row["from_status"] else None,
@@ -127,14 +147,18 @@ async def _fetch(sql: str, values: list[Any]) -> list[Mapping[str, Any]]:
     return list(rows)
 
 
+async def _fetch_sqlite(sql: str, values: list[Any]) -> list[Mapping[str, Any]]:
+    return list(await connections.get("default").execute_query_dict(sql, values))
+
+
 class DatabaseEventStore:
     """The bus hub's reader of committed Events, in delivery order."""
 
     async def after(self, position: Position, limit: int) -> Batch:
         """Up to `limit` final Events after `position`."""
         if not _is_postgres():
-            rows = await Event.filter(id__gt=position.id).order_by("id").limit(limit)
-            return Batch([to_record(row) for row in rows])
+            rows = await _fetch_sqlite(_SQLITE_AFTER, [position.id, limit])
+            return Batch([_from_columns(row) for row in rows])
         found = await _fetch(_AFTER, [position.tx, position.id, limit])
         events = [_from_columns(row) for row in found if row["id"] is not None]
         return Batch(events, waiting=bool(found and found[0]["waiting"]))
@@ -142,16 +166,16 @@ class DatabaseEventStore:
     async def between(self, after: Position, until: Position, limit: int) -> list[EventRecord]:
         """Up to `limit` Events in (after, until]: a range a reader has already seen final."""
         if not _is_postgres():
-            rows = await Event.filter(id__gt=after.id, id__lte=until.id).order_by("id").limit(limit)
-            return [to_record(row) for row in rows]
+            rows = await _fetch_sqlite(_SQLITE_BETWEEN, [after.id, until.id, limit])
+            return [_from_columns(row) for row in rows]
         found = await _fetch(_BETWEEN, [after.tx, after.id, until.tx, until.id, limit])
         return [_from_columns(row) for row in found]
 
     async def now(self) -> Position:
         """The newest final Event's position (START when there is none)."""
         if not _is_postgres():
-            row = await Event.all().order_by("-id").first()
-            return Position(0, row.id) if row else START
+            newest = (await _fetch_sqlite(_SQLITE_NOW, []))[0]["id"]
+            return Position(0, int(newest)) if newest is not None else START
         found = await _fetch(_NOW, [])
         return Position(int(found[0]["tx"]), int(found[0]["id"])) if found else START
 
