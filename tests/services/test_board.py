@@ -44,3 +44,45 @@ async def test_a_board_of_counts_only_counts_every_column(ctx: Context) -> None:
         TaskStatus.INTAKE: 1,
     }
     assert all(column.tasks == [] for column in columns)
+
+
+async def test_a_filtered_board_holds_what_the_task_list_finds_for_the_same_filter(
+    ctx: Context,
+) -> None:
+    await board_matches_the_task_list(ctx)
+
+
+async def board_matches_the_task_list(ctx: Context) -> None:
+    """The board's SQL spells `_filtered`'s conditions itself; both must match the same rows
+    (on SQLite here, on PostgreSQL in tests/postgres/test_board_sql.py)."""
+    dev = await add_agent(ctx, "dev")
+    parent = await add_task(ctx, "Parent", priority=1)
+    await add_task(ctx, "Fix LOGIN page", tags=["web_ui"], priority=2, parent_id=parent.id)
+    await add_task(ctx, "login audit", "100% done_ish", tags=["webxui"], priority=None)
+    await add_task(ctx, "Unrelated", "nothing", tags=["api"], priority=2)
+    await claim_next(ctx, dev)
+    filters = [
+        queries.TaskQuery(),
+        queries.TaskQuery(assignee=" DEV "),
+        queries.TaskQuery(assignee="nobody"),
+        queries.TaskQuery(tag="web_ui"),
+        queries.TaskQuery(text="Login"),
+        queries.TaskQuery(text="0% d"),
+        queries.TaskQuery(text="_"),
+        queries.TaskQuery(priority=2, statuses=(TaskStatus.READY,)),
+        queries.TaskQuery(parent_id=parent.id),
+    ]
+
+    for query in filters:
+        listed = (await queries.list_tasks(query, first=500)).tasks
+        columns = await queries.board(query, per_column=500)
+        on_board = sorted(card.id for column in columns for card in column.tasks)
+        assert on_board == sorted(task.id for task in listed), query
+        counted = {column.status: column.count for column in columns if column.count}
+        expected: dict[TaskStatus, int] = {}
+        for task in listed:
+            expected[task.status] = expected.get(task.status, 0) + 1
+        assert counted == expected, query
+        assert {c.status for c in await queries.board(query, per_column=0) if c.count} == set(
+            expected
+        ), query
