@@ -1,6 +1,10 @@
-"""claimNextTask writes its claim through store/claims.py's named SQL; claimTask and the other
-paths that take a task write it through services/moves.py's claim move. Both must leave the
-same task row, the same agent row and announce the same Event, or the named SQL is a second
+"""Two shortcuts and the general move they stand in for.
+
+claimNextTask writes its claim through store/claims.py's named SQL; claimTask and the other
+paths that take a task write it through services/moves.py's claim move. submitForReview's
+common case (the holder hands in, no usage, no parent) is one conditional UPDATE
+(claims.submit_for_review); every other case is moves.py's submit move. Each pair must leave
+the same task row (and agent row) and announce the same Event, or the shortcut is a second
 rule.
 """
 
@@ -8,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from mission_control.domain.agents import ClaimOutcome
 from mission_control.models import Agent, Event, Task
-from mission_control.services import claims, output
+from mission_control.services import claims, moves, output
 from mission_control.store.context import Context
 from tests.support.factories import add_agent, add_task
 
@@ -74,3 +80,19 @@ async def test_both_claims_clear_the_output_tail_of_the_task_before(ctx: Context
     assert answer.outcome is ClaimOutcome.CLAIMED
     agent = await Agent.get(name=dev.name)
     assert (agent.output_tail, agent.output_task_id, agent.output_at) == ("", None, None)
+
+
+@pytest.mark.parametrize("result", ["All green: 14 files changed.", None])
+async def test_the_hand_in_shortcut_and_the_submit_move_leave_the_same_row_and_event(
+    ctx: Context, result: str | None
+) -> None:
+    dev = await add_agent(ctx, wip_limit=2)
+    shortcut, general = await add_task(ctx, title="One"), await add_task(ctx, title="Two")
+    for task in (shortcut, general):
+        await claims.claim_task(ctx, dev, task.id)
+
+    await claims.submit_for_review(ctx, dev, shortcut.id, result)  # one conditional UPDATE
+    await moves.submit_for_review(ctx, dev, general.id, result)  # the submit move
+
+    assert await row_of(shortcut.id) == await row_of(general.id)
+    assert await event_of(shortcut.id) == await event_of(general.id)
