@@ -1,12 +1,17 @@
 """Where one claim+submit unit spends its CPU: cProfile of the schema in-process, by package.
 
     .venv/bin/python -m bench.claim_profile [--units 150] [--database sqlite|postgres]
+                                            [--after-commit]
 
 claimNextTask then submitForReview, executed on the real schema (no HTTP: bench.claim_api
 measures the whole request) against a fresh SQLite file or a private PostgreSQL database.
 First the CPU per unit without the profiler (this process, and SQLite's worker thread with
 it), then the profiled time per unit of each package: ours per layer, each library, and the
 event loop's wait (`poll`) and SQLite's hand-off (`put_nowait`), which are not work.
+
+With `--after-commit` the hub is started and automation follows it, as runtime.py wires them
+in the server: each commit's hub read (store/event_log.py) and the rules run after a SUBMITTED
+Event are then counted in the unit too (the work issue 13 found as costly as the unit).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from mission_control.domain.actors import OPERATOR
 from mission_control.resolvers.context import GraphQLContext
 from mission_control.schema.schema import build_schema
 from mission_control.services.agents import register_agent
+from mission_control.services.automation import follow, trigger_filter
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.settings import Settings
 from mission_control.store.context import Context
@@ -70,13 +76,27 @@ async def database(kind: str) -> AsyncIterator[str]:
         yield f"sqlite://{Path(workdir) / 'profile.db'}"
 
 
-async def run(units: int, kind: str) -> None:
+async def drained(hub: EventHub, store: DatabaseEventStore) -> None:
+    """Let the hub and its followers finish the work the units' commits caused."""
+    newest = await store.now()
+    while hub.cursor < newest:
+        await asyncio.sleep(0.001)
+    for _ in range(20):  # the follower's deliveries run a few loop turns behind the cursor
+        await asyncio.sleep(0)
+
+
+async def run(units: int, kind: str, after_commit: bool) -> None:
     async with database(kind) as url:
         settings = Settings(database_url=url)
         await open_database(settings)
         try:
-            hub = EventHub(DatabaseEventStore(), InMemoryBus())
+            store = DatabaseEventStore()
+            hub = EventHub(store, InMemoryBus())
             ctx = Context(settings, publisher=hub)
+            if after_commit:
+                await hub.start()
+                events = hub.subscribe(None, trigger_filter())
+                following = asyncio.create_task(follow(ctx, events), name="automation")
             _, token = await register_agent(ctx, OPERATOR, "profiled")
             for n in range(2 * units + WARM_UP):
                 draft = TaskDraft(title=f"T{n}", description="x", priority=n % 5 + 1)
@@ -96,18 +116,26 @@ async def run(units: int, kind: str) -> None:
 
             for _ in range(WARM_UP):
                 await unit()
+            await drained(hub, store)
             started = time.process_time()
             for _ in range(units):
                 await unit()
+            await drained(hub, store)
             cpu = (time.process_time() - started) * 1000 / units
             profile = cProfile.Profile()
             profile.enable()
             for _ in range(units):
                 await unit()
+            await drained(hub, store)
             profile.disable()
+            if after_commit:
+                following.cancel()
+                await hub.stop()
         finally:
             await close_database()
-    print(f"{kind}: {cpu:.2f} ms CPU per claim+submit unit without the profiler ({units} units)")
+    scope = "with the hub and automation" if after_commit else "the requests alone"
+    print(f"{kind}: {cpu:.2f} ms CPU per claim+submit unit without the profiler")
+    print(f"({units} units, {scope})")
     print("profiled own time per unit, by package:")
     totals = by_package(pstats.Stats(profile))
     for name, seconds in sorted(totals.items(), key=lambda item: -item[1])[:25]:
@@ -118,8 +146,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=150)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--after-commit", action="store_true", help="start the hub and automation too"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.units, args.database))
+    asyncio.run(run(args.units, args.database, args.after_commit))
 
 
 if __name__ == "__main__":
