@@ -76,8 +76,11 @@ async def database(kind: str) -> AsyncIterator[str]:
         yield f"sqlite://{Path(workdir) / 'profile.db'}"
 
 
-async def drained(hub: EventHub, store: DatabaseEventStore) -> None:
-    """Let the hub and its followers finish the work the units' commits caused."""
+async def drained(hub: EventHub, store: DatabaseEventStore, started: bool) -> None:
+    """Let the hub (when started) and its followers finish the work the units' commits
+    caused."""
+    if not started:
+        return
     newest = await store.now()
     while hub.cursor < newest:
         await asyncio.sleep(0.001)
@@ -116,17 +119,17 @@ async def run(units: int, kind: str, after_commit: bool) -> None:
 
             for _ in range(WARM_UP):
                 await unit()
-            await drained(hub, store)
+            await drained(hub, store, after_commit)
             started = time.process_time()
             for _ in range(units):
                 await unit()
-            await drained(hub, store)
+            await drained(hub, store, after_commit)
             cpu = (time.process_time() - started) * 1000 / units
             profile = cProfile.Profile()
             profile.enable()
             for _ in range(units):
                 await unit()
-            await drained(hub, store)
+            await drained(hub, store, after_commit)
             profile.disable()
             if after_commit:
                 following.cancel()
