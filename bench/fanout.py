@@ -19,6 +19,8 @@ from bench.support import (
     Table,
     all_live,
     cpu_seconds,
+    delivery_order,
+    got_all,
     last_event_id,
     paced,
     percentile,
@@ -26,34 +28,6 @@ from bench.support import (
     servers,
     subscribe_many,
 )
-
-STORED = "query($after: Int!) { events(after: $after, limit: 500) { id } }"
-
-
-async def delivery_order(api: Api, marker: int, last: int) -> list[int]:
-    """The Events after the marker up to `last`, in the order the server delivers them.
-
-    Delivery follows the writers' commit order (the hub's position), not the ids: two
-    createTasks in flight may commit in the other order than their ids were drawn.
-    """
-    order: list[int] = []
-    after = marker
-    while True:
-        page = [event["id"] for event in (await api(STORED, {"after": after}))["events"]]
-        for event_id in page:
-            order.append(event_id)
-            if event_id == last:
-                return order
-        if not page:
-            raise RuntimeError(f"Event {last} is not in the log after {marker}")
-        after = page[-1]
-
-
-def got_all(ids: list[int], expected: list[int]) -> bool:
-    """Every expected Event, once, in the server's delivery order (ids after the last one
-    expected may follow: the bench stops counting at the cursor it read)."""
-    wanted = set(expected)
-    return [i for i in ids if i in wanted] == expected
 
 
 async def one_size(server_api: Api, server, size: int, rate: float, seconds: float) -> dict:

@@ -17,6 +17,8 @@ from bench.support import (
     Table,
     all_live,
     create_task,
+    delivery_order,
+    got_all,
     last_event_id,
     postgres_database,
     rss_mb,
@@ -47,9 +49,10 @@ async def run(subscribers: int = 100, messages: int = 100_000) -> list[Table]:
                         await asyncio.gather(*(w.until(target, 300) for w in watchers))
                         rss[checkpoint] = rss_mb(server)
                     last = await last_event_id(api)
-                    await asyncio.gather(*(w.until(last, 300) for w in watchers))
-                    expected = list(range(start + 1, last + 1))
-                    complete = sum(1 for w in watchers if w.ids == expected)
+                    # Delivery follows the writers' commit order, not the ids (bench.fanout).
+                    expected = await delivery_order(api, start, last)
+                    await asyncio.gather(*(w.until_all(set(expected), 300) for w in watchers))
+                    complete = sum(1 for w in watchers if got_all(w.ids, expected))
                     delivered = sum(len(w.ids) for w in watchers)
                 finally:
                     await asyncio.gather(*(w.stop() for w in watchers))
