@@ -9,7 +9,10 @@ same two updates, each claim in a BEGIN IMMEDIATE transaction). For each N,
 claimNextTask then submitForReview until nothing is left. The baseline is N asyncpg
 connections doing the same two updates (the claim with the same priority order and SKIP
 LOCKED, then the submit) over a fresh backlog of the same size, in the same run. Every task
-must be claimed exactly once (0 double claims).
+must be claimed exactly once (0 double claims). The notes say, for each round, how busy the
+whole machine was (% of all its cores) and who used it, in % of one core: the server, the
+bench database's PostgreSQL backends, this bench (the load generator) and the rest: they all
+share the machine's cores.
 """
 
 from __future__ import annotations
@@ -27,7 +30,15 @@ from typing import Any
 
 import asyncpg
 
-from bench.support import Api, ServerProcess, Table, cpu_seconds, postgres_database, servers
+from bench.support import (
+    Api,
+    ServerProcess,
+    Table,
+    cpu_meter,
+    cpu_seconds,
+    postgres_database,
+    servers,
+)
 
 FILL = """
 INSERT INTO tasks (title, description, priority, tag_text, status, progress, version,
@@ -125,8 +136,11 @@ async def api_round(
     agents: int,
     tag: str,
     units: int | None = None,
-) -> dict[str, float]:
-    """Agents spread over `processes` drain a fresh backlog; rate, double claims, CPU/unit."""
+    running: list[ServerProcess] | None = None,
+) -> dict[str, Any]:
+    """Agents spread over `processes` drain a fresh backlog; rate, double claims, CPU/unit, and
+    where the machine's CPU went during the round ("cpu": a `RoundCpu`, one figure per process
+    in `running`: every server process on the database, default `processes`)."""
     server = processes[0]
     await fill(url, tasks)
     async with Api(server) as operator:
@@ -138,7 +152,7 @@ async def api_round(
     quota = Quota(units)
 
     async def agent(token: str, process: ServerProcess) -> list[int]:
-        claimed = []
+        claimed: list[int] = []
         async with Api(process, token) as api:
             while quota.take():
                 answer = (await api(CLAIM))["claimNextTask"]
@@ -148,19 +162,22 @@ async def api_round(
                 await api(SUBMIT, {"id": answer["task"]["id"]})
         return claimed  # its share of the round's units is done
 
-    cpu_before = cpu_seconds(processes)
-    started = time.perf_counter()
-    claims = await asyncio.gather(
-        *(agent(token, processes[n % len(processes)]) for n, token in enumerate(tokens))
-    )
-    seconds = time.perf_counter() - started
-    cpu = cpu_seconds(processes) - cpu_before
+    async with cpu_meter(url, running or processes) as meter:
+        cpu_before = cpu_seconds(processes)
+        started = time.perf_counter()
+        claims = await asyncio.gather(
+            *(agent(token, processes[n % len(processes)]) for n, token in enumerate(tokens))
+        )
+        seconds = time.perf_counter() - started
+        cpu = cpu_seconds(processes) - cpu_before
+        where = await meter.stop()
     ids = [i for c in claims for i in c]
     return {
         "rate": len(ids) / seconds,
         "double": len(ids) - len(set(ids)),
         "units": len(ids),
         "cpu_ms": cpu * 1000 / max(1, len(ids)),
+        "cpu": where,
     }
 
 
@@ -185,20 +202,29 @@ def _sqlite_drain(url: str, agent_id: int, quota: Quota) -> list[int]:
 
 
 async def raw_round(
-    url: str, tasks: int, agents: int, units: int | None = None
-) -> dict[str, float]:
+    url: str,
+    tasks: int,
+    agents: int,
+    units: int | None = None,
+    processes: list[ServerProcess] | None = None,
+) -> dict[str, Any]:
+    """The baseline drains a fresh backlog; rate, double claims, and where the machine's CPU
+    went during the round ("cpu": a `RoundCpu`; `processes`: the servers running meanwhile,
+    idle unless they are still working off an earlier round)."""
     quota = Quota(units)
     if url.startswith("sqlite"):
         await fill(url, tasks)
         with contextlib.closing(sqlite3.connect(_sqlite_path(url))) as conn:
             agent_id = conn.execute("SELECT min(id) FROM agents").fetchone()[0]
-        started = time.perf_counter()
-        claims = await asyncio.gather(
-            *(asyncio.to_thread(_sqlite_drain, url, agent_id, quota) for _ in range(agents))
-        )
-        seconds = time.perf_counter() - started
+        async with cpu_meter(None, processes) as meter:
+            started = time.perf_counter()
+            claims = await asyncio.gather(
+                *(asyncio.to_thread(_sqlite_drain, url, agent_id, quota) for _ in range(agents))
+            )
+            seconds = time.perf_counter() - started
+            cpu = await meter.stop()
         ids = [i for c in claims for i in c]
-        return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids))}
+        return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids)), "cpu": cpu}
     conns = [await asyncpg.connect(url) for _ in range(agents)]
     try:
         await conns[0].execute("UPDATE tasks SET status = 'done' WHERE status <> 'done'")
@@ -213,14 +239,16 @@ async def raw_round(
                 await conn.execute(RAW_SUBMIT, task_id, agent_id)
             return claimed
 
-        started = time.perf_counter()
-        claims = await asyncio.gather(*(drain(conn) for conn in conns))
-        seconds = time.perf_counter() - started
+        async with cpu_meter(url, processes) as meter:
+            started = time.perf_counter()
+            claims = await asyncio.gather(*(drain(conn) for conn in conns))
+            seconds = time.perf_counter() - started
+            cpu = await meter.stop()
     finally:
         for conn in conns:
             await conn.close()
     ids = [i for c in claims for i in c]
-    return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids))}
+    return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids)), "cpu": cpu}
 
 
 @contextlib.asynccontextmanager
@@ -249,7 +277,7 @@ async def run(
         with servers(url, MC_SWEEP_INTERVAL_SECONDS="15") as (server,):
             for n in agents:
                 api = await api_round([server], url, tasks, n, f"n{n}", units)
-                raw = await raw_round(url, tasks, n, units)
+                raw = await raw_round(url, tasks, n, units, [server])
                 target = "≥ 0.30" if n >= 10 else ""
                 table.add(
                     f"N={n}: claim+submit units/s",
@@ -270,6 +298,10 @@ async def run(
                 table.notes.append(
                     f"N={n}: {api['units']:.0f} units, {api['double']:.0f} double claims "
                     f"(raw: {raw['double']:.0f})"
+                )
+                table.notes.append(
+                    f"N={n}: {api['cpu'].describe(' during the API round')}; "
+                    f"{raw['cpu'].describe(' during raw SQL')}"
                 )
     return [table.finish()]
 

@@ -138,22 +138,195 @@ def servers(url: str, count: int = 1, **env: str) -> Iterator[list[ServerProcess
                 process.stop()
 
 
+def _process_stat(pid: int) -> tuple[int, float] | None:
+    """A process's start time (in clock ticks since boot) and the CPU seconds it used so far
+    (user + system), from /proc/PID/stat; None when there is no such process."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = text.rsplit(")", 1)[1].split()  # from field 3 (state) on: utime is field 14
+    return int(fields[19]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(processes: list[ServerProcess]) -> float:
     """CPU time the server processes used so far (user + system, from /proc)."""
-    ticks = 0
+    total = 0.0
     for server in processes:
         assert server.process is not None
-        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        stat = _process_stat(server.process.pid)
+        assert stat is not None, f"server process {server.process.pid} is gone"
+        total += stat[1]
+    return total
 
 
-def rss_mb(server: ServerProcess) -> float:
-    assert server.process is not None
-    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+@dataclass(frozen=True)
+class MachineCpu:
+    """One reading of the whole machine's CPU time: the aggregate "cpu" line of /proc/stat, in
+    clock ticks summed over every core, whoever used them (this bench, the servers, PostgreSQL
+    and anything else running on the machine)."""
+
+    busy: int
+    total: int
+
+    @classmethod
+    def read(cls) -> MachineCpu:
+        line = Path("/proc/stat").read_text().splitlines()[0]
+        assert line.startswith("cpu "), line
+        # user nice system idle iowait irq softirq steal; guest and guest_nice (fields 9 and 10)
+        # are already counted in user and nice, so adding them would count that time twice.
+        ticks = [int(value) for value in line.split()[1:9]]
+        total = sum(ticks)
+        return cls(busy=total - ticks[3] - ticks[4], total=total)
+
+    def busy_percent_since(self, earlier: MachineCpu) -> float:
+        """How busy the machine was between `earlier` and this reading, in % of all its cores
+        (100 = every core busy the whole time)."""
+        total = self.total - earlier.total
+        return 100 * (self.busy - earlier.busy) / total if total > 0 else float("nan")
+
+
+class BackendCpu:
+    """CPU seconds used by the PostgreSQL backends of one database (only that one), read from
+    /proc: the benches' PostgreSQL runs on the same machine.
+
+    Backends are listed with pg_stat_activity (this reader's own backend left out) and told
+    apart by pid and start time. A backend alive at both readings counts the difference, one
+    started in between counts in full; one that ended in between is lost, so `ended` counts
+    them (0 for a round whose connections live the whole round: the servers' pools, the raw
+    baseline's connections). PostgreSQL's shared processes (WAL writer, checkpointer, ...)
+    belong to no database and are not counted.
+    """
+
+    def __init__(self, conn: asyncpg.Connection, database: str) -> None:
+        self.conn = conn
+        self.database = database
+        self.ended = 0
+        self._start: dict[tuple[int, int], float] = {}
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def of(cls, url: str) -> AsyncIterator[BackendCpu]:
+        """A reader for the database `url` names, on its own connection (closed afterwards)."""
+        conn = await asyncpg.connect(url)
+        try:
+            yield cls(conn, url.rsplit("/", 1)[1].split("?", 1)[0])
+        finally:
+            await conn.close()
+
+    async def _read(self) -> dict[tuple[int, int], float]:
+        pids = await self.conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            self.database,
+        )
+        backends: dict[tuple[int, int], float] = {}
+        for row in pids:
+            stat = _process_stat(row["pid"])
+            if stat is not None:  # None: it ended after the query
+                backends[(row["pid"], stat[0])] = stat[1]
+        if pids and not backends:
+            raise RuntimeError("PostgreSQL's backends are not on this machine (no /proc entry)")
+        return backends
+
+    async def start(self) -> None:
+        self.ended = 0
+        self._start = await self._read()
+
+    async def seconds(self) -> float:
+        """CPU seconds the database's backends used since `start`."""
+        now = await self._read()
+        self.ended = len(self._start.keys() - now.keys())
+        return sum(cpu - self._start.get(backend, 0.0) for backend, cpu in now.items())
+
+
+@dataclass
+class RoundCpu:
+    """Where the CPU went during one round: the whole machine in % of all its cores, the rest in
+    % of one core (100 = one core busy the whole round)."""
+
+    machine: float
+    servers: list[float]
+    postgres: float | None  # the bench database's backends; None without PostgreSQL
+    postgres_ended: int  # backends that ended during the round: `postgres` is then a floor
+    client: float  # this bench process (the load generator; SQLite's threads in a raw round)
+
+    @property
+    def other(self) -> float:
+        """The machine's busy time nobody above accounts for (PostgreSQL's shared processes,
+        the kernel's share not charged to a process, other work on the machine), % of one
+        core."""
+        cpus = os.cpu_count() or 1
+        return self.machine * cpus - sum(self.servers) - (self.postgres or 0.0) - self.client
+
+    def describe(self, during: str = "") -> str:
+        """E.g. "machine busy 96% of 2 cores{during} (server 85% of one core, PostgreSQL
+        backends 40%, bench client 50%, other 17%)"."""
+        parts = []
+        if self.servers:
+            each = " + ".join(f"{cpu:.0f}%" for cpu in self.servers)
+            several = len(self.servers) > 1
+            parts.append(f"{'servers' if several else 'server'} {each} of one core")
+        if self.postgres is not None:
+            ended = self.postgres_ended
+            parts.append(
+                f"PostgreSQL backends ≥ {self.postgres:.0f}% ({ended} ended in the round)"
+                if ended
+                else f"PostgreSQL backends {self.postgres:.0f}%"
+            )
+        parts.append(f"bench client {self.client:.0f}%")
+        parts.append(f"other {self.other:.0f}%")
+        return (
+            f"machine busy {self.machine:.0f}% of {os.cpu_count()} cores{during}"
+            f" ({', '.join(parts)})"
+        )
+
+
+class CpuMeter:
+    """Measures one round's `RoundCpu` from `start` to `stop` (see `cpu_meter`)."""
+
+    def __init__(self, processes: list[ServerProcess], backends: BackendCpu | None) -> None:
+        self.processes = processes
+        self.backends = backends
+
+    async def start(self) -> None:
+        if self.backends is not None:
+            await self.backends.start()
+        self._servers = [cpu_seconds([p]) for p in self.processes]
+        self._client = time.process_time()
+        self._machine = MachineCpu.read()
+        self._started = time.perf_counter()
+
+    async def stop(self) -> RoundCpu:
+        seconds = time.perf_counter() - self._started
+        machine = MachineCpu.read().busy_percent_since(self._machine)
+        client = time.process_time() - self._client
+        servers = [cpu_seconds([p]) - b for p, b in zip(self.processes, self._servers, strict=True)]
+        postgres = await self.backends.seconds() if self.backends is not None else None
+        return RoundCpu(
+            machine=machine,
+            servers=[100 * cpu / seconds for cpu in servers],
+            postgres=None if postgres is None else 100 * postgres / seconds,
+            postgres_ended=self.backends.ended if self.backends is not None else 0,
+            client=100 * client / seconds,
+        )
+
+
+@contextlib.asynccontextmanager
+async def cpu_meter(
+    url: str | None = None, processes: list[ServerProcess] | None = None
+) -> AsyncIterator[CpuMeter]:
+    """A started `CpuMeter`; `await meter.stop()` at the round's end gives its `RoundCpu`.
+
+    `url`: the database whose PostgreSQL backends to count (None or a SQLite URL: none);
+    `processes`: the server processes, each counted on its own.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        backends = None
+        if url is not None and url.startswith("postgres"):
+            backends = await stack.enter_async_context(BackendCpu.of(url))
+        meter = CpuMeter(processes or [], backends)
+        await meter.start()
+        yield meter
 
 
 class Api:
