@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import platform
 import secrets
@@ -16,9 +17,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +151,14 @@ def _process_stat(pid: int) -> tuple[int, float] | None:
         return None
     fields = text.rsplit(")", 1)[1].split()  # from field 3 (state) on: utime is field 14
     return int(fields[19]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(server: ServerProcess) -> float:
+    assert server.process is not None
+    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
 
 
 def cpu_seconds(processes: list[ServerProcess]) -> float:
@@ -408,30 +420,44 @@ SUBSCRIBE = "subscription { events { id createdAt } }"
 
 
 class Subscriber:
-    """One WebSocket (graphql-transport-ws), keeping every Event id and its delivery latency."""
+    """One WebSocket (graphql-transport-ws), keeping every Event id and its delivery latency.
 
-    def __init__(self, server: ServerProcess, query: str = SUBSCRIBE) -> None:
-        self.server = server
+    The receive path only stamps the time and keeps the raw message: parsing it (JSON, the
+    Event's createdAt) waits until someone asks (`parse`, called by `until`, `until_all` and
+    the fleet's results), so a burst of messages is read as fast as the client can.
+    """
+
+    def __init__(self, ws_url: str, token: str, query: str = SUBSCRIBE) -> None:
+        self.ws_url = ws_url
+        self.token = token
         self.query = query
+        self.frames: list[tuple[float, bytes]] = []  # (receive time, message) not parsed yet
         self.ids: list[int] = []
         self.latencies: list[float] = []
+        self.last_id = 0
         self.task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
-        self.last_id = 0
         self._arrived = asyncio.Event()
 
     async def start(self) -> None:
         self.task = asyncio.create_task(self._run())
-        await self.ready.wait()
+        ready = asyncio.create_task(self.ready.wait())
+        await asyncio.wait({ready, self.task}, return_when=asyncio.FIRST_COMPLETED)
+        if not self.ready.is_set():  # the connection failed: say why instead of hanging
+            ready.cancel()
+            await self.task
+            raise RuntimeError(f"{self.ws_url} closed before the subscription was sent")
 
     async def _run(self) -> None:
         async with websockets.connect(
-            self.server.ws_url, subprotocols=["graphql-transport-ws"], max_queue=None
+            self.ws_url, subprotocols=["graphql-transport-ws"], max_queue=None
         ) as ws:
-            token = self.server.operator_token
             await ws.send(
                 json.dumps(
-                    {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+                    {
+                        "type": "connection_init",
+                        "payload": {"Authorization": f"Bearer {self.token}"},
+                    }
                 )
             )
             assert json.loads(await ws.recv())["type"] == "connection_ack"
@@ -439,28 +465,42 @@ class Subscriber:
                 json.dumps({"id": "1", "type": "subscribe", "payload": {"query": self.query}})
             )
             self.ready.set()
-            async for raw in ws:
-                received = time.time()
-                message = json.loads(raw)
-                if message["type"] != "next":
-                    continue
-                event = message["payload"]["data"]["events"]
-                self.ids.append(event["id"])
-                created = datetime.fromisoformat(event["createdAt"]).timestamp()
-                self.latencies.append(received - created)
-                self.last_id = event["id"]
-                self._arrived.set()
+            with contextlib.suppress(websockets.ConnectionClosedOK):
+                while True:
+                    raw = await ws.recv(decode=False)
+                    self.frames.append((time.time(), raw))
+                    self._arrived.set()
+
+    def parse(self) -> list[int]:
+        """Parse the messages received since the last call; every Event id so far."""
+        frames, self.frames = self.frames, []
+        for received, raw in frames:
+            message = json.loads(raw)
+            if message["type"] != "next":
+                continue
+            event = message["payload"]["data"]["events"]
+            self.ids.append(event["id"])
+            self.latencies.append(received - datetime.fromisoformat(event["createdAt"]).timestamp())
+            self.last_id = event["id"]
+        return self.ids
+
+    def clear(self) -> None:
+        self.frames.clear()
+        self.ids.clear()
+        self.latencies.clear()
 
     async def until(self, event_id: int, timeout: float) -> None:
         async with asyncio.timeout(timeout):
+            self.parse()
             while self.last_id < event_id:
                 self._arrived.clear()
                 await self._arrived.wait()
+                self.parse()
 
     async def until_all(self, wanted: set[int], timeout: float) -> None:
         """Wait until every id in `wanted` arrived (in whatever order the server sent them)."""
         async with asyncio.timeout(timeout):
-            while not wanted.issubset(self.ids):
+            while not wanted.issubset(self.parse()):
                 self._arrived.clear()
                 await self._arrived.wait()
 
@@ -471,36 +511,214 @@ class Subscriber:
                 await self.task
 
 
-async def all_live(api: Api, subscribers: list[Subscriber], timeout: float = 120) -> int:
-    """Create marker tasks until one marker's Events reached every subscriber; its last id.
+SUBSCRIBERS_PER_PROCESS = 250
+MAX_CLIENT_PROCESSES = 8
 
-    A subscription registers on the server a little after its subscribe message is sent, so
-    one marker may come before some of them: those wait for the next marker.
+
+def client_processes_for(count: int) -> int:
+    """Enough client processes that none holds more than ~250 subscribers, at most 8."""
+    return max(1, min(MAX_CLIENT_PROCESSES, -(-count // SUBSCRIBERS_PER_PROCESS)))
+
+
+async def _receive(conn: Connection) -> Any:
+    """The next object from a Pipe; the loop runs on while there is none (cancellable)."""
+    loop = asyncio.get_running_loop()
+    readable = loop.create_future()
+    loop.add_reader(conn.fileno(), lambda: readable.done() or readable.set_result(None))
+    try:
+        await readable
+    finally:
+        loop.remove_reader(conn.fileno())
+    return conn.recv()
+
+
+def _client_process(conn: Connection, ws_url: str, token: str, count: int, query: str) -> None:
+    """A client process of a `SubscriberFleet`: its own loop, `count` subscribers."""
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole process group
+        asyncio.run(_serve_subscribers(conn, ws_url, token, count, query))
+
+
+async def _serve_subscribers(
+    conn: Connection, ws_url: str, token: str, count: int, query: str
+) -> None:
+    """Connect `count` subscribers, answer ("ok", value) or ("error", traceback) to each of
+    the parent's commands, and end at "stop" or when the parent is gone."""
+    subscribers = [Subscriber(ws_url, token, query) for _ in range(count)]
+
+    async def all_until(coroutines: Iterable[Awaitable[None]]) -> bool:
+        try:
+            await asyncio.gather(*coroutines)
+        except TimeoutError:
+            return False
+        return True
+
+    try:
+        try:
+            for start in range(0, count, 50):
+                await asyncio.gather(*(s.start() for s in subscribers[start : start + 50]))
+            conn.send(("ok", count))
+            while True:
+                try:
+                    command, *args = await _receive(conn)
+                except EOFError:  # the parent is gone
+                    return
+                if command == "stop":
+                    return
+                if command == "until":
+                    reply: Any = await all_until(s.until(*args) for s in subscribers)
+                elif command == "until_all":
+                    wanted, timeout = set(args[0]), args[1]
+                    reply = await all_until(s.until_all(wanted, timeout) for s in subscribers)
+                elif command == "clear":
+                    for s in subscribers:
+                        s.clear()
+                    reply = None
+                elif command == "results":
+                    reply = [(s.parse(), s.latencies) for s in subscribers]
+                else:
+                    raise ValueError(f"unknown command {command!r}")
+                conn.send(("ok", reply))
+        except Exception:
+            with contextlib.suppress(OSError):
+                conn.send(("error", traceback.format_exc()))
+            raise
+    finally:
+        await asyncio.gather(*(s.stop() for s in subscribers))
+
+
+class SubscriberFleet:
+    """`count` subscribers (`Subscriber`) spread over client processes, each with its own
+    asyncio loop. In one process, the thousands of messages a commit fans out wait for one
+    another to be read, and that backlog of the load generator counted as delivery latency;
+    real subscribers are separate programs.
+
+    The parent talks to each process over a Pipe: every command goes to all of them and waits
+    for all their answers. Use as `async with SubscriberFleet(server, count) as fleet:`; no
+    client process outlives the block.
     """
-    async with asyncio.timeout(timeout):
-        n = 0
-        while True:
-            before = await last_event_id(api)
-            await create_task(api, -1 - n)
-            n += 1
-            # The cursor moves when the hub has fanned the marker out, a moment after the commit.
-            while (marker := await last_event_id(api)) <= before:
-                await asyncio.sleep(0.01)
-            try:
-                await asyncio.gather(*(s.until(marker, 3) for s in subscribers))
-            except TimeoutError:
-                continue
-            for s in subscribers:
-                s.ids.clear()
-                s.latencies.clear()
-            return marker
 
+    def __init__(
+        self,
+        server: ServerProcess,
+        count: int,
+        processes: int | None = None,
+        query: str = SUBSCRIBE,
+    ) -> None:
+        self.server = server
+        self.count = count
+        self.processes = max(1, min(count, processes or client_processes_for(count)))
+        self.query = query
+        self._children: list[tuple[BaseProcess, Connection]] = []
 
-async def subscribe_many(server: ServerProcess, count: int, batch: int = 50) -> list[Subscriber]:
-    subscribers = [Subscriber(server) for _ in range(count)]
-    for start in range(0, count, batch):
-        await asyncio.gather(*(s.start() for s in subscribers[start : start + batch]))
-    return subscribers
+    async def __aenter__(self) -> SubscriberFleet:
+        try:
+            await self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def start(self, timeout: float = 300) -> None:
+        """Start the client processes; return once every subscriber has sent its subscribe."""
+        context = multiprocessing.get_context("spawn")
+        share, extra = divmod(self.count, self.processes)
+        for n in range(self.processes):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_client_process,
+                args=(theirs, self.server.ws_url, self.server.operator_token, share + (n < extra)),
+                kwargs={"query": self.query},
+                name=f"bench-subscribers-{n}",
+                daemon=True,
+            )
+            process.start()
+            theirs.close()
+            self._children.append((process, ours))
+        async with asyncio.timeout(timeout):
+            await asyncio.gather(*(self._answer(n) for n in range(len(self._children))))
+
+    async def _answer(self, n: int) -> Any:
+        process, conn = self._children[n]
+        try:
+            status, value = await _receive(conn)
+        except EOFError:
+            process.join(5)
+            raise RuntimeError(f"client process {n} ended (exit code {process.exitcode})") from None
+        if status == "error":
+            raise RuntimeError(f"client process {n} failed:\n{value}")
+        return value
+
+    async def _ask(self, *command: Any) -> list[Any]:
+        """Send `command` to every client process; their answers, in order."""
+        for _, conn in self._children:
+            conn.send(command)
+        return await asyncio.gather(*(self._answer(n) for n in range(len(self._children))))
+
+    async def until(self, event_id: int, timeout: float) -> None:
+        """Wait until every subscriber received Event `event_id` (or a later one)."""
+        if not all(await self._ask("until", event_id, timeout)):
+            raise TimeoutError(f"Event {event_id} did not reach every subscriber in {timeout} s")
+
+    async def until_all(self, expected: list[int], timeout: float) -> None:
+        """Wait until every subscriber received every Event in `expected`."""
+        if not all(await self._ask("until_all", expected, timeout)):
+            raise TimeoutError(
+                f"not every subscriber got the {len(expected)} Events in {timeout} s"
+            )
+
+    async def all_live(self, api: Api, timeout: float = 120) -> int:
+        """Create marker tasks until one marker's Events reached every subscriber; its last id.
+        Then every subscriber forgets what it received so far.
+
+        A subscription registers on the server a little after its subscribe message is sent, so
+        one marker may come before some of them: those wait for the next marker.
+        """
+        async with asyncio.timeout(timeout):
+            n = 0
+            while True:
+                before = await last_event_id(api)
+                await create_task(api, -1 - n)
+                n += 1
+                # The cursor moves when the hub has fanned the marker out, a moment after the
+                # commit.
+                while (marker := await last_event_id(api)) <= before:
+                    await asyncio.sleep(0.01)
+                if all(await self._ask("until", marker, 3)):
+                    await self._ask("clear")
+                    return marker
+
+    async def results(self) -> list[tuple[list[int], list[float]]]:
+        """Each subscriber's Event ids (in the order received) and delivery latencies (s)."""
+        return [result for answer in await self._ask("results") for result in answer]
+
+    def cpu_seconds(self) -> list[float]:
+        """CPU time each client process used so far (user + system, from /proc)."""
+        seconds = []
+        for process, _ in self._children:
+            assert process.pid is not None
+            stat = _process_stat(process.pid)
+            assert stat is not None, f"client process {process.pid} is gone"
+            seconds.append(stat[1])
+        return seconds
+
+    def stop(self) -> None:
+        """Stop every client process: asked first, then terminated, then killed."""
+        for _, conn in self._children:
+            with contextlib.suppress(OSError):
+                conn.send(("stop",))
+        for process, conn in self._children:
+            process.join(15)
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            conn.close()
+        self._children.clear()
 
 
 async def paced(rate: float, seconds: float, api: Api) -> tuple[list[float], float]:

@@ -1,9 +1,11 @@
 """createTask latency with 500 subscribers watching, against none, at 10 createTask/s.
 
     .venv/bin/python -m bench.write_latency [--seconds 15] [--subscribers 500]
+                                            [--client-processes K]
 
 One server on a private PostgreSQL database. The baseline is the same paced writes with no
-subscriber, in the same run. Every Event is also checked at every subscriber.
+subscriber, in the same run. Every Event is also checked at every subscriber. The subscribers
+are spread over client processes as in bench.fanout.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ from bench.fanout import one_size
 from bench.support import Api, Table, paced, percentile, postgres_database, servers
 
 
-async def run(seconds: float = 15, subscribers: int = 500) -> list[Table]:
+async def run(
+    seconds: float = 15, subscribers: int = 500, client_processes: int | None = None
+) -> list[Table]:
     table = Table(
         "Write latency under watchers",
-        f"python -m bench.write_latency --seconds {seconds:g} --subscribers {subscribers}",
+        f"python -m bench.write_latency --seconds {seconds:g} --subscribers {subscribers}"
+        + (f" --client-processes {client_processes}" if client_processes else ""),
     )
     async with postgres_database() as url:
         with servers(url) as (server,):
             async with Api(server) as api:
                 await paced(10, 1, api)  # warm up
                 quiet, quiet_pace = await paced(10, seconds, api)
-                watched = await one_size(api, server, subscribers, 10, seconds)
+                watched = await one_size(api, server, subscribers, 10, seconds, client_processes)
     for label, fraction in (("p99", 0.99), ("p50", 0.5)):
         table.add(
             f"createTask {label} with {subscribers} subscribers",
@@ -40,7 +45,10 @@ async def run(seconds: float = 15, subscribers: int = 500) -> list[Table]:
     )
     table.notes.append(
         f"{watched['events']} Events; {subscribers - watched['incomplete']}/{subscribers} "
-        f"subscribers got every one; {seconds:g} s each at 10/s"
+        f"subscribers got every one; {seconds:g} s each at 10/s; the subscribers in "
+        f"{watched['client_processes']} client process"
+        f"{'es' if watched['client_processes'] > 1 else ''}, their CPU "
+        f"{watched['client_cpu_per_delivery_us']:.0f} µs per delivered message"
     )
     return [table.finish()]
 
@@ -49,8 +57,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--subscribers", type=int, default=500)
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        help="processes the subscribers are spread over (default: ≤ 250 each, at most 8)",
+    )
     args = parser.parse_args()
-    for table in asyncio.run(run(args.seconds, args.subscribers)):
+    for table in asyncio.run(run(args.seconds, args.subscribers, args.client_processes)):
         table.print()
 
 
