@@ -17,7 +17,7 @@ from mission_control.domain.actors import OPERATOR
 from mission_control.schema.execution import shared_payloads
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
-from mission_control.web.socket_writes import TurnWrites
+from mission_control.web.socket_writes import TurnWrites, TurnWritesWebSocketProtocol
 from tests.support.inprocess import serving
 from tests.support.server import OPERATOR_TOKEN
 
@@ -120,10 +120,8 @@ async def test_every_subscriber_gets_every_event_in_order_through_the_turn_write
                 init = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
                 await ws.send(json.dumps({"type": "connection_init", "payload": init}))
                 assert json.loads(await ws.recv())["type"] == "connection_ack"
-                query = "subscription { events { id kind } }"
-                await ws.send(
-                    json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}})
-                )
+                payload = {"query": SINCE, "variables": {"since": since}}
+                await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
                 count += 1
                 if count == len(received):
                     subscribed.set()
@@ -133,10 +131,9 @@ async def test_every_subscriber_gets_every_event_in_order_through_the_turn_write
                     received[index].append(message["payload"]["data"]["events"]["id"])
 
         tasks = 20
+        since = server.runtime.hub.cursor.id  # every Event after it, whenever each registers
         listening = asyncio.gather(*(subscriber(i, tasks) for i in range(len(received))))
         await subscribed.wait()
-        while server.runtime.hub.subscriber_count < len(received) + 1:  # + the automation
-            await asyncio.sleep(0.01)
         for n in range(tasks):
             draft = TaskDraft(title=f"task {n}", description="complete: it triages", priority=2)
             await create_task(server.runtime.ctx, OPERATOR, draft)
@@ -163,3 +160,130 @@ async def test_an_error_in_a_subscription_stream_carries_its_code(tmp_path: Path
 
     errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
     assert errors[0]["extensions"]["code"] == "VALIDATION"
+
+
+SINCE = "subscription($since: Int) { events(since: $since) { id kind } }"
+
+
+class PrebuiltSpy:
+    """The server's protocols, and how many frames each wrote ready-made (a real count of the
+    real method's answers, which still does the writing)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.protocols: list[TurnWritesWebSocketProtocol] = []
+        self.written = 0
+        connect = TurnWritesWebSocketProtocol.handle_connect
+        write = TurnWritesWebSocketProtocol.write_prebuilt
+
+        def handle_connect(protocol: TurnWritesWebSocketProtocol, event: Any) -> None:
+            self.protocols.append(protocol)
+            connect(protocol, event)
+
+        def write_prebuilt(protocol: TurnWritesWebSocketProtocol, frame: bytes) -> bool:
+            wrote = write(protocol, frame)
+            self.written += wrote
+            return wrote
+
+        monkeypatch.setattr(TurnWritesWebSocketProtocol, "handle_connect", handle_connect)
+        monkeypatch.setattr(TurnWritesWebSocketProtocol, "write_prebuilt", write_prebuilt)
+
+
+async def _subscribed(url: str, operation_id: str, since: int) -> Any:
+    """A graphql-transport-ws connection subscribed to the Events after `since`: a replay then
+    live ones, so none is missed however late the subscription registers."""
+    ws = await websockets.connect(
+        url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+    )
+    init = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+    await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    payload = {"query": SINCE, "variables": {"since": since}}
+    await ws.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
+    return ws
+
+
+async def _create(server: Any, tasks: int) -> None:
+    for n in range(tasks):
+        draft = TaskDraft(title=f"task {n}", description="complete: it triages", priority=2)
+        await create_task(server.runtime.ctx, OPERATOR, draft)
+
+
+async def _next_ids(ws: Any, count: int, operation_id: str) -> list[int]:
+    ids: list[int] = []
+    for _ in range(count):
+        try:
+            raw = await asyncio.wait_for(ws.recv(), 10)
+        except TimeoutError:
+            raise AssertionError(f"{operation_id}: only {ids} of {count}") from None
+        message = json.loads(raw)
+        assert message["type"] == "next" and message["id"] == operation_id, message
+        assert set(message["payload"]) == {"data"}
+        ids.append(message["payload"]["data"]["events"]["id"])
+    return ids
+
+
+async def test_a_shared_payload_leaves_as_one_ready_made_frame_per_operation_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = PrebuiltSpy(monkeypatch)
+    async with serving(f"sqlite://{tmp_path / 'mc.db'}") as server:
+        operations = ("1", "1", "watch-7")  # two connections with the same id, one other
+        since = server.runtime.hub.cursor.id
+        sockets = [await _subscribed(server.ws_url, op, since) for op in operations]
+        tasks = 5
+        await _create(server, tasks)
+        received = [
+            await _next_ids(ws, 2 * tasks, op) for ws, op in zip(sockets, operations, strict=True)
+        ]
+        for ws in sockets:
+            await ws.close()
+
+    assert received[0] == received[1] == received[2] and len(set(received[0])) == 2 * tasks
+    assert spy.written == 3 * 2 * tasks, "every delivery was one ready-made frame"
+
+
+async def test_a_connection_whose_writes_are_paused_gets_its_frames_the_ordinary_way_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = PrebuiltSpy(monkeypatch)
+    async with serving(f"sqlite://{tmp_path / 'mc.db'}") as server:
+        ws = await _subscribed(server.ws_url, "1", server.runtime.hub.cursor.id)
+        (protocol,) = spy.protocols
+        protocol.pause_writing()  # what the transport says when the client reads too slowly
+        await _create(server, 3)
+        await asyncio.sleep(0.2)
+        assert spy.written == 0, "nothing ready-made while the writes are paused"
+        protocol.resume_writing()
+        await _create(server, 2)
+        ids = await _next_ids(ws, 2 * 5, "1")
+        await ws.close()
+
+    assert ids == sorted(ids) and len(set(ids)) == 10, "all of them, once, in order"
+    assert spy.written >= 4, "the later ones went ready-made again"
+
+
+async def test_two_databases_in_one_process_never_share_a_payload(tmp_path: Path) -> None:
+    """Event ids start at 1 in every database: a payload shared under one hub's Event 1 must
+    not be what another hub's subscribers get for theirs."""
+    query = "subscription { events(since: 0) { id payload } }"
+    seen = []
+    for title in ("alpha", "beta"):
+        async with serving(f"sqlite://{tmp_path / title}.db") as server:
+            ws = await websockets.connect(
+                server.ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+            )
+            init = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+            await ws.send(json.dumps({"type": "connection_init", "payload": init}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+            await create_task(server.runtime.ctx, OPERATOR, TaskDraft(title=title))
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                event = message["payload"]["data"]["events"]
+                if "title" in event["payload"]:
+                    seen.append((event["id"], event["payload"]["title"]))
+                    break
+            await ws.close()
+
+    assert seen[0][0] == seen[1][0], "the same Event id in both databases"
+    assert [title for _, title in seen] == ["alpha", "beta"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from mission_control.bus.base import Bus, EventStore
@@ -32,6 +33,7 @@ class _Closed:
 
 
 OVERFLOW, CLOSED = _Overflow(), _Closed()
+_SERIALS = itertools.count(1)
 
 
 @dataclass(eq=False)
@@ -70,6 +72,9 @@ class EventHub:
         self._store = store
         self._bus = bus
         self._queue_size = queue_size
+        # Tells this hub's Events from another's in one process (tests run several runtimes
+        # one after another, each with its own database and ids from 1): see schema/execution.py.
+        self.serial = next(_SERIALS)
         self._subscribers: set[_Subscriber] = set()
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
@@ -144,7 +149,7 @@ class EventHub:
 
     async def subscribe(
         self, since: int | Position | None = None, event_filter: EventFilter | None = None
-    ) -> AsyncIterator[EventRecord]:
+    ) -> AsyncGenerator[EventRecord, None]:
         """Events after `since` (an Event id or a position; from now on when None), then live
         ones, in delivery order."""
         wanted = event_filter or EventFilter()

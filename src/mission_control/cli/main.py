@@ -160,6 +160,7 @@ def serve(
     import uvicorn
 
     from mission_control.app import build_app
+    from mission_control.collector import CollectorPacing
     from mission_control.services.sessions import LOGIN_CODE_MINUTES
     from mission_control.web.socket_writes import websocket_options
 
@@ -185,6 +186,8 @@ def serve(
 
     redact_access_log()
 
+    pacing = CollectorPacing()
+
     async def run() -> None:
         started = asyncio.create_task(server.serve(sockets=[listening]))
         while not server.started and not started.done():
@@ -198,6 +201,9 @@ def serve(
             # with 500 subscribers they took 165-240 ms (65-170 ms frozen), writes included.
             gc.collect()
             gc.freeze()
+            # Later full collections run on a timer and walk only recent objects
+            # (collector.py): thousands of subscriptions made each automatic one a pause.
+            pacing.start()
             runtime = application.state.runtime
             console.print(f"Mission Control is up: [bold]{settings.base_url}/[/bold]")
             console.print(f"GraphQL: {settings.base_url}/graphql")
@@ -211,8 +217,11 @@ def serve(
                     f"Log in (one-time link, {LOGIN_CODE_MINUTES} min): "
                     f"{settings.base_url}/login?code={runtime.login_code}"
                 )
-        with contextlib.suppress(asyncio.CancelledError):
-            await started
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await started
+        finally:
+            pacing.stop()
 
     # The loop uvicorn.run would choose (uvloop when installed): its transports and callbacks
     # are C, and every delivered Event is one transport write per subscriber.

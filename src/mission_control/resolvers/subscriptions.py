@@ -17,6 +17,8 @@ async def events(
     kinds: Sequence[EventKind],
     agent: str | None,
 ) -> AsyncGenerator[EventRecord, None]:
+    """The hub's own stream (no generator of ours in between: each hop is paid per Event per
+    subscriber), once the caller is known."""
     await caller(info)
     wanted = EventFilter(
         task_id=task_id,
@@ -24,5 +26,4 @@ async def events(
         kinds=frozenset(kinds),
         agent_name=agent,
     )
-    async for record in info.context.hub.subscribe(since, wanted):
-        yield record
+    return info.context.hub.subscribe(since, wanted)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from graphql import ExecutionResult, FieldNode, VariableNode, visit
 from graphql.language import Visitor
@@ -29,6 +30,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 # newest; one replaying further back simply executes again.
 MEMO_SIZE = 4096
 
+T = TypeVar("T")
+
 
 class SharedPayloads:
     """A bounded memo: (question, Event) → the execution result and its JSON text."""
@@ -36,8 +39,9 @@ class SharedPayloads:
     def __init__(self, size: int = MEMO_SIZE) -> None:
         self.size = size
         self._results: OrderedDict[tuple[Any, ...], ExecutionResult] = OrderedDict()
-        # id(result.data) → (data, its JSON text); the data is kept so its id is not reused.
-        self._texts: dict[int, tuple[Any, str]] = {}
+        # id(result.data) → (data, its JSON text, what was made of the text); the data is kept
+        # so its id is not reused.
+        self._texts: dict[int, tuple[Any, str, dict[Hashable, Any]]] = {}
         self.executions = 0
 
     def get(self, key: tuple[Any, ...]) -> ExecutionResult | None:
@@ -48,7 +52,8 @@ class SharedPayloads:
         if result.errors or not isinstance(result.data, dict):
             return  # errors may name the caller: never shared
         self._results[key] = result
-        self._texts[id(result.data)] = (result.data, json.dumps(result.data, separators=(",", ":")))
+        text = json.dumps(result.data, separators=(",", ":"))
+        self._texts[id(result.data)] = (result.data, text, {})
         while len(self._results) > self.size:
             _, old = self._results.popitem(last=False)
             self._texts.pop(id(old.data), None)
@@ -57,6 +62,19 @@ class SharedPayloads:
         """The JSON text of a shared payload's data, or None if `data` is not one."""
         entry = self._texts.get(id(data))
         return entry[1] if entry is not None and entry[0] is data else None
+
+    def made_of(self, data: object, key: Hashable, make: Callable[[str], T]) -> T | None:
+        """`make(text)` of a shared payload's JSON text, made once per `key` and kept as long
+        as the payload (a WebSocket frame: the same bytes for every subscriber under one
+        operation id); None if `data` is not a shared payload."""
+        entry = self._texts.get(id(data))
+        if entry is None or entry[0] is not data:
+            return None
+        made: dict[Hashable, Any] = entry[2]
+        if key not in made:
+            made[key] = make(entry[1])
+        result: T = made[key]
+        return result
 
 
 shared_payloads = SharedPayloads()
@@ -129,7 +147,9 @@ class SubscriptionExecutor(StrawberryGraphQLCoreExecutionContext):
             if source is None:
                 return None
             name = self.operation.name.value if self.operation.name else None
-            self._question = (source, name, _payload_variables(self))
+            # Event ids are unique in one database: the hub (one per runtime) says which.
+            stream = getattr(getattr(self.context_value, "hub", None), "serial", None)
+            self._question = (stream, source, name, _payload_variables(self))
         return (*self._question, str(actor.role), type(payload).__name__, event_id)
 
 

@@ -31,7 +31,7 @@ class Subscription:
         kinds: list[EventKind] | None = None,
         agent: str | None = None,
     ) -> AsyncGenerator[Event, None]:
-        stream = subscriptions.events(info, since, task_id, status or (), kinds or (), agent)
+        stream = await subscriptions.events(info, since, task_id, status or (), kinds or (), agent)
         async with aclosing(stream):
             async for record in stream:
                 yield Event.from_record(record)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 from starlette.requests import Request
@@ -20,7 +19,12 @@ from mission_control.schema.execution import shared_payloads
 from mission_control.schema.schema import build_schema
 from mission_control.web.edges import HardenedHTTP
 from mission_control.web.playground import playground_response
-from mission_control.web.websocket import ConnectionGuard, LegacyWSHandler, TransportWSHandler
+from mission_control.web.websocket import (
+    ConnectionGuard,
+    LegacyWSHandler,
+    TransportWSHandler,
+    message_text,
+)
 
 
 class GraphQLEndpoint(HardenedHTTP, GraphQL[GraphQLContext, None]):
@@ -69,6 +73,5 @@ class GraphQLEndpoint(HardenedHTTP, GraphQL[GraphQLContext, None]):
             if isinstance(payload, dict) and payload.keys() == {"data"}:
                 text = shared_payloads.text_of(payload["data"])
                 if text is not None:
-                    head = f'{{"id":{json.dumps(data["id"])},"type":"{data["type"]}"'
-                    return f'{head},"payload":{{"data":{text}}}}}'
+                    return message_text(str(data["id"]), str(data["type"]), text)
         return super().encode_json(data)

@@ -5,6 +5,10 @@ CREATED and its triage), and each becomes a frame that uvicorn writes at once: o
 call per frame, on loopback the largest single cost of a delivery. Here the frames a
 connection sends during one loop turn are joined and written at the start of the next, in
 the order they were sent; closing or aborting writes what is pending first.
+
+A frame that many subscribers receive byte for byte (the same Event for the same question,
+under the same operation id) is made once and written as it is (`PREBUILT`, used by
+web/websocket.py): no ASGI message, no framing, per subscriber.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 from mission_control.settings import Settings
 
@@ -53,12 +59,46 @@ class TurnWrites:
         return getattr(self.transport, name)  # reading, flow control, extra info: as is
 
 
+# The ASGI scope extension through which the app finds `write_prebuilt` of its connection.
+PREBUILT = "mission_control.prebuilt_frames"
+
+
+def text_frame(text: str) -> bytes:
+    """A whole unmasked text frame, as a server sends it with no extension negotiated."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+
+
 class TurnWritesWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's default WebSocket protocol (websockets' sans-I/O), writing once per turn."""
+    """uvicorn's default WebSocket protocol (websockets' sans-I/O), writing once per turn, and
+    taking ready-made frames from the app (scope extension `PREBUILT`)."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self.transport = TurnWrites(self.transport, self.loop)  # type: ignore[assignment]
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        # The app's task is scheduled, not started: it sees the extension from its first step.
+        self.scope["extensions"][PREBUILT] = {"write": self.write_prebuilt}
+
+    def write_prebuilt(self, frame: bytes) -> bool:
+        """Write a frame made by `text_frame` as `send` would write the same text; False
+        when it can't be written so now (not open, closing, the client reads too slowly,
+        an extension negotiated): the caller then sends the text the ordinary way, which
+        waits or fails as it should. A frame written here keeps its place among the others:
+        both go through the connection's `TurnWrites` in call order."""
+        if (
+            self.disconnected
+            or self.close_sent
+            or not self.handshake_complete
+            or self.initial_response is not None
+            or not self.writable.is_set()
+            or self.conn.state is not State.OPEN
+            or self.conn.extensions
+        ):
+            return False
+        self.transport.write(frame)
+        return True
 
 
 def websocket_options(settings: Settings) -> dict[str, Any]:

@@ -11,24 +11,36 @@ legacy graphql-ws):
 
 Messages larger than MC_MAX_BODY_BYTES are refused by the server (uvicorn's ws_max_size,
 close code 1009), the same cap as HTTP bodies.
+
+A subscription's result that is shared (schema/execution.py: one execution per question and
+Event) goes out as one ready-made frame per operation id, written straight to the connection
+(web/socket_writes.py: `PREBUILT`); anything else (errors, a closing or slow connection, a
+server without the extension) is sent by strawberry as before.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 from collections import Counter
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
+from starlette.websockets import WebSocketState
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.types import ExecutionResult
 
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import ErrorCode, MissionControlError
 from mission_control.domain.events import EventFilter, EventKind
+from mission_control.schema.execution import shared_payloads
+from mission_control.web.socket_writes import PREBUILT, text_frame
 
 if TYPE_CHECKING:
     from mission_control.bus import EventHub
@@ -47,6 +59,23 @@ _CLOSE_FOR = {
     ErrorCode.VALIDATION: CLOSE_BAD_REQUEST,
 }
 REVOKED = frozenset({EventKind.TOKEN_REVOKED})
+
+
+def message_text(operation_id: str, kind: str, data_text: str) -> str:
+    """A `next` (or legacy `data`) message around a payload's JSON text, as strawberry's own
+    encoding spells it."""
+    return f'{{"id":{json.dumps(operation_id)},"type":"{kind}","payload":{{"data":{data_text}}}}}'
+
+
+def _next_frame(operation_id: str, data_text: str) -> bytes:
+    return text_frame(message_text(operation_id, "next", data_text))
+
+
+def _prebuilt_writer(websocket: Any) -> Callable[[bytes], bool] | None:
+    """The connection's writer of ready-made frames, when the server offers one."""
+    scope = getattr(getattr(websocket, "ws", None), "scope", None) or {}
+    offered = (scope.get("extensions") or {}).get(PREBUILT)
+    return offered["write"] if offered else None
 
 
 class Refused(Exception):
@@ -165,6 +194,39 @@ class TransportWSHandler(_Guarded, BaseGraphQLTransportWSHandler["GraphQLContext
             await super().shutdown()
         finally:
             await self._release()
+
+    async def _send_result_stream(self, operation: Any, result_source: Any) -> None:
+        """Strawberry's loop over the results, less those written as ready-made frames."""
+        write = _prebuilt_writer(self.websocket)
+        if write is None:
+            await super()._send_result_stream(operation, result_source)
+            return
+        rest = self._unless_prebuilt(operation, write, result_source)
+        async with contextlib.aclosing(rest):
+            await super()._send_result_stream(operation, rest)
+
+    async def _unless_prebuilt(
+        self, operation: Any, write: Callable[[bytes], bool], results: AsyncIterator[Any]
+    ) -> AsyncGenerator[Any, None]:
+        """The results to send the ordinary way: a shared one without errors is written here
+        as its frame instead (a pre-execution error always has errors: strawberry sees it)."""
+        async for result in results:
+            if not (
+                isinstance(result, ExecutionResult)
+                and not (operation.completed or result.errors or result.extensions)
+                and self._wrote(operation, write, result)
+            ):
+                yield result
+
+    def _wrote(self, operation: Any, write: Callable[[bytes], bool], result: Any) -> bool:
+        frame = shared_payloads.made_of(
+            result.data, ("next", operation.id), functools.partial(_next_frame, operation.id)
+        )
+        return (
+            frame is not None
+            and self.websocket.ws.application_state is WebSocketState.CONNECTED
+            and write(frame)
+        )
 
 
 class LegacyWSHandler(_Guarded, BaseGraphQLWSHandler["GraphQLContext", None]):
