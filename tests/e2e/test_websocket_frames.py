@@ -14,7 +14,7 @@ import websockets
 from graphql import ExecutionResult
 
 from mission_control.domain.actors import OPERATOR
-from mission_control.schema.execution import shared_payloads
+from mission_control.schema.execution import DirectFrames, shared_payloads
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
 from mission_control.web.socket_writes import TurnWrites, TurnWritesWebSocketProtocol
@@ -287,3 +287,62 @@ async def test_two_databases_in_one_process_never_share_a_payload(tmp_path: Path
 
     assert seen[0][0] == seen[1][0], "the same Event id in both databases"
     assert [title for _, title in seen] == ["alpha", "beta"]
+
+
+class DirectSpy:
+    """How many Events the hub delivered itself (the real method's answers, counted)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.delivered = 0
+        deliver = DirectFrames.deliver
+
+        def counted(direct: DirectFrames, event: Any) -> bool:
+            done = deliver(direct, event)
+            self.delivered += done
+            return done
+
+        monkeypatch.setattr(DirectFrames, "deliver", counted)
+
+
+async def test_once_a_subscription_is_live_the_hub_delivers_its_events_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    direct = DirectSpy(monkeypatch)
+    async with serving(f"sqlite://{tmp_path / 'mc.db'}") as server:
+        since = server.runtime.hub.cursor.id
+        sockets = [await _subscribed(server.ws_url, "1", since) for _ in range(3)]
+        await _create(server, 1)  # the first Event of each goes the ordinary way
+        first = [await _next_ids(ws, 2, "1") for ws in sockets]
+        await _create(server, 10)
+        later = [await _next_ids(ws, 20, "1") for ws in sockets]
+        for ws in sockets:
+            await ws.close()
+
+    ids = first[0] + later[0]
+    assert ids == sorted(ids) and len(set(ids)) == 22
+    assert all(f + rest == ids for f, rest in zip(first, later, strict=True))
+    assert direct.delivered == 3 * 20, "every later Event went straight from the hub"
+
+
+async def test_an_operation_the_client_completed_gets_no_more_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    direct = DirectSpy(monkeypatch)
+    async with serving(f"sqlite://{tmp_path / 'mc.db'}") as server:
+        ws = await _subscribed(server.ws_url, "1", server.runtime.hub.cursor.id)
+        await _create(server, 1)  # the ordinary way: the subscription learns its question
+        await _next_ids(ws, 2, "1")
+        await _create(server, 2)
+        await _next_ids(ws, 4, "1")
+        assert direct.delivered == 4, "the operation was being delivered directly"
+        await ws.send(json.dumps({"id": "1", "type": "complete"}))
+        await asyncio.sleep(0.1)
+        since = server.runtime.hub.cursor.id
+        payload = {"query": SINCE, "variables": {"since": since}}
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": payload}))
+        await _create(server, 3)
+        # Only operation 2's frames come: a "next" for 1 would fail _next_ids' check.
+        ids = await _next_ids(ws, 6, "2")
+        await ws.close()
+
+    assert ids == sorted(ids) and len(set(ids)) == 6

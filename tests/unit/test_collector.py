@@ -96,3 +96,22 @@ async def test_the_timer_runs_passes_in_the_loop() -> None:
     finally:
         pacing.stop()
     assert pacing.passes >= 2 and dead() is None
+
+
+@pytest.mark.usefixtures("clean_collector")
+def test_a_burst_of_new_objects_is_frozen_without_a_walk_until_the_whole_heap_pass() -> None:
+    pacing = CollectorPacing(whole_every=3, walk_limit=1_000)
+    pacing.collect()  # start from a frozen heap
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    watched = weakref.ref(a)
+    burst = [Node() for _ in range(5_000)]
+    gc.collect(1)  # what the interpreter does on its own: they reach the oldest generation
+    del a, b
+
+    pacing.collect()  # pass 2: more than the limit is new, so it is frozen unwalked
+    assert watched() is not None
+    assert burst[0] is not None
+
+    pacing.collect()  # pass 3, the whole heap: the dead pair goes
+    assert watched() is None

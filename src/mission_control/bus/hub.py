@@ -7,7 +7,9 @@ import contextlib
 import itertools
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from mission_control.bus.base import Bus, EventStore
 from mission_control.domain.events import START, EventFilter, EventRecord, Position
@@ -19,6 +21,10 @@ BATCH = 500
 # this long, doubling up to the last: the writer's own commit wakes the hub sooner, but a
 # transaction that writes no Event (a lease renewal, say) announces nothing when it ends.
 RECHECK_SECONDS = (0.01, 0.5)
+# Reads of the log start at least this far apart: under a stream of commits (hundreds a second
+# while agents claim and submit) every process's hub would otherwise read once per commit.
+# A commit that comes after a quiet spell is read at once.
+READ_GAP_SECONDS = 0.005
 # Subscribers woken per loop turn: a slice's deliveries take a few milliseconds, so a write's
 # database reply waits for about one slice, not for the whole fan-out.
 FAN_OUT_SLICE = 50
@@ -36,14 +42,48 @@ OVERFLOW, CLOSED = _Overflow(), _Closed()
 _SERIALS = itertools.count(1)
 
 
+class DirectDelivery(Protocol):
+    """What a subscription's consumer offers the hub: deliver one Event itself, at once, or
+    say it can't (False: the Event goes through the queue, as every Event otherwise does)."""
+
+    def deliver(self, event: EventRecord) -> bool: ...
+
+
+# Set by the consumer in the task that iterates `subscribe` (web/websocket.py, for a
+# graphql-transport-ws operation); read once when the subscription starts.
+direct_delivery: ContextVar[DirectDelivery | None] = ContextVar("direct_delivery", default=None)
+
+
 @dataclass(eq=False)
 class _Subscriber:
     filter: EventFilter
     queue: asyncio.Queue[EventRecord | _Overflow | _Closed] = field(init=False)
     size: int = 1000
+    direct: DirectDelivery | None = None
+    # The position of the last Event handed on (by the stream or directly); the stream sets
+    # `waiting` while it waits on an empty queue, every earlier Event handed on and sent.
+    last: Position = START
+    waiting: bool = False
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.size + 1)
+
+    def take_directly(self, event: EventRecord) -> bool:
+        """Deliver the event without the queue when that keeps the order: only while the
+        stream waits on an empty queue, so nothing of this subscriber's is in flight."""
+        if self.direct is None or not self.waiting or self.queue.qsize():
+            return False
+        if event.position <= self.last:
+            return True  # already had it (replayed): the stream would skip it too
+        try:
+            delivered = self.direct.deliver(event)
+        except Exception:
+            log.exception("direct delivery failed; the Event goes through the queue")
+            self.direct = None
+            return False
+        if delivered:
+            self.last = event.position
+        return delivered
 
     def offer(self, event: EventRecord) -> bool:
         """Queue the event; False when the subscriber is too far behind and was cut loose."""
@@ -103,10 +143,16 @@ class EventHub:
 
     async def _run(self) -> None:
         recheck: float | None = None
+        clock = asyncio.get_running_loop().time
+        last_read = clock() - READ_GAP_SECONDS
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), recheck)
+            gap = READ_GAP_SECONDS - (clock() - last_read)
+            if gap > 0:
+                await asyncio.sleep(gap)  # the commits of the gap are read together
             self._wake.clear()
+            last_read = clock()
             try:
                 waiting = await self._catch_up()
             except Exception:
@@ -137,7 +183,9 @@ class EventHub:
         """
         for n, subscriber in enumerate(list(self._subscribers), start=1):
             for event in events:
-                if subscriber.filter.matches(event) and not subscriber.offer(event):
+                if not subscriber.filter.matches(event) or subscriber.take_directly(event):
+                    continue
+                if not subscriber.offer(event):
                     self._subscribers.discard(subscriber)
                     break
             if n % FAN_OUT_SLICE == 0:
@@ -153,17 +201,22 @@ class EventHub:
         """Events after `since` (an Event id or a position; from now on when None), then live
         ones, in delivery order."""
         wanted = event_filter or EventFilter()
+        direct = direct_delivery.get()
         last = await self._start_of(since)
         while True:
-            subscriber = _Subscriber(wanted, size=self._queue_size)
+            subscriber = _Subscriber(wanted, size=self._queue_size, direct=direct)
             start = self.cursor
             self._subscribers.add(subscriber)
             try:
                 async for event in self._replay(last, start, wanted):
                     yield event
-                last = max(last, start)
+                subscriber.last = max(last, start)
                 while True:
-                    item = await subscriber.queue.get()
+                    subscriber.waiting = True
+                    try:
+                        item = await subscriber.queue.get()
+                    finally:
+                        subscriber.waiting = False
                     if isinstance(item, _Closed):
                         return
                     if isinstance(item, _Overflow):
@@ -171,10 +224,11 @@ class EventHub:
                             "a subscriber fell %s events behind; replaying", self._queue_size
                         )
                         break
-                    if item.position <= last:
+                    if item.position <= subscriber.last:
                         continue
-                    last = item.position
+                    subscriber.last = item.position
                     yield item
+                last = subscriber.last
             finally:
                 self._subscribers.discard(subscriber)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -16,7 +15,6 @@ from strawberry.types.execution import ExecutionResult
 
 from mission_control.domain.errors import RETRY_AFTER_SECONDS, MissionControlError, is_disconnect
 from mission_control.schema.cost import ValidQueries
-from mission_control.schema.execution import shared_payloads
 
 log = logging.getLogger(__name__)
 
@@ -102,26 +100,6 @@ class MissionControlSchema(strawberry.Schema):
             else:
                 log.error("unexpected error", exc_info=error.original_error)
         errors[:] = [coded(error) for error in errors]
-
-    async def _handle_execution_result(
-        self, context: ExecutionContext, result: Any, extensions_runner: Any, **options: Any
-    ) -> Any:
-        """A shared subscription payload (schema/execution.py) has no errors and, as none of
-        our extensions adds results, no extensions: what strawberry would make of it is
-        made here without asking each extension again, for each of 500 subscribers."""
-        if (
-            type(result) is GraphQLExecutionResult
-            and not result.errors
-            and not context.extensions_results
-            and shared_payloads.text_of(result.data) is not None
-            and all(
-                type(extension).get_results is SchemaExtension.get_results
-                for extension in extensions_runner.extensions
-            )
-        ):
-            context.result = ExecutionResult(data=result.data, errors=None, extensions={})
-            return context.result
-        return await super()._handle_execution_result(context, result, extensions_runner, **options)
 
 
 class ErrorCodes(SchemaExtension):

@@ -17,6 +17,7 @@ executor class changes both:
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -25,6 +26,10 @@ from typing import Any, TypeVar
 from graphql import ExecutionResult, FieldNode, VariableNode, visit
 from graphql.language import Visitor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from mission_control.bus.hub import direct_delivery
+from mission_control.domain.events import EventRecord
+from mission_control.schema.types import Event
 
 # Recent Events a memoised payload is kept for: every live subscriber is within a few of the
 # newest; one replaying further back simply executes again.
@@ -150,7 +155,58 @@ class SubscriptionExecutor(StrawberryGraphQLCoreExecutionContext):
             # Event ids are unique in one database: the hub (one per runtime) says which.
             stream = getattr(getattr(self.context_value, "hub", None), "serial", None)
             self._question = (stream, source, name, _payload_variables(self))
+            direct = direct_delivery.get()
+            if isinstance(direct, DirectFrames) and type(payload) is Event:
+                direct.attach(self, (*self._question, str(actor.role), "Event"))
         return (*self._question, str(actor.role), type(payload).__name__, event_id)
+
+
+class DirectFrames:
+    """The hub's direct delivery for one `events` subscription over graphql-transport-ws.
+
+    Once the subscription has executed its first Event (and so knows its question and its
+    caller's role), the hub may hand it later Events itself (bus/hub.py: `take_directly`):
+    the Event's payload is the shared one (executed here with this subscription's own
+    executor if no one has yet), its frame the one made for this operation id, and the
+    delivery one write, with no queue, no task and no generator per subscriber. Anything
+    this can't do at once (an execution that awaits, errors, a connection that can't take
+    the frame now) answers False, and the Event takes the ordinary way.
+    """
+
+    def __init__(
+        self, frame_key: Hashable, frame_of: Callable[[str], bytes], write: Callable[[bytes], bool]
+    ) -> None:
+        # The payload's JSON text → this operation's whole frame, made once per `frame_key`
+        # (every subscription under the same operation id gets the same bytes).
+        self.frame_key = frame_key
+        self.frame_of = frame_of
+        self.write = write
+        self._executor: SubscriptionExecutor | None = None
+        self._key: tuple[Any, ...] = ()
+        self._finishing: asyncio.Future[Any] | None = None
+
+    def attach(self, executor: SubscriptionExecutor, key: tuple[Any, ...]) -> None:
+        self._executor, self._key = executor, key
+
+    def deliver(self, event: EventRecord) -> bool:
+        if self._executor is None:
+            return False
+        shared = shared_payloads.get((*self._key, event.id))
+        if shared is None:
+            result = self._executor.build_per_event_executor(
+                Event.from_record(event)
+            ).execute_operation()
+            if self._executor.is_awaitable(result):
+                # A field that awaits: this question is not for direct delivery. The execution
+                # finishes (and is remembered) for the stream, which takes this Event.
+                self._executor = None
+                self._finishing = asyncio.ensure_future(result)
+                return False
+            shared = shared_payloads.get((*self._key, event.id))
+            if shared is None:
+                return False  # errors: never shared, the ordinary way reports them
+        frame = shared_payloads.made_of(shared.data, self.frame_key, self.frame_of)
+        return frame is not None and self.write(frame)
 
 
 class _EventExecutor(SubscriptionExecutor):

@@ -36,10 +36,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types import ExecutionResult
 
+from mission_control.bus.hub import direct_delivery
 from mission_control.domain.actors import Actor
 from mission_control.domain.errors import ErrorCode, MissionControlError
 from mission_control.domain.events import EventFilter, EventKind
-from mission_control.schema.execution import shared_payloads
+from mission_control.schema.execution import DirectFrames, shared_payloads
 from mission_control.web.socket_writes import PREBUILT, text_frame
 
 if TYPE_CHECKING:
@@ -65,6 +66,11 @@ def message_text(operation_id: str, kind: str, data_text: str) -> str:
     """A `next` (or legacy `data`) message around a payload's JSON text, as strawberry's own
     encoding spells it."""
     return f'{{"id":{json.dumps(operation_id)},"type":"{kind}","payload":{{"data":{data_text}}}}}'
+
+
+def _frame_key(operation_id: str) -> tuple[str, str]:
+    """Under which a payload keeps its `next` frame for one operation id."""
+    return ("next", operation_id)
 
 
 def _next_frame(operation_id: str, data_text: str) -> bytes:
@@ -201,9 +207,27 @@ class TransportWSHandler(_Guarded, BaseGraphQLTransportWSHandler["GraphQLContext
         if write is None:
             await super()._send_result_stream(operation, result_source)
             return
+
+        def write_direct(frame: bytes) -> bool:
+            return (
+                not operation.completed
+                and self.operations.get(operation.id) is operation  # the client did not end it
+                and self.websocket.ws.application_state is WebSocketState.CONNECTED
+                and write(frame)
+            )
+
+        # The hub's direct deliveries (bus/hub.py) for this operation: its subscription
+        # starts in this task, when strawberry first asks the stream for a result.
+        direct = DirectFrames(
+            _frame_key(operation.id), functools.partial(_next_frame, operation.id), write_direct
+        )
+        reset = direct_delivery.set(direct)
         rest = self._unless_prebuilt(operation, write, result_source)
-        async with contextlib.aclosing(rest):
-            await super()._send_result_stream(operation, rest)
+        try:
+            async with contextlib.aclosing(rest):
+                await super()._send_result_stream(operation, rest)
+        finally:
+            direct_delivery.reset(reset)
 
     async def _unless_prebuilt(
         self, operation: Any, write: Callable[[bytes], bool], results: AsyncIterator[Any]
@@ -220,7 +244,7 @@ class TransportWSHandler(_Guarded, BaseGraphQLTransportWSHandler["GraphQLContext
 
     def _wrote(self, operation: Any, write: Callable[[bytes], bool], result: Any) -> bool:
         frame = shared_payloads.made_of(
-            result.data, ("next", operation.id), functools.partial(_next_frame, operation.id)
+            result.data, _frame_key(operation.id), functools.partial(_next_frame, operation.id)
         )
         return (
             frame is not None
