@@ -7,12 +7,16 @@ import pytest
 
 from mission_control.domain.actors import OPERATOR
 from mission_control.domain.errors import NotFound, ValidationFailed
-from mission_control.domain.events import EventKind
+from mission_control.domain.events import EventKind, EventRecord
 from mission_control.models import Event, Webhook, WebhookDelivery
 from mission_control.services import webhooks
+from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.services.webhooks import WebhookSpec
+from mission_control.store import webhook_outbox
 from mission_control.store.context import Context
+from mission_control.store.journal import to_record
 from tests.services.events import event_count
+from tests.support.inprocess import StatementLog
 
 SECRET_PATH = "https://hooks.example.com:8443/services/T0/B0/s3cr3t?key=hush"
 
@@ -95,3 +99,36 @@ async def test_a_webhook_cannot_follow_superseded_output_events(ctx: Context) ->
             ctx, OPERATOR, WebhookSpec(SECRET_PATH, kinds=[EventKind.SUBMITTED, EventKind.OUTPUT])
         )
     assert await event_count() == before and await Webhook.all().count() == 0
+
+
+async def _events_after(event_id: int) -> list[EventRecord]:
+    return [to_record(e) for e in await Event.filter(id__gt=event_id).order_by("id")]
+
+
+async def test_a_follower_reads_the_webhooks_once_and_again_only_after_they_change(
+    ctx: Context,
+) -> None:
+    """Every process follows every Event: the live webhooks are read once, then again only
+    after an Event that registers, replays or removes one, which it still honours at once."""
+    first, _ = await webhooks.register_webhook(ctx, OPERATOR, WebhookSpec(SECRET_PATH))
+    start = (await last_event()).id
+    live = webhook_outbox.LiveWebhooks()
+    for n in range(3):
+        await create_task(ctx, OPERATOR, TaskDraft(title=f"task {n}"))
+
+    with StatementLog().recording() as statements:
+        for event in await _events_after(start):
+            await webhook_outbox.queue_events(ctx, [event], event.id, live=live)
+    reads = [s for s in statements if 'FROM "webhooks"' in s]
+    assert len(reads) == 1, "one read of the webhooks for three Events"
+
+    second, _ = await webhooks.register_webhook(ctx, OPERATOR, WebhookSpec(SECRET_PATH + "2"))
+    registered = (await last_event()).id
+    await webhooks.remove_webhook(ctx, OPERATOR, first.id)
+    await create_task(ctx, OPERATOR, TaskDraft(title="after both"))
+    for event in await _events_after(registered - 1):
+        await webhook_outbox.queue_events(ctx, [event], event.id, live=live)
+
+    last = (await last_event()).id
+    got = {d.webhook_id for d in await WebhookDelivery.filter(event_id=last)}
+    assert got == {second.id}, "the new webhook gets it, the removed one does not"

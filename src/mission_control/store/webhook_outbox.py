@@ -20,7 +20,7 @@ from tortoise import connections
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from mission_control.domain.events import EventFilter, EventKind, EventRecord
+from mission_control.domain.events import EventFilter, EventKind, EventRecord, Position
 from mission_control.domain.workflow import TaskStatus
 from mission_control.models import Control, Event, Webhook, WebhookDelivery
 from mission_control.store.context import Context
@@ -58,22 +58,56 @@ async def read_cursor() -> int | None:
     return int(row.value) if row is not None else None
 
 
+# The Events after which the set of live webhooks (or where one starts) may differ.
+CHANGES_HOOKS = frozenset(
+    {EventKind.WEBHOOK_REGISTERED, EventKind.WEBHOOK_REPLAYED, EventKind.WEBHOOK_REMOVED}
+)
+
+
+class LiveWebhooks:
+    """The live webhooks, where each starts and its filter, read once and again only after an
+    Event that changes them: a follower sees every Event in delivery order, so it reads the
+    table once per such change, not once per Event (every process follows)."""
+
+    def __init__(self) -> None:
+        self._hooks: list[tuple[Webhook, Position, EventFilter]] | None = None
+
+    def saw(self, event: EventRecord) -> None:
+        if event.kind in CHANGES_HOOKS:
+            self._hooks = None
+
+    async def read(self) -> list[tuple[Webhook, Position, EventFilter]]:
+        if self._hooks is None:
+            hooks = await Webhook.filter(removed_at__isnull=True)
+            # A webhook gets the Events after its own registration Event in delivery order,
+            # which on PostgreSQL is not id order (store/event_log.py).
+            starts = await positions_of([hook.after_event_id for hook in hooks]) if hooks else {}
+            self._hooks = [(hook, starts[hook.after_event_id], filter_of(hook)) for hook in hooks]
+        return self._hooks
+
+
 async def queue_events(
-    ctx: Context, events: Sequence[EventRecord], up_to: int, *, save_cursor: bool = True
+    ctx: Context,
+    events: Sequence[EventRecord],
+    up_to: int,
+    *,
+    save_cursor: bool = True,
+    live: LiveWebhooks | None = None,
 ) -> int:
     """Queue each Event for every live webhook it matches and move the resume point, in one
     transaction (the point alone is written only with `save_cursor`). Returns how many
-    deliveries were queued."""
+    deliveries were queued. A follower passes its `live` webhooks (read again only after an
+    Event that changes them); without it they are read here."""
     rows: list[WebhookDelivery] = []
     if events:
-        hooks = await Webhook.filter(removed_at__isnull=True)
-        # A webhook gets the Events after its own registration Event in delivery order, which
-        # on PostgreSQL is not id order (store/event_log.py).
-        starts = await positions_of([hook.after_event_id for hook in hooks]) if hooks else {}
+        live = live or LiveWebhooks()
+        for event in events:
+            live.saw(event)
+        hooks = await live.read()
         now = ctx.clock()
         for event in events:
-            for hook in hooks:
-                if event.position > starts[hook.after_event_id] and filter_of(hook).matches(event):
+            for hook, start, wanted in hooks:
+                if event.position > start and wanted.matches(event):
                     rows.append(
                         WebhookDelivery(
                             webhook_id=hook.id,

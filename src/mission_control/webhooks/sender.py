@@ -92,12 +92,15 @@ class WebhookSender:
                     since = self._hub.cursor.id  # first run: from now on, not the whole history
                     await outbox.queue_events(self._ctx, [], since)
                 skipped = 0
+                live = outbox.LiveWebhooks()
                 async for event in self._hub.subscribe(since=since):
                     # An Event no webhook wants moves the resume point only now and then:
                     # replaying a few after a restart costs nothing, a write per Event would.
                     skipped += 1
                     save = skipped >= SAVE_CURSOR_EVERY
-                    if await outbox.queue_events(self._ctx, [event], event.id, save_cursor=save):
+                    if await outbox.queue_events(
+                        self._ctx, [event], event.id, save_cursor=save, live=live
+                    ):
                         self._wake.set()
                         skipped = 0
                     elif save:
