@@ -18,6 +18,7 @@ from mission_control.schema.execution import DirectFrames, shared_payloads
 from mission_control.services.tasks import TaskDraft, create_task
 from mission_control.web.graphql_endpoint import GraphQLEndpoint
 from mission_control.web.socket_writes import TurnWrites, TurnWritesWebSocketProtocol
+from mission_control.web.websocket import message_head, next_frame
 from tests.support.inprocess import serving
 from tests.support.server import OPERATOR_TOKEN
 
@@ -222,7 +223,7 @@ async def _next_ids(ws: Any, count: int, operation_id: str) -> list[int]:
     return ids
 
 
-async def test_a_shared_payload_leaves_as_one_ready_made_frame_per_operation_id(
+async def test_a_shared_payload_leaves_as_one_ready_made_frame_whatever_the_operation_id(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spy = PrebuiltSpy(monkeypatch)
@@ -346,3 +347,17 @@ async def test_an_operation_the_client_completed_gets_no_more_frames(
         await ws.close()
 
     assert ids == sorted(ids) and len(set(ids)) == 6
+
+
+def test_nothing_is_kept_per_operation_id_with_a_shared_payload() -> None:
+    """graphql-ws clients give each subscription its own id: the bytes kept with a payload
+    must not grow with the subscribers, and each frame still carries its own id."""
+    data = {"events": {"id": 987654, "kind": "CREATED"}}
+    shared_payloads.put(("test", "kept per id", 987654), ExecutionResult(data=data))
+    for n in range(100):
+        frame = next_frame(message_head(f"op-{n}"), data)
+        assert frame is not None
+        message = json.loads(frame[2:])  # a two-byte header: unmasked, under 126 bytes
+        assert message == {"id": f"op-{n}", "type": "next", "payload": {"data": data}}
+
+    assert shared_payloads.kept_with(data) == 1

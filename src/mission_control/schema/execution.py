@@ -70,8 +70,9 @@ class SharedPayloads:
 
     def made_of(self, data: object, key: Hashable, make: Callable[[str], T]) -> T | None:
         """`make(text)` of a shared payload's JSON text, made once per `key` and kept as long
-        as the payload (a WebSocket frame: the same bytes for every subscriber under one
-        operation id); None if `data` is not a shared payload."""
+        as the payload (the bytes of a message around it that every subscriber receives);
+        None if `data` is not a shared payload. Keys must be few per payload: what is made
+        is kept for every remembered Event."""
         entry = self._texts.get(id(data))
         if entry is None or entry[0] is not data:
             return None
@@ -80,6 +81,11 @@ class SharedPayloads:
             made[key] = make(entry[1])
         result: T = made[key]
         return result
+
+    def kept_with(self, data: object) -> int:
+        """How many things made of a shared payload's text are kept with it."""
+        entry = self._texts.get(id(data))
+        return len(entry[2]) if entry is not None and entry[0] is data else 0
 
 
 shared_payloads = SharedPayloads()
@@ -167,19 +173,16 @@ class DirectFrames:
     Once the subscription has executed its first Event (and so knows its question and its
     caller's role), the hub may hand it later Events itself (bus/hub.py: `take_directly`):
     the Event's payload is the shared one (executed here with this subscription's own
-    executor if no one has yet), its frame the one made for this operation id, and the
+    executor if no one has yet), its frame made from bytes kept with the payload, and the
     delivery one write, with no queue, no task and no generator per subscriber. Anything
     this can't do at once (an execution that awaits, errors, a connection that can't take
     the frame now) answers False, and the Event takes the ordinary way.
     """
 
     def __init__(
-        self, frame_key: Hashable, frame_of: Callable[[str], bytes], write: Callable[[bytes], bool]
+        self, frame_of: Callable[[Any], bytes | None], write: Callable[[bytes], bool]
     ) -> None:
-        # The payload's JSON text → this operation's whole frame, made once per `frame_key`
-        # (every subscription under the same operation id gets the same bytes).
-        self.frame_key = frame_key
-        self.frame_of = frame_of
+        self.frame_of = frame_of  # a shared payload's data → this operation's whole frame
         self.write = write
         self._executor: SubscriptionExecutor | None = None
         self._key: tuple[Any, ...] = ()
@@ -205,7 +208,7 @@ class DirectFrames:
             shared = shared_payloads.get((*self._key, event.id))
             if shared is None:
                 return False  # errors: never shared, the ordinary way reports them
-        frame = shared_payloads.made_of(shared.data, self.frame_key, self.frame_of)
+        frame = self.frame_of(shared.data)
         return frame is not None and self.write(frame)
 
 

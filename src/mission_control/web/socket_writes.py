@@ -6,9 +6,9 @@ call per frame, on loopback the largest single cost of a delivery. Here the fram
 connection sends during one loop turn are joined and written at the start of the next, in
 the order they were sent; closing or aborting writes what is pending first.
 
-A frame that many subscribers receive byte for byte (the same Event for the same question,
-under the same operation id) is made once and written as it is (`PREBUILT`, used by
-web/websocket.py): no ASGI message, no framing, per subscriber.
+A frame of a payload that many subscribers share is made from bytes made once per payload
+and written as it is (`PREBUILT`, used by web/websocket.py): no ASGI message and no JSON per
+subscriber.
 """
 
 from __future__ import annotations
@@ -63,9 +63,10 @@ class TurnWrites:
 PREBUILT = "mission_control.prebuilt_frames"
 
 
-def text_frame(text: str) -> bytes:
-    """A whole unmasked text frame, as a server sends it with no extension negotiated."""
-    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
+def text_frame(text: bytes) -> bytes:
+    """A whole unmasked text frame of UTF-8 `text`, as a server sends it with no extension
+    negotiated."""
+    return Frame(Opcode.TEXT, text).serialize(mask=False, extensions=[])
 
 
 class TurnWritesWebSocketProtocol(WebSocketsSansIOProtocol):

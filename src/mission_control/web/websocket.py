@@ -68,13 +68,27 @@ def message_text(operation_id: str, kind: str, data_text: str) -> str:
     return f'{{"id":{json.dumps(operation_id)},"type":"{kind}","payload":{{"data":{data_text}}}}}'
 
 
-def _frame_key(operation_id: str) -> tuple[str, str]:
-    """Under which a payload keeps its `next` frame for one operation id."""
-    return ("next", operation_id)
+# Under which a shared payload keeps the tail of its `next` message.
+_NEXT_TAIL = "next-message-tail"
 
 
-def _next_frame(operation_id: str, data_text: str) -> bytes:
-    return text_frame(message_text(operation_id, "next", data_text))
+def _next_tail(data_text: str) -> bytes:
+    """All of a `next` message after its id: the same bytes for every subscriber."""
+    return f',"type":"next","payload":{{"data":{data_text}}}}}'.encode()
+
+
+def message_head(operation_id: str) -> bytes:
+    """The start of an operation's messages, `{"id":…`."""
+    return f'{{"id":{json.dumps(operation_id)}'.encode()
+
+
+def next_frame(head: bytes, data: object) -> bytes | None:
+    """The whole frame of a `next` message carrying a shared payload (None if `data` is not
+    one). The tail is made once per payload, not once per operation id: clients such as
+    graphql-ws give each subscription its own id, and a frame kept per id would keep one per
+    subscriber for every remembered Event."""
+    tail = shared_payloads.made_of(data, _NEXT_TAIL, _next_tail)
+    return None if tail is None else text_frame(head + tail)
 
 
 def _prebuilt_writer(websocket: Any) -> Callable[[bytes], bool] | None:
@@ -219,7 +233,7 @@ class TransportWSHandler(_Guarded, BaseGraphQLTransportWSHandler["GraphQLContext
         # The hub's direct deliveries (bus/hub.py) for this operation: its subscription
         # starts in this task, when strawberry first asks the stream for a result.
         direct = DirectFrames(
-            _frame_key(operation.id), functools.partial(_next_frame, operation.id), write_direct
+            functools.partial(next_frame, message_head(operation.id)), write_direct
         )
         reset = direct_delivery.set(direct)
         rest = self._unless_prebuilt(operation, write, result_source)
@@ -243,9 +257,7 @@ class TransportWSHandler(_Guarded, BaseGraphQLTransportWSHandler["GraphQLContext
                 yield result
 
     def _wrote(self, operation: Any, write: Callable[[bytes], bool], result: Any) -> bool:
-        frame = shared_payloads.made_of(
-            result.data, _frame_key(operation.id), functools.partial(_next_frame, operation.id)
-        )
+        frame = next_frame(message_head(operation.id), result.data)
         return (
             frame is not None
             and self.websocket.ws.application_state is WebSocketState.CONNECTED
