@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -18,17 +19,22 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import asyncpg
-import websockets
+import uvloop
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.typing import Subprotocol
+from websockets.uri import parse_uri
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `tests.support` when run as a script from anywhere
@@ -419,12 +425,77 @@ def got_all(ids: list[int], expected: list[int]) -> bool:
 SUBSCRIBE = "subscription { events { id createdAt } }"
 
 
+class _Wire(asyncio.Protocol):
+    """A client WebSocket on websockets' sans-I/O protocol, straight on the asyncio transport:
+    each text message goes to `on_text` with the time its bytes arrived.
+
+    websockets' asyncio client cost its process ~50 µs of CPU per message (a reader task,
+    futures, an assembler per message); on a small machine the bench's clients then took CPU
+    from the server in the very bursts being measured, and their own backlog counted as
+    delivery latency. Pings are answered by the protocol itself.
+    """
+
+    def __init__(self, url: str, on_text: Callable[[float, bytes], None]) -> None:
+        self.conn = ClientProtocol(
+            parse_uri(url), subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None
+        )
+        loop = asyncio.get_running_loop()
+        self.open: asyncio.Future[None] = loop.create_future()
+        self.lost: asyncio.Future[None] = loop.create_future()
+        self.on_text = on_text
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a stream transport
+        self.conn.send_request(self.conn.connect())
+        self._write()
+
+    def data_received(self, data: bytes) -> None:
+        received = time.time()
+        self.conn.receive_data(data)
+        for event in self.conn.events_received():
+            if isinstance(event, Frame):
+                if event.opcode is Opcode.TEXT:
+                    self.on_text(received, bytes(event.data))
+            elif not self.open.done():  # the handshake's response
+                if self.conn.handshake_exc is None:
+                    self.open.set_result(None)
+                else:
+                    self.open.set_exception(self.conn.handshake_exc)
+        self._write()
+
+    def eof_received(self) -> None:
+        self.conn.receive_eof()
+        self._write()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.open.done():
+            self.open.set_exception(exc or ConnectionError("closed before the handshake"))
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    def send_text(self, text: str) -> None:
+        self.conn.send_text(text.encode())
+        self._write()
+
+    def _write(self) -> None:
+        assert self.transport is not None
+        for data in self.conn.data_to_send():
+            if data:
+                self.transport.write(data)
+            elif self.transport.can_write_eof():
+                self.transport.write_eof()
+        if self.conn.close_expected():
+            self.transport.close()
+
+
 class Subscriber:
     """One WebSocket (graphql-transport-ws), keeping every Event id and its delivery latency.
 
-    The receive path only stamps the time and keeps the raw message: parsing it (JSON, the
-    Event's createdAt) waits until someone asks (`parse`, called by `until`, `until_all` and
-    the fleet's results), so a burst of messages is read as fast as the client can.
+    The receive path only stamps the time the bytes arrived and keeps the raw message: parsing
+    it (JSON, the Event's createdAt) waits until someone asks (`parse`, called by `until`,
+    `until_all` and the fleet's results), so a burst of messages is read as fast as the client
+    can.
     """
 
     def __init__(self, ws_url: str, token: str, query: str = SUBSCRIBE) -> None:
@@ -448,28 +519,34 @@ class Subscriber:
             await self.task
             raise RuntimeError(f"{self.ws_url} closed before the subscription was sent")
 
+    def _received(self, received: float, raw: bytes) -> None:
+        self.frames.append((received, raw))
+        self._arrived.set()
+
     async def _run(self) -> None:
-        async with websockets.connect(
-            self.ws_url, subprotocols=["graphql-transport-ws"], max_queue=None
-        ) as ws:
-            await ws.send(
-                json.dumps(
-                    {
-                        "type": "connection_init",
-                        "payload": {"Authorization": f"Bearer {self.token}"},
-                    }
-                )
-            )
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
-            await ws.send(
-                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": self.query}})
-            )
+        url = urlsplit(self.ws_url)
+        transport, wire = await asyncio.get_running_loop().create_connection(
+            lambda: _Wire(self.ws_url, self._received), url.hostname or "127.0.0.1", url.port or 80
+        )
+        try:
+            await wire.open
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}}
+            wire.send_text(json.dumps(init))
+            while not self.frames:
+                if wire.lost.done():
+                    raise ConnectionError("closed before connection_ack")
+                self._arrived.clear()
+                arrived: asyncio.Future[Any] = asyncio.ensure_future(self._arrived.wait())
+                await asyncio.wait([arrived, wire.lost], return_when=asyncio.FIRST_COMPLETED)
+                arrived.cancel()
+            _, ack = self.frames.pop(0)
+            assert json.loads(ack)["type"] == "connection_ack", ack
+            subscribe = {"id": "1", "type": "subscribe", "payload": {"query": self.query}}
+            wire.send_text(json.dumps(subscribe))
             self.ready.set()
-            with contextlib.suppress(websockets.ConnectionClosedOK):
-                while True:
-                    raw = await ws.recv(decode=False)
-                    self.frames.append((time.time(), raw))
-                    self._arrived.set()
+            await wire.lost
+        finally:
+            transport.abort()
 
     def parse(self) -> list[int]:
         """Parse the messages received since the last call; every Event id so far."""
@@ -533,13 +610,20 @@ async def _receive(conn: Connection) -> Any:
         await readable
     finally:
         loop.remove_reader(conn.fileno())
+        os.set_blocking(conn.fileno(), True)  # uvloop's add_reader made it non-blocking
     return conn.recv()
 
 
 def _client_process(conn: Connection, ws_url: str, token: str, count: int, query: str) -> None:
-    """A client process of a `SubscriberFleet`: its own loop, `count` subscribers."""
+    """A client process of a `SubscriberFleet`: its own loop (uvloop), `count` subscribers.
+
+    No automatic garbage collection: the messages kept until the round ends are hundreds of
+    thousands of objects, and each full collection over them (hundreds of ms) held up reading
+    the sockets, counted as delivery latency. The process is short-lived and makes few cycles.
+    """
+    gc.disable()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole process group
-        asyncio.run(_serve_subscribers(conn, ws_url, token, count, query))
+        uvloop.run(_serve_subscribers(conn, ws_url, token, count, query))
 
 
 async def _serve_subscribers(
@@ -549,9 +633,16 @@ async def _serve_subscribers(
     the parent's commands, and end at "stop" or when the parent is gone."""
     subscribers = [Subscriber(ws_url, token, query) for _ in range(count)]
 
-    async def all_until(coroutines: Iterable[Awaitable[None]]) -> bool:
+    async def all_until(coroutines: Iterable[Awaitable[None]], timeout: float) -> bool:
+        """Each subscriber's wait in turn, the loop reading the sockets between them: parsing
+        a thousand subscribers' messages in one go held up the arrival stamps of the Events
+        still coming (the last Events of a round showed half a second of latency that was
+        this client's own parsing)."""
         try:
-            await asyncio.gather(*coroutines)
+            async with asyncio.timeout(timeout):
+                for waiting in coroutines:
+                    await waiting
+                    await asyncio.sleep(0)
         except TimeoutError:
             return False
         return True
@@ -569,10 +660,15 @@ async def _serve_subscribers(
                 if command == "stop":
                     return
                 if command == "until":
-                    reply: Any = await all_until(s.until(*args) for s in subscribers)
+                    event_id, timeout = args
+                    reply: Any = await all_until(
+                        (s.until(event_id, timeout) for s in subscribers), timeout
+                    )
                 elif command == "until_all":
                     wanted, timeout = set(args[0]), args[1]
-                    reply = await all_until(s.until_all(wanted, timeout) for s in subscribers)
+                    reply = await all_until(
+                        (s.until_all(wanted, timeout) for s in subscribers), timeout
+                    )
                 elif command == "clear":
                     for s in subscribers:
                         s.clear()
