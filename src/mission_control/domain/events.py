@@ -95,10 +95,11 @@ class EventRecord:
     to_status: TaskStatus | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     tx: int = 0  # the writing transaction's id (0 on SQLite): see Position
+    # Made once: the hub compares it for every subscriber an Event is fanned out to.
+    position: Position = field(init=False, repr=False, compare=False)
 
-    @property
-    def position(self) -> Position:
-        return Position(self.tx, self.id)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "position", Position(self.tx, self.id))
 
 
 @dataclass(frozen=True, slots=True)

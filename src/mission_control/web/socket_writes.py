@@ -14,10 +14,10 @@ subscriber.
 from __future__ import annotations
 
 import asyncio
+import struct
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from mission_control.settings import Settings
@@ -63,10 +63,19 @@ class TurnWrites:
 PREBUILT = "mission_control.prebuilt_frames"
 
 
+_FIN_TEXT = 0x81  # FIN, opcode 1 (text); no RSV bit: no extension is negotiated
+
+
 def text_frame(text: bytes) -> bytes:
     """A whole unmasked text frame of UTF-8 `text`, as a server sends it with no extension
-    negotiated."""
-    return Frame(Opcode.TEXT, text).serialize(mask=False, extensions=[])
+    negotiated (RFC 6455 5.2; the same bytes as websockets' `Frame.serialize`, made in a
+    fraction of its time: one is made per subscriber and Event)."""
+    size = len(text)
+    if size < 126:
+        return bytes((_FIN_TEXT, size)) + text
+    if size < 1 << 16:
+        return struct.pack("!BBH", _FIN_TEXT, 126, size) + text
+    return struct.pack("!BBQ", _FIN_TEXT, 127, size) + text
 
 
 class TurnWritesWebSocketProtocol(WebSocketsSansIOProtocol):
