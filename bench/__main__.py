@@ -27,7 +27,7 @@ BENCHMARKS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "cli": ("bench.cli", {}, {"runs": 5}),
     "reads": ("bench.reads", {}, {"requests": 15}),
     "fanout": ("bench.fanout", {"seconds": 15}, {"seconds": 5, "sizes": (1, 100, 500)}),
-    "write_latency": ("bench.write_latency", {"seconds": 15}, {"seconds": 5}),
+    "write_latency": ("bench.write_latency", {"seconds": 30}, {"seconds": 5}),
     "soak": ("bench.memory_soak", {}, {"messages": 20_000}),
     "claims": ("bench.claim_api", {}, {"tasks": 1000}),
     "scaleout": ("bench.scaleout", {}, {"tasks": 1000}),
