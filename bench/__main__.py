@@ -5,7 +5,8 @@
                                               # cli claims scaleout event_order
 
 Each benchmark also runs alone (`python -m bench.NAME --help`). --quick shortens the slow
-ones (fewer seconds, fewer messages) and says so in their notes.
+ones (fewer seconds, fewer messages) and says so in their notes. Before each benchmark the
+machine settles (`bench.support.settle`): a CHECKPOINT, then at most 30 s until it is idle.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from bench.support import Table, load, machine
+from bench.support import Table, load, machine, settle
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -45,10 +46,14 @@ async def run(names: list[str], quick: bool) -> list[Table]:
             tables.append(Table(name, f"python -m {module_name}", notes=[f"not run: {error}"]))
             continue
         bench: Callable[..., Awaitable[list[Table]]] = module.run
+        settled = await settle()
         started = time.monotonic()
         print(f"running {name} …", flush=True)
         for table in await bench(**(short if quick else full)):
-            table.notes.append(f"benchmark took {time.monotonic() - started:.0f} s")
+            table.notes.append(
+                f"benchmark took {time.monotonic() - started:.0f} s, after {settled:.0f} s "
+                "of settling (a CHECKPOINT, then the machine at least 85% idle)"
+            )
             table.print()
             tables.append(table)
     return tables

@@ -204,6 +204,26 @@ class MachineCpu:
         return 100 * (self.busy - earlier.busy) / total if total > 0 else float("nan")
 
 
+async def settle(most: float = 30, idle_percent: float = 85) -> float:
+    """Let the machine settle before a benchmark: a CHECKPOINT, so the previous benchmark's
+    writes (50,000 tasks, say) are flushed now and not during the next one's measurement,
+    then wait until the whole machine is at least `idle_percent` idle over a second (at most
+    `most` seconds). The seconds waited."""
+    started = time.monotonic()
+    with contextlib.suppress(OSError, TimeoutError, asyncpg.PostgresError):
+        admin = await asyncpg.connect(f"{POSTGRES}/test", timeout=5)
+        try:
+            await admin.execute("CHECKPOINT")
+        finally:
+            await admin.close()
+    while time.monotonic() - started < most:
+        before = MachineCpu.read()
+        await asyncio.sleep(1)
+        if 100 - MachineCpu.read().busy_percent_since(before) >= idle_percent:
+            break
+    return time.monotonic() - started
+
+
 class BackendCpu:
     """CPU seconds used by the PostgreSQL backends of one database (only that one), read from
     /proc: the benches' PostgreSQL runs on the same machine.
