@@ -7,33 +7,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from aerich import Command
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 
+from mission_control.bus.postgres import PooledConnection
 from mission_control.migration_lock import migration_lock
 from mission_control.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-class PooledConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg is untyped
-    """A PostgreSQL pool connection given back to the pool without asyncpg's reset query.
-
-    On each release asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
-    RESET ALL;`: a round trip, and four statements for the server, for every query run
-    outside a transaction and every transaction (several per claim and submit). No pool
-    connection here keeps session state to undo: advisory locks are taken per transaction
-    (`pg_advisory_xact_lock`), LISTEN has its own connection (bus/postgres.py) and so has the
-    migration lock, and nothing sets a session variable. What asyncpg does on the client side
-    is kept: an open transaction is still rolled back, listeners dropped.
-    """
-
-    def get_reset_query(self) -> str:
-        return ""
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

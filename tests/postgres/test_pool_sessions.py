@@ -1,4 +1,4 @@
-"""Pool connections go back to the pool without asyncpg's reset query (database.py,
+"""Pool connections go back to the pool without asyncpg's reset query (bus/postgres.py,
 `PooledConnection`): right only while no work leaves session state on a pool connection.
 
 The paths that touch locks and sessions run on a fresh database (a dependency, with its
@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from tortoise import connections
 
-from mission_control.database import PooledConnection
+from mission_control.bus.postgres import PooledConnection
 from mission_control.domain.actors import OPERATOR
 from mission_control.domain.agents import ClaimOutcome
 from mission_control.services.agents import register_agent

@@ -31,6 +31,24 @@ def asyncpg_dsn(database_url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg is untyped
+    """A pool connection given back to its pool without asyncpg's reset query: Tortoise's pool
+    (database.py) and the NOTIFY senders' here.
+
+    On each release asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;`: a round trip, and four statements for the server, for every query run
+    outside a transaction, every transaction and every NOTIFY (several per claim and
+    submit). No pool connection keeps session state to undo: advisory locks on them are
+    taken per transaction (`pg_advisory_xact_lock`), LISTEN has its own connection (below),
+    and so have the leader's and the migration's locks; nothing sets a session variable.
+    What asyncpg does on the client side is kept: an open transaction is still rolled back,
+    listeners dropped.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class PostgresBus:
     """One dedicated listening connection per process, plus a small pool to send NOTIFY."""
 
@@ -54,7 +72,9 @@ class PostgresBus:
     async def start(self, wake: Wake) -> None:
         """Connect and LISTEN before returning, so no Event committed afterwards goes unheard."""
         self._wake = wake
-        self._senders = await asyncpg.create_pool(self._dsn, min_size=1, max_size=4)
+        self._senders = await asyncpg.create_pool(
+            self._dsn, min_size=1, max_size=4, connection_class=PooledConnection
+        )
         self._listener = asyncio.create_task(self._listen_forever(), name="postgres-bus")
         await asyncio.wait_for(self._listening.wait(), timeout=30)
 
