@@ -66,6 +66,9 @@ class PostgresBus:
         self._wake: Wake | None = None
         self._listener: asyncio.Task[None] | None = None
         self._senders: asyncpg.Pool | None = None
+        self._sender: asyncio.Task[None] | None = None
+        self._newest = 0  # the newest Event id announced to this process
+        self._notified = 0  # the newest id a NOTIFY was sent for
         self._listening = asyncio.Event()
         self.reconnects = 0
 
@@ -79,15 +82,30 @@ class PostgresBus:
         await asyncio.wait_for(self._listening.wait(), timeout=30)
 
     async def published(self, event_id: int) -> None:
-        """NOTIFY every process (this one included); a failure only delays the others' wake-up."""
+        """Wake this process now, and NOTIFY every process without waiting for it.
+
+        One NOTIFY is on its way at a time, carrying the newest id: the commits that land
+        meanwhile share the next one. The id is only a hint (hubs read from their own
+        cursor), so this loses nothing; the claim and submit no longer wait a round trip for
+        it, and under load a process sends one NOTIFY per round trip instead of one per
+        commit. A failure only delays the others' wake-up until the next NOTIFY.
+        """
         if self._wake is not None:
             self._wake()  # this process need not wait for the round trip
         if self._senders is None:
             return
-        try:
-            await self._senders.execute("SELECT pg_notify($1, $2)", self._channel, str(event_id))
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            log.warning("NOTIFY for event %s failed; other processes catch up later", event_id)
+        self._newest = max(self._newest, event_id)
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._notify(), name="postgres-notify")
+
+    async def _notify(self) -> None:
+        while self._senders is not None and self._newest > self._notified:
+            newest = self._newest
+            try:
+                await self._senders.execute("SELECT pg_notify($1, $2)", self._channel, str(newest))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                log.warning("NOTIFY for event %s failed; other processes catch up later", newest)
+            self._notified = newest
 
     async def stop(self) -> None:
         if self._listener is not None:
@@ -95,6 +113,10 @@ class PostgresBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
             self._listener = None
+        if self._sender is not None:  # the last commits' NOTIFY goes out before the pool closes
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._sender, 5)
+            self._sender = None
         if self._senders is not None:
             await self._senders.close()
             self._senders = None
