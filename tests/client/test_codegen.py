@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from mission_control.client.codegen import GENERATED_PATH, CodegenError, generate, generate_from
+from mission_control.client.codegen import CodegenError, generate, generate_from, written
 
 ROOT = Path(__file__).parents[2]
 
 
 def test_generated_client_matches_the_schema_and_operations() -> None:
     expected = generate_from(ROOT / "codegen")
-    assert GENERATED_PATH.read_text() == expected, "stale: run `mission-control codegen`"
+    on_disk = written()
+    assert on_disk.keys() == expected.keys(), "stale files: run `mission-control codegen`"
+    stale = [name for name in expected if on_disk[name] != expected[name]]
+    assert not stale, f"stale: {stale}: run `mission-control codegen`"
+
+
+def test_a_model_is_found_by_name_and_an_unknown_name_is_an_attribute_error() -> None:
+    from mission_control.client.generated import operations
+    from mission_control.client.generated.results.cli_task_brief import CliTaskBriefTask
+
+    assert operations.CliTaskBriefTask is CliTaskBriefTask
+    with pytest.raises(AttributeError, match="NoSuchModel"):
+        _ = operations.NoSuchModel  # type: ignore[attr-defined]
+    assert not hasattr(operations, "NoSuchModel")
+
+
+def test_importing_the_cli_builds_no_result_model() -> None:
+    """A CLI call imports the results module of the operation it sends when it sends it, not
+    the 70-odd others' (their classes were a third of `task list`'s start-up)."""
+    probe = (
+        "import sys\n"
+        "from mission_control.cli.main import app\n"
+        "from mission_control.cli import dependencies, tasks, watch\n"
+        "from mission_control.mcp_server import tools\n"
+        "package = 'mission_control.client.generated.results.'\n"
+        "print(sorted(m for m in sys.modules if m.startswith(package)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
+    assert sum(name.startswith("results/") for name in generate_from(ROOT / "codegen")) > 50
 
 
 def test_an_operation_asking_for_a_field_the_schema_lacks_is_refused() -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from mission_control.cli.client import Connection, call, connect, emit_json, steps
 from mission_control.cli.console import out, table_of
-from mission_control.client.generated.operations import CliTaskBriefTask
+
+if TYPE_CHECKING:
+    from mission_control.client.generated.operations import CliTaskBriefTask
 
 deps_app = typer.Typer(
     help="What a task waits for: it is not handed out until these are done.",

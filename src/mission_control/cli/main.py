@@ -262,21 +262,28 @@ def codegen(
     check: bool = typer.Option(False, help="Only check; exit 1 when the client is stale."),
 ) -> None:
     """Regenerate the typed client (src/mission_control/client/generated) from codegen/."""
-    from mission_control.client.codegen import GENERATED_PATH, CodegenError, generate_from
+    from mission_control.client.codegen import (
+        GENERATED_DIR,
+        CodegenError,
+        generate_from,
+        write,
+        written,
+    )
 
     try:
-        code = generate_from(source)
+        files = generate_from(source)
     except CodegenError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
     if check:
-        if GENERATED_PATH.read_text() != code:
-            console.print(f"[red]{GENERATED_PATH} is stale: run `mission-control codegen`[/red]")
+        if written() != files:
+            console.print(f"[red]{GENERATED_DIR} is stale: run `mission-control codegen`[/red]")
             raise typer.Exit(1)
         console.print("Generated client is up to date.")
         return
-    GENERATED_PATH.write_text(code)
-    console.print(f"Wrote {GENERATED_PATH} ({len(code.splitlines())} lines).")
+    write(files)
+    lines = sum(len(text.splitlines()) for text in files.values())
+    console.print(f"Wrote {GENERATED_DIR} ({len(files)} files, {lines} lines).")
 
 
 @app.command("mcp")

@@ -6,13 +6,17 @@ import asyncio
 import contextlib
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
 
 from mission_control.cli.client import Connection, connect
 from mission_control.cli.console import err, out
-from mission_control.client.generated.operations import CliWatchEventsEvents, EventKind
+from mission_control.client.generated.operations import EventKind
 from mission_control.client.transport import ServerRefused
+
+if TYPE_CHECKING:
+    from mission_control.client.generated.operations import CliWatchEventsEvents
 
 COLOURS = {
     EventKind.CREATED: "cyan",

@@ -11,15 +11,18 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel
 
-from mission_control.client.generated.operations import McpGetTask, Operations, TaskStatus
+from mission_control.client.generated.operations import Operations, TaskStatus
 from mission_control.client.transport import ServerRefused, ServerUnreachable
+
+if TYPE_CHECKING:
+    from mission_control.client.generated.operations import McpGetTask
 
 T = TypeVar("T")
 
