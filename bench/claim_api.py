@@ -9,7 +9,10 @@ same two updates, each claim in a BEGIN IMMEDIATE transaction). For each N,
 claimNextTask then submitForReview until nothing is left. The baseline is N asyncpg
 connections doing the same two updates (the claim with the same priority order and SKIP
 LOCKED, then the submit) over a fresh backlog of the same size, in the same run. Every task
-must be claimed exactly once (0 double claims). The notes say, for each round, how busy the
+must be claimed exactly once (0 double claims). On PostgreSQL a second baseline sends the API's
+own statements, and only them, with the same N (`statements_round`): it splits the gap
+between the API and raw SQL into what the extra statements cost and what the server's Python
+costs. The notes say, for each round, how busy the
 whole machine was (% of all its cores) and who used it, in % of one core: the server, the
 bench database's PostgreSQL backends, this bench (the load generator) and the rest: they all
 share the machine's cores.
@@ -39,6 +42,9 @@ from bench.support import (
     postgres_database,
     servers,
 )
+from mission_control.domain.events import EventKind
+from mission_control.store import claims as claim_sql
+from mission_control.store.journal import insert_statement
 
 FILL = """
 INSERT INTO tasks (title, description, priority, tag_text, status, progress, version,
@@ -251,6 +257,73 @@ async def raw_round(
     return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids)), "cpu": cpu}
 
 
+EVENT = insert_statement(1)
+
+
+async def statements_round(
+    url: str,
+    tasks: int,
+    tag: str,
+    agents: int,
+    units: int | None = None,
+    processes: list[ServerProcess] | None = None,
+) -> dict[str, Any]:
+    """The second baseline (PostgreSQL): N asyncpg connections send the API's own statements
+    (store/claims.py, store/journal.py) for each unit, with nothing of the server around them:
+    the claim's transaction (lock the agent, its pickup facts, the candidate, the conditional
+    claim, its Event) and the submit's (the conditional submit, its Event). Each connection is
+    one of the API round's agents (`tag`). Left out: HTTP, GraphQL, the ORM, authentication,
+    the NOTIFY, and the Python rules between the statements. API / this = what the server's
+    Python costs; this / raw = what the API's extra statements (Events, facts, locks) cost."""
+    quota = Quota(units)
+    conns = [await asyncpg.connect(url) for _ in range(agents)]
+    try:
+        await fill(url, tasks)
+        names = [f"{tag}-{n}" for n in range(agents)]
+
+        async def drain(conn: asyncpg.Connection, name: str) -> list[int]:
+            claimed: list[int] = []
+            label = f"agent:{name}"
+            while quota.take():
+                now = datetime.now(UTC)
+                async with conn.transaction():
+                    agent = await conn.fetchrow(claim_sql.LOCK_AGENT, name)
+                    await conn.fetchrow(claim_sql.PICKUP_FACTS, agent["id"], now.date())
+                    task = await conn.fetchrow(claim_sql.NEXT_OPEN_TASK, now, [])
+                    if task is None:
+                        return claimed
+                    lease = now + timedelta(seconds=300)
+                    row = await conn.fetchrow(
+                        claim_sql.CLAIM_TASK, agent["id"], now, lease, task["id"], task["version"]
+                    )
+                    await conn.fetch(
+                        EVENT, row["id"], name, str(EventKind.CLAIMED), "ready", "in_progress",
+                        label, "{}", now,
+                    )  # fmt: skip
+                claimed.append(row["id"])
+                now = datetime.now(UTC)
+                async with conn.transaction():
+                    row = await conn.fetchrow(
+                        claim_sql.SUBMIT_HELD_TASK, "done", now, row["id"], name, None
+                    )
+                    await conn.fetch(
+                        EVENT, row["id"], name, str(EventKind.SUBMITTED), "in_progress",
+                        "review", label, '{"tags": []}', now,
+                    )  # fmt: skip
+            return claimed
+
+        async with cpu_meter(url, processes) as meter:
+            started = time.perf_counter()
+            claims = await asyncio.gather(*(drain(c, n) for c, n in zip(conns, names, strict=True)))
+            seconds = time.perf_counter() - started
+            cpu = await meter.stop()
+    finally:
+        for conn in conns:
+            await conn.close()
+    ids = [i for c in claims for i in c]
+    return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids)), "cpu": cpu}
+
+
 @contextlib.asynccontextmanager
 async def database(kind: str) -> Any:
     """A private PostgreSQL database, or a fresh SQLite file."""
@@ -278,6 +351,9 @@ async def run(
             for n in agents:
                 api = await api_round([server], url, tasks, n, f"n{n}", units)
                 raw = await raw_round(url, tasks, n, units, [server])
+                same = None
+                if kind == "postgres":
+                    same = await statements_round(url, tasks, f"n{n}", n, units, [server])
                 target = "≥ 0.30" if n >= 10 else ""
                 table.add(
                     f"N={n}: claim+submit units/s",
@@ -287,6 +363,15 @@ async def run(
                     "raw SQL, same N",
                     target,
                 )
+                if same is not None:
+                    table.add(
+                        f"N={n}: claim+submit units/s, against the API's statements",
+                        api["rate"],
+                        same["rate"],
+                        "/s",
+                        "the API's statements in raw SQL, same N",
+                        "",
+                    )
                 table.add(
                     f"N={n}: server CPU per unit",
                     api["cpu_ms"],
@@ -302,6 +387,7 @@ async def run(
                 table.notes.append(
                     f"N={n}: {api['cpu'].describe(' during the API round')}; "
                     f"{raw['cpu'].describe(' during raw SQL')}"
+                    + (f"; {same['cpu'].describe(' during the API statements')}" if same else "")
                 )
     return [table.finish()]
 

@@ -30,6 +30,17 @@ _INSERT = (
     " created_at, tx, tx_floor) VALUES {} RETURNING id, tx"
 )
 _COLUMNS_PER_ROW = 8
+
+
+def insert_statement(rows: int) -> str:
+    """The INSERT of `rows` Events ($1..$8 the first row's columns, $9.. the next's)."""
+    placeholders = (
+        _INSERT_ROW.format(*range(n * _COLUMNS_PER_ROW + 1, (n + 1) * _COLUMNS_PER_ROW + 1))
+        for n in range(rows)
+    )
+    return _INSERT.format(", ".join(placeholders))
+
+
 _ROWS_PER_INSERT = 1000  # PostgreSQL takes at most 32,767 parameters a statement
 _PAYLOAD = Event._meta.fields_map["payload"]
 _CREATED_AT = Event._meta.fields_map["created_at"]
@@ -86,10 +97,8 @@ async def _insert(conn: BaseDBAsyncClient, events: list[Event]) -> None:
     """Multi-row INSERTs; the ids come back in VALUES order (the order nextval ran in)."""
     for start in range(0, len(events), _ROWS_PER_INSERT):
         chunk = events[start : start + _ROWS_PER_INSERT]
-        rows, values = [], []
-        for n, event in enumerate(chunk):
-            first = n * _COLUMNS_PER_ROW + 1
-            rows.append(_INSERT_ROW.format(*range(first, first + _COLUMNS_PER_ROW)))
+        values: list[object] = []
+        for event in chunk:
             values += [
                 event.task_id,
                 event.agent_name,
@@ -100,7 +109,7 @@ async def _insert(conn: BaseDBAsyncClient, events: list[Event]) -> None:
                 _PAYLOAD.to_db_value(event.payload, event),
                 _CREATED_AT.to_db_value(event.created_at, event),
             ]
-        returned = await conn.execute_query_dict(_INSERT.format(", ".join(rows)), values)
+        returned = await conn.execute_query_dict(insert_statement(len(chunk)), values)
         for event, row in zip(chunk, sorted(returned, key=lambda r: r["id"]), strict=True):
             event.id, event.tx = row["id"], row["tx"]
 
