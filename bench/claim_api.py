@@ -27,6 +27,7 @@ import itertools
 import sqlite3
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -229,30 +230,47 @@ async def raw_round(
             )
             seconds = time.perf_counter() - started
             cpu = await meter.stop()
-        ids = [i for c in claims for i in c]
-        return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids)), "cpu": cpu}
+        return _outcome(claims, seconds, cpu)
+    await fill(url, tasks)
+    conn = await asyncpg.connect(url)
+    try:
+        agent_id = await conn.fetchval("SELECT min(id) FROM agents")
+    finally:
+        await conn.close()
+
+    async def drain(conn: asyncpg.Connection, _n: int) -> list[int]:
+        claimed = []
+        while quota.take() and (task_id := await conn.fetchval(RAW_CLAIM, agent_id)):
+            claimed.append(task_id)
+            await conn.execute(RAW_SUBMIT, task_id, agent_id)
+        return claimed
+
+    return await _asyncpg_round(url, agents, drain, processes)
+
+
+async def _asyncpg_round(
+    url: str,
+    agents: int,
+    drain: Callable[[asyncpg.Connection, int], Awaitable[list[int]]],
+    processes: list[ServerProcess] | None,
+) -> dict[str, Any]:
+    """N asyncpg connections each run `drain(connection, n)` at once; rate, double claims, and
+    where the machine's CPU went meanwhile."""
     conns = [await asyncpg.connect(url) for _ in range(agents)]
     try:
-        await conns[0].execute("UPDATE tasks SET status = 'done' WHERE status <> 'done'")
-        await conns[0].execute(FILL, tasks)
-        await conns[0].execute("ANALYZE tasks")
-        agent_id = await conns[0].fetchval("SELECT min(id) FROM agents")
-
-        async def drain(conn: asyncpg.Connection) -> list[int]:
-            claimed = []
-            while quota.take() and (task_id := await conn.fetchval(RAW_CLAIM, agent_id)):
-                claimed.append(task_id)
-                await conn.execute(RAW_SUBMIT, task_id, agent_id)
-            return claimed
-
         async with cpu_meter(url, processes) as meter:
             started = time.perf_counter()
-            claims = await asyncio.gather(*(drain(conn) for conn in conns))
+            claims = await asyncio.gather(*(drain(conn, n) for n, conn in enumerate(conns)))
             seconds = time.perf_counter() - started
             cpu = await meter.stop()
     finally:
         for conn in conns:
             await conn.close()
+    return _outcome(claims, seconds, cpu)
+
+
+def _outcome(claims: list[list[int]], seconds: float, cpu: Any) -> dict[str, Any]:
+    """A baseline round's rate, double claims and CPU (`claims`: each agent's task ids)."""
     ids = [i for c in claims for i in c]
     return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids)), "cpu": cpu}
 
@@ -276,52 +294,41 @@ async def statements_round(
     the NOTIFY, and the Python rules between the statements. API / this = what the server's
     Python costs; this / raw = what the API's extra statements (Events, facts, locks) cost."""
     quota = Quota(units)
-    conns = [await asyncpg.connect(url) for _ in range(agents)]
-    try:
-        await fill(url, tasks)
-        names = [f"{tag}-{n}" for n in range(agents)]
+    await fill(url, tasks)
 
-        async def drain(conn: asyncpg.Connection, name: str) -> list[int]:
-            claimed: list[int] = []
-            label = f"agent:{name}"
-            while quota.take():
-                now = datetime.now(UTC)
-                async with conn.transaction():
-                    agent = await conn.fetchrow(claim_sql.LOCK_AGENT, name)
-                    await conn.fetchrow(claim_sql.PICKUP_FACTS, agent["id"], now.date())
-                    task = await conn.fetchrow(claim_sql.NEXT_OPEN_TASK, now, [])
-                    if task is None:
-                        return claimed
-                    lease = now + timedelta(seconds=300)
-                    row = await conn.fetchrow(
-                        claim_sql.CLAIM_TASK, agent["id"], now, lease, task["id"], task["version"]
-                    )
-                    await conn.fetch(
-                        EVENT, row["id"], name, str(EventKind.CLAIMED), "ready", "in_progress",
-                        label, "{}", now,
-                    )  # fmt: skip
-                claimed.append(row["id"])
-                now = datetime.now(UTC)
-                async with conn.transaction():
-                    row = await conn.fetchrow(
-                        claim_sql.SUBMIT_HELD_TASK, "done", now, row["id"], name, None
-                    )
-                    await conn.fetch(
-                        EVENT, row["id"], name, str(EventKind.SUBMITTED), "in_progress",
-                        "review", label, '{"tags": []}', now,
-                    )  # fmt: skip
-            return claimed
+    async def drain(conn: asyncpg.Connection, n: int) -> list[int]:
+        claimed: list[int] = []
+        name = f"{tag}-{n}"
+        label = f"agent:{name}"
+        while quota.take():
+            now = datetime.now(UTC)
+            async with conn.transaction():
+                agent = await conn.fetchrow(claim_sql.LOCK_AGENT, name)
+                await conn.fetchrow(claim_sql.PICKUP_FACTS, agent["id"], now.date())
+                task = await conn.fetchrow(claim_sql.NEXT_OPEN_TASK, now, [])
+                if task is None:
+                    return claimed
+                lease = now + timedelta(seconds=300)
+                row = await conn.fetchrow(
+                    claim_sql.CLAIM_TASK, agent["id"], now, lease, task["id"], task["version"]
+                )
+                await conn.fetch(
+                    EVENT, row["id"], name, str(EventKind.CLAIMED), "ready", "in_progress",
+                    label, "{}", now,
+                )  # fmt: skip
+            claimed.append(row["id"])
+            now = datetime.now(UTC)
+            async with conn.transaction():
+                row = await conn.fetchrow(
+                    claim_sql.SUBMIT_HELD_TASK, "done", now, row["id"], name, None
+                )
+                await conn.fetch(
+                    EVENT, row["id"], name, str(EventKind.SUBMITTED), "in_progress",
+                    "review", label, '{"tags": []}', now,
+                )  # fmt: skip
+        return claimed
 
-        async with cpu_meter(url, processes) as meter:
-            started = time.perf_counter()
-            claims = await asyncio.gather(*(drain(c, n) for c, n in zip(conns, names, strict=True)))
-            seconds = time.perf_counter() - started
-            cpu = await meter.stop()
-    finally:
-        for conn in conns:
-            await conn.close()
-    ids = [i for c in claims for i in c]
-    return {"rate": len(ids) / seconds, "double": len(ids) - len(set(ids)), "cpu": cpu}
+    return await _asyncpg_round(url, agents, drain, processes)
 
 
 @contextlib.asynccontextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,8 +31,14 @@ _INSERT = (
     " created_at, tx, tx_floor) VALUES {} RETURNING id, tx"
 )
 _COLUMNS_PER_ROW = 8
+_ROWS_PER_INSERT = 1000  # PostgreSQL takes at most 32,767 parameters a statement
+_PAYLOAD = Event._meta.fields_map["payload"]
+_CREATED_AT = Event._meta.fields_map["created_at"]
 
 
+# A change writes a few Events, so a few INSERT texts serve nearly every commit: the 16 last
+# used are kept rather than formatted again (a bulk change's large text is kept only briefly).
+@functools.lru_cache(maxsize=16)
 def insert_statement(rows: int) -> str:
     """The INSERT of `rows` Events ($1..$8 the first row's columns, $9.. the next's)."""
     placeholders = (
@@ -39,11 +46,6 @@ def insert_statement(rows: int) -> str:
         for n in range(rows)
     )
     return _INSERT.format(", ".join(placeholders))
-
-
-_ROWS_PER_INSERT = 1000  # PostgreSQL takes at most 32,767 parameters a statement
-_PAYLOAD = Event._meta.fields_map["payload"]
-_CREATED_AT = Event._meta.fields_map["created_at"]
 
 
 @dataclass
